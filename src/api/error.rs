@@ -1,0 +1,95 @@
+//! The one place errors become HTTP: every error of the layers below maps to a status and a
+//! DRF-shaped body. Causes are logged, never sent: no SQL or stack traces reach clients.
+
+use serde_json::{Value, json};
+use thiserror::Error;
+
+use crate::auth::AuthError;
+use crate::engine::EngineError;
+use crate::store::StoreError;
+
+/// Why a request failed.
+#[derive(Debug, Error)]
+pub enum ApiError {
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+    #[error("malformed request body: {0}")]
+    BadJson(String),
+    #[error("request body too large")]
+    TooLarge { limit: usize },
+    #[error("unsupported media type {0}")]
+    UnsupportedMediaType(String),
+    #[error("no route")]
+    NoRoute,
+    #[error("method not allowed")]
+    MethodNotAllowed { allow: &'static [&'static str] },
+    #[error("could not read the request: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl From<StoreError> for ApiError {
+    fn from(err: StoreError) -> Self {
+        ApiError::Engine(EngineError::Store(err))
+    }
+}
+
+fn detail(message: &str, code: &str) -> Value {
+    json!({ "detail": message, "code": code })
+}
+
+impl ApiError {
+    /// Status code and body for this error.
+    pub fn status_and_body(&self) -> (u16, Value) {
+        match self {
+            ApiError::Engine(err) => engine_error(err),
+            ApiError::Auth(err) => auth_error(err),
+            ApiError::BadJson(message) => (400, detail(&format!("JSON parse error - {message}"), "parse_error")),
+            ApiError::TooLarge { limit } => {
+                (413, detail(&format!("Request body is larger than the limit of {limit} bytes."), "too_large"))
+            }
+            ApiError::UnsupportedMediaType(kind) => {
+                (415, detail(&format!("Unsupported media type \"{kind}\" in request."), "unsupported_media_type"))
+            }
+            ApiError::NoRoute => (404, detail("Not found.", "not_found")),
+            ApiError::MethodNotAllowed { .. } => (405, detail("Method not allowed.", "method_not_allowed")),
+            ApiError::Io(_) => (400, detail("The request body could not be read.", "parse_error")),
+        }
+    }
+
+    /// Whether this is a server fault whose cause belongs in the log.
+    pub fn is_server_fault(&self) -> bool {
+        matches!(self, ApiError::Engine(EngineError::Store(_)) | ApiError::Auth(AuthError::Store(_) | AuthError::Hash))
+    }
+}
+
+fn engine_error(err: &EngineError) -> (u16, Value) {
+    match err {
+        EngineError::Validation(errors) => (400, errors.to_json()),
+        EngineError::BadQuery { code, detail: message } => (400, detail(message, code)),
+        EngineError::NotFound => (404, detail("Not found.", "not_found")),
+        EngineError::Protected(message) => (409, detail(message, "protected")),
+        EngineError::NotAuthenticated => {
+            (401, detail("Authentication credentials were not provided.", "not_authenticated"))
+        }
+        EngineError::PermissionDenied => {
+            (403, detail("You do not have permission to perform this action.", "permission_denied"))
+        }
+        EngineError::Store(_) => (500, detail("A server error occurred.", "error")),
+    }
+}
+
+fn auth_error(err: &AuthError) -> (u16, Value) {
+    match err {
+        AuthError::InvalidCredentials => {
+            (401, detail("No active account found with the given credentials.", "not_authenticated"))
+        }
+        AuthError::InvalidToken => (401, detail("Given token not valid for any token type.", "not_authenticated")),
+        AuthError::UsernameTaken => (400, json!({ "username": ["A user with that username already exists."] })),
+        AuthError::UnknownUser => (404, detail("Not found.", "not_found")),
+        AuthError::WeakPassword(message) => (400, json!({ "password": [message] })),
+        AuthError::BadUsername(message) => (400, json!({ "username": [message] })),
+        AuthError::Hash | AuthError::Store(_) => (500, detail("A server error occurred.", "error")),
+    }
+}

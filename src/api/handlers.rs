@@ -1,0 +1,151 @@
+//! Endpoint handlers: translate between HTTP and the engine / auth calls. No business rules.
+
+use serde_json::{Map, Value, json};
+
+use super::State;
+use super::error::ApiError;
+use super::request::Ctx;
+use super::router::Route;
+use crate::auth;
+use crate::engine::{ActionCall, EngineError, FieldErrors, Model, crud};
+
+/// A successful answer.
+pub struct Reply {
+    pub status: u16,
+    /// JSON text; `None` for an empty body (204).
+    pub body: Option<Vec<u8>>,
+}
+
+impl Reply {
+    pub fn json(status: u16, value: &Value) -> Reply {
+        Reply { status, body: Some(serde_json::to_vec(value).unwrap_or_default()) }
+    }
+
+    pub fn raw(status: u16, body: Vec<u8>) -> Reply {
+        Reply { status, body: Some(body) }
+    }
+
+    pub fn empty() -> Reply {
+        Reply { status: 204, body: None }
+    }
+}
+
+/// Runs the handler of `route` for `ctx`.
+pub fn dispatch(state: &State, route: Route, ctx: &mut Ctx) -> Result<Reply, ApiError> {
+    let method = ctx.method.clone();
+    match (route, method.as_str()) {
+        (Route::Health, _) => Ok(Reply::json(200, &json!({ "status": "ok", "version": crate::VERSION }))),
+        (Route::OpenApi, _) => Ok(Reply::raw(200, state.openapi.clone())),
+        (Route::MetaModels, _) => Ok(Reply::raw(200, state.meta.clone())),
+        (Route::Token, _) => token(state, ctx),
+        (Route::TokenRefresh, _) => token_refresh(state, ctx),
+        (Route::Logout, _) => logout(state, ctx),
+        (Route::List(model), "GET") => list(state, model, ctx),
+        (Route::List(model), _) => {
+            let body = ctx.json()?;
+            let created = crud::create(&state.db, state.registry, model, &ctx.caller, &body)?;
+            Ok(Reply::json(201, &Value::Object(created)))
+        }
+        (Route::Item(model), "GET") => {
+            Ok(Reply::json(200, &Value::Object(crud::retrieve(&state.db, model, &ctx.caller, ctx.param("key"))?)))
+        }
+        (Route::Item(model), "DELETE") => {
+            crud::delete(&state.db, model, &ctx.caller, ctx.param("key"))?;
+            Ok(Reply::empty())
+        }
+        (Route::Item(model), method) => {
+            let body = ctx.json()?;
+            let key = ctx.param("key").to_string();
+            let updated = crud::update(&state.db, state.registry, model, &ctx.caller, &key, &body, method == "PATCH")?;
+            Ok(Reply::json(200, &Value::Object(updated)))
+        }
+        (Route::Action(model, action), _) => {
+            let body = if action.method == "POST" { Some(ctx.json()?) } else { None };
+            let key = (action.detail).then(|| ctx.param("key").to_string());
+            let call = ActionCall {
+                db: &state.db,
+                registry: state.registry,
+                model,
+                caller: &ctx.caller,
+                key: key.as_deref(),
+                query: &ctx.query,
+                body: body.as_ref(),
+            };
+            crate::access::check_read(model.def, ctx.caller.principal.as_ref())?;
+            Ok(Reply::json(200, &(action.handler)(&call)?))
+        }
+    }
+}
+
+fn list(state: &State, model: &'static Model, ctx: &Ctx) -> Result<Reply, ApiError> {
+    let page = crud::list(&state.db, state.registry, model, &ctx.caller, &ctx.query)?;
+    let link = |page_number: usize| page_url(ctx, page_number);
+    let next = if page.has_next() { Value::String(link(page.page + 1)) } else { Value::Null };
+    let previous = if page.page > 1 { Value::String(link(page.page - 1)) } else { Value::Null };
+    let mut out = Map::with_capacity(4);
+    out.insert("count".into(), Value::from(page.count));
+    out.insert("next".into(), next);
+    out.insert("previous".into(), previous);
+    out.insert("results".into(), Value::Array(page.results));
+    Ok(Reply::json(200, &Value::Object(out)))
+}
+
+/// The absolute URL of another page of the same list (other parameters kept).
+fn page_url(ctx: &Ctx, page: usize) -> String {
+    let host = ctx.header("Host").unwrap_or("localhost");
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in ctx.query.iter().filter(|(k, _)| k != "page") {
+        query.append_pair(k, v);
+    }
+    if page > 1 {
+        query.append_pair("page", &page.to_string());
+    }
+    let query = query.finish();
+    let separator = if query.is_empty() { "" } else { "?" };
+    format!("http://{host}{}{separator}{query}", ctx.path)
+}
+
+/// Reads a JSON object body with exactly the named string fields (`optional` may be absent).
+fn string_fields(body: &Value, required: &[&str], optional: &[&str]) -> Result<Vec<Option<String>>, ApiError> {
+    let Some(object) = body.as_object() else {
+        let errors = FieldErrors::single("non_field_errors", "Invalid data. Expected a dictionary.");
+        return Err(EngineError::Validation(errors).into());
+    };
+    let mut errors = FieldErrors::new();
+    for key in object.keys().filter(|k| !required.contains(&k.as_str()) && !optional.contains(&k.as_str())) {
+        errors.add(key, "Unknown field.");
+    }
+    let mut values = Vec::new();
+    for name in required.iter().chain(optional) {
+        match object.get(*name) {
+            Some(Value::String(s)) if !s.is_empty() => values.push(Some(s.clone())),
+            None if optional.contains(name) => values.push(None),
+            None => errors.add(name, "This field is required."),
+            Some(Value::String(_)) => errors.add(name, "This field may not be blank."),
+            Some(_) => errors.add(name, "Not a valid string."),
+        }
+    }
+    errors.into_result()?;
+    Ok(values)
+}
+
+fn token(state: &State, ctx: &mut Ctx) -> Result<Reply, ApiError> {
+    let body = ctx.json()?;
+    let fields = string_fields(&body, &["username", "password"], &["otp"])?;
+    let (username, password) = (fields[0].as_deref().unwrap_or(""), fields[1].as_deref().unwrap_or(""));
+    let session = auth::login(&state.db, state.tokens, username, password)?;
+    Ok(Reply::json(200, &serde_json::to_value(session).unwrap_or_default()))
+}
+
+fn token_refresh(state: &State, ctx: &mut Ctx) -> Result<Reply, ApiError> {
+    let body = ctx.json()?;
+    let fields = string_fields(&body, &["refresh"], &[])?;
+    let session = auth::refresh(&state.db, state.tokens, fields[0].as_deref().unwrap_or(""))?;
+    Ok(Reply::json(200, &serde_json::to_value(session).unwrap_or_default()))
+}
+
+fn logout(state: &State, ctx: &mut Ctx) -> Result<Reply, ApiError> {
+    let token = ctx.bearer().ok_or(EngineError::NotAuthenticated)?.to_string();
+    auth::logout(&state.db, &token)?;
+    Ok(Reply::empty())
+}

@@ -1,0 +1,218 @@
+//! HTTP only: the listener (with `TCP_NODELAY`, DESIGN.md §3), the worker pool, routing,
+//! authentication of each request, responses and the one log line per request.
+
+mod error;
+mod handlers;
+mod request;
+mod router;
+
+pub use error::ApiError;
+
+use std::io;
+use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use tiny_http::{Header, Response};
+
+use crate::auth::{self, TokenSettings};
+use crate::engine::{Caller, Registry};
+use crate::store::Db;
+use handlers::{Reply, dispatch};
+use request::Ctx;
+use router::Route;
+
+/// Everything handlers share.
+pub struct State {
+    pub db: Db,
+    pub registry: &'static Registry,
+    pub tokens: TokenSettings,
+    pub body_limit: usize,
+    /// Write one log line per request to stderr.
+    pub log_requests: bool,
+    openapi: Vec<u8>,
+    meta: Vec<u8>,
+    router: matchit::Router<Route>,
+}
+
+impl State {
+    pub fn new(
+        db: Db,
+        registry: &'static Registry,
+        tokens: TokenSettings,
+        body_limit: usize,
+        log_requests: bool,
+    ) -> State {
+        let openapi =
+            serde_json::to_vec(&crate::engine::openapi::document(registry, crate::VERSION)).unwrap_or_default();
+        let meta = serde_json::to_vec(&crate::engine::meta::models(registry)).unwrap_or_default();
+        State { db, registry, tokens, body_limit, log_requests, openapi, meta, router: router::build(registry) }
+    }
+}
+
+/// Binds a listener whose accepted sockets have `TCP_NODELAY` (they inherit it on Linux).
+pub fn bind(addr: &str) -> io::Result<TcpListener> {
+    let addr: SocketAddr = addr
+        .to_socket_addrs()?
+        .next()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, format!("cannot resolve {addr}")))?;
+    let socket = socket2::Socket::new(socket2::Domain::for_address(addr), socket2::Type::STREAM, None)?;
+    socket.set_reuse_address(true)?;
+    socket.set_tcp_nodelay(true)?;
+    socket.bind(&addr.into())?;
+    socket.listen(1024)?;
+    Ok(socket.into())
+}
+
+/// A running HTTP server.
+pub struct HttpServer {
+    addr: SocketAddr,
+    stop: Arc<AtomicBool>,
+    workers: Vec<JoinHandle<()>>,
+    server: Arc<tiny_http::Server>,
+}
+
+impl HttpServer {
+    /// Serves `listener` with `workers` handler threads.
+    pub fn start(listener: TcpListener, state: Arc<State>, workers: usize) -> io::Result<HttpServer> {
+        let addr = listener.local_addr()?;
+        let server = Arc::new(tiny_http::Server::from_listener(listener, None).map_err(io::Error::other)?);
+        let stop = Arc::new(AtomicBool::new(false));
+        let workers = (0..workers.max(1))
+            .map(|i| {
+                let (server, state, stop) = (server.clone(), state.clone(), stop.clone());
+                std::thread::Builder::new()
+                    .name(format!("plinth-http-{i}"))
+                    .spawn(move || worker(&server, &state, &stop))
+            })
+            .collect::<io::Result<Vec<_>>>()?;
+        Ok(HttpServer { addr, stop, workers, server })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Stops taking requests and waits for the ones in flight to finish.
+    pub fn stop(self) {
+        self.stop.store(true, Ordering::SeqCst);
+        for _ in &self.workers {
+            self.server.unblock();
+        }
+        for worker in self.workers {
+            let _ = worker.join();
+        }
+    }
+}
+
+fn worker(server: &tiny_http::Server, state: &State, stop: &AtomicBool) {
+    while !stop.load(Ordering::SeqCst) {
+        match server.recv_timeout(Duration::from_millis(200)) {
+            Ok(Some(request)) => handle(state, request),
+            Ok(None) => {}
+            Err(_) => break,
+        }
+    }
+}
+
+fn handle(state: &State, mut request: tiny_http::Request) {
+    let started = Instant::now();
+    let request_id = request_id(&request);
+    let method = request.method().as_str().to_ascii_uppercase();
+    let url = request.url().to_string();
+    let (path, query) = request::split_url(&url);
+    let outcome = run(state, &mut request, &method, path, query, &request_id);
+    let allow = match &outcome {
+        Err(ApiError::MethodNotAllowed { allow }) => Some(allow.join(", ")),
+        _ => None,
+    };
+    let (status, body) = match outcome {
+        Ok(reply) => (reply.status, reply.body),
+        Err(err) => {
+            if err.is_server_fault() {
+                eprintln!("{}", json!({ "level": "error", "request_id": request_id, "error": err.to_string() }));
+            }
+            let (status, body) = err.status_and_body();
+            (status, Some(serde_json::to_vec(&body).unwrap_or_default()))
+        }
+    };
+    let client = request.remote_addr().map(|a| a.ip().to_string()).unwrap_or_default();
+    respond(request, status, body, &request_id, allow);
+    if state.log_requests {
+        let ms = started.elapsed().as_secs_f64() * 1000.0;
+        eprintln!(
+            "{}",
+            json!({ "ts": crate::store::now(), "method": method, "path": path, "status": status,
+                    "ms": (ms * 100.0).round() / 100.0, "request_id": request_id, "client": client })
+        );
+    }
+}
+
+fn run(
+    state: &State,
+    request: &mut tiny_http::Request,
+    method: &str,
+    path: &str,
+    query: Vec<(String, String)>,
+    request_id: &str,
+) -> Result<Reply, ApiError> {
+    let matched = state.router.at(router::normalize(path)).map_err(|_| ApiError::NoRoute)?;
+    let route = *matched.value;
+    if !route.allowed().contains(&method) {
+        return Err(ApiError::MethodNotAllowed { allow: route.allowed() });
+    }
+    let params = matched
+        .params
+        .iter()
+        .map(|(k, v)| {
+            let decoded = percent_encoding::percent_decode_str(v).decode_utf8().map_err(|_| ApiError::NoRoute)?;
+            Ok((k.to_string(), decoded.into_owned()))
+        })
+        .collect::<Result<Vec<_>, ApiError>>()?;
+    let principal = match (route, request::bearer(request)) {
+        (Route::Health | Route::Token | Route::TokenRefresh, _) | (_, None) => None,
+        (_, Some(token)) => Some(auth::authenticate(&state.db, token)?),
+    };
+    let caller = Caller { principal, request_id: request_id.to_string() };
+    let mut ctx = Ctx {
+        request,
+        method: method.to_string(),
+        path: path.to_string(),
+        query,
+        params,
+        caller,
+        body_limit: state.body_limit,
+    };
+    dispatch(state, route, &mut ctx)
+}
+
+/// The client's `X-Request-Id` when it is short and plain, else a new one.
+fn request_id(request: &tiny_http::Request) -> String {
+    request::header(request, "X-Request-Id")
+        .filter(|id| !id.is_empty() && id.len() <= 64 && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+        .map_or_else(crate::store::new_id, str::to_string)
+}
+
+fn respond(request: tiny_http::Request, status: u16, body: Option<Vec<u8>>, request_id: &str, allow: Option<String>) {
+    let mut headers = vec![header("X-Request-Id", request_id)];
+    if let Some(allow) = allow {
+        headers.push(header("Allow", &allow));
+    }
+    let response = match body {
+        Some(bytes) => {
+            headers.push(header("Content-Type", "application/json; charset=utf-8"));
+            let len = bytes.len();
+            Response::new(status.into(), headers, io::Cursor::new(bytes), Some(len), None)
+        }
+        None => Response::new(status.into(), headers, io::Cursor::new(Vec::new()), Some(0), None),
+    };
+    let _ = request.respond(response);
+}
+
+fn header(name: &str, value: &str) -> Header {
+    // Names are constants; values are constants or the sanitized request id: always ASCII.
+    Header::from_bytes(name.as_bytes(), value.as_bytes()).expect("header names and values are ASCII")
+}

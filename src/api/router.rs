@@ -1,0 +1,71 @@
+//! The URL map: every route of the API, built once from the fixed endpoints and the model
+//! registry (list, detail and action routes per model). Trailing slashes are optional.
+
+use matchit::Router;
+
+use crate::engine::{Action, Model, Registry};
+
+/// What a path leads to.
+#[derive(Clone, Copy)]
+pub enum Route {
+    Health,
+    OpenApi,
+    MetaModels,
+    Token,
+    TokenRefresh,
+    Logout,
+    List(&'static Model),
+    Item(&'static Model),
+    Action(&'static Model, &'static Action),
+}
+
+impl Route {
+    /// Methods this route answers.
+    pub fn allowed(self) -> &'static [&'static str] {
+        match self {
+            Route::Health | Route::OpenApi | Route::MetaModels => &["GET"],
+            Route::Token | Route::TokenRefresh | Route::Logout => &["POST"],
+            Route::List(_) => &["GET", "POST"],
+            Route::Item(_) => &["GET", "PUT", "PATCH", "DELETE"],
+            Route::Action(_, action) if action.method == "POST" => &["POST"],
+            Route::Action(..) => &["GET"],
+        }
+    }
+}
+
+/// API base path.
+pub const BASE: &str = "/api/v1";
+
+/// Builds the router for a registry.
+pub fn build(registry: &'static Registry) -> Router<Route> {
+    let mut router = Router::new();
+    let mut add = |path: String, route: Route| {
+        // A clash is a definition error caught by every test run.
+        router.insert(path.clone(), route).unwrap_or_else(|e| panic!("route {path}: {e}"));
+    };
+    add(format!("{BASE}/health"), Route::Health);
+    add(format!("{BASE}/openapi.json"), Route::OpenApi);
+    add(format!("{BASE}/meta/models"), Route::MetaModels);
+    add(format!("{BASE}/auth/token"), Route::Token);
+    add(format!("{BASE}/auth/token/refresh"), Route::TokenRefresh);
+    add(format!("{BASE}/auth/logout"), Route::Logout);
+    for model in registry.models() {
+        let plural = model.def.plural;
+        add(format!("{BASE}/{plural}"), Route::List(model));
+        add(format!("{BASE}/{plural}/{{key}}"), Route::Item(model));
+        for action in model.def.actions {
+            let path = if action.detail {
+                format!("{BASE}/{plural}/{{key}}/{}", action.name)
+            } else {
+                format!("{BASE}/{plural}/{}", action.name)
+            };
+            add(path, Route::Action(model, action));
+        }
+    }
+    router
+}
+
+/// The path as routed: without its trailing slash.
+pub fn normalize(path: &str) -> &str {
+    if path.len() > 1 { path.strip_suffix('/').unwrap_or(path) } else { path }
+}

@@ -1,0 +1,200 @@
+//! Sessions: login answers an access token (short-lived) and a refresh token (long-lived)
+//! sharing a family. Refreshing spends the refresh token and issues a new pair; presenting a
+//! spent refresh token again revokes the whole family (it was stolen or replayed). Only
+//! SHA-256 hashes of tokens are stored.
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::{AuthError, UserInfo, hash_secret, random_secret, verify_password};
+use crate::access::Principal;
+use crate::store::{Connection, Db, OptionalExtension, StoreError, format_timestamp, new_id, now};
+
+/// Token lifetimes.
+#[derive(Clone, Copy, Debug)]
+pub struct TokenSettings {
+    pub access_ttl: Duration,
+    pub refresh_ttl: Duration,
+}
+
+/// What a successful login or refresh answers.
+#[derive(Debug, Serialize)]
+pub struct Session {
+    pub access: String,
+    pub refresh: String,
+    pub expires_in: u64,
+    pub user: UserInfo,
+}
+
+struct Candidate {
+    info: UserInfo,
+    hash: String,
+    active: bool,
+}
+
+/// Checks username and password and opens a session. Unknown users, wrong passwords and
+/// inactive accounts all answer [`AuthError::InvalidCredentials`] after the same work.
+pub fn login(db: &Db, settings: TokenSettings, username: &str, password: &str) -> Result<Session, AuthError> {
+    let candidate = db.read(|conn| find_user(conn, username))?;
+    let verified = verify_password(password, candidate.as_ref().map(|c| c.hash.as_str()));
+    let user = match candidate {
+        Some(c) if verified && c.active => c.info,
+        _ => return Err(AuthError::InvalidCredentials),
+    };
+    db.write(move |conn| {
+        conn.execute("UPDATE users SET last_login = ?1 WHERE id = ?2", rusqlite::params![now(), user.id])
+            .map_err(StoreError::from)?;
+        issue(conn, settings, user, &new_id())
+    })
+}
+
+/// Spends a refresh token for a new pair (rotation with reuse detection).
+pub fn refresh(db: &Db, settings: TokenSettings, refresh_token: &str) -> Result<Session, AuthError> {
+    let hash = hash_secret(refresh_token);
+    // A refused token still commits (reuse detection revokes its family), so the write
+    // succeeds with `None` rather than failing and rolling the revocation back.
+    db.write(move |conn| rotate(conn, settings, &hash))?.ok_or(AuthError::InvalidToken)
+}
+
+struct StoredRefresh {
+    user_id: String,
+    family: String,
+    expires_at: String,
+    spent: bool,
+    revoked: bool,
+}
+
+fn rotate(conn: &Connection, settings: TokenSettings, hash: &str) -> Result<Option<Session>, AuthError> {
+    let stored = conn
+        .query_row(
+            "SELECT user_id, family, expires_at, used_at IS NOT NULL, revoked_at IS NOT NULL
+             FROM auth_tokens WHERE token_hash = ?1 AND kind = 'refresh'",
+            [hash],
+            |r| {
+                Ok(StoredRefresh {
+                    user_id: r.get(0)?,
+                    family: r.get(1)?,
+                    expires_at: r.get(2)?,
+                    spent: r.get(3)?,
+                    revoked: r.get(4)?,
+                })
+            },
+        )
+        .optional()
+        .map_err(StoreError::from)?;
+    let Some(stored) = stored else { return Ok(None) };
+    if stored.spent {
+        revoke_family(conn, &stored.family)?;
+        return Ok(None);
+    }
+    if stored.revoked || stored.expires_at <= now() {
+        return Ok(None);
+    }
+    let Some(user) = active_user(conn, &stored.user_id)? else { return Ok(None) };
+    conn.execute("UPDATE auth_tokens SET used_at = ?1 WHERE token_hash = ?2", rusqlite::params![now(), hash])
+        .map_err(StoreError::from)?;
+    issue(conn, settings, user, &stored.family).map(Some)
+}
+
+/// Revokes every token of the session the access token belongs to.
+pub fn logout(db: &Db, access_token: &str) -> Result<(), AuthError> {
+    let hash = hash_secret(access_token);
+    db.write(move |conn| {
+        let family: Option<String> = conn
+            .query_row("SELECT family FROM auth_tokens WHERE token_hash = ?1", [&hash], |r| r.get(0))
+            .optional()
+            .map_err(StoreError::from)?;
+        match family {
+            Some(family) => revoke_family(conn, &family),
+            None => Err(AuthError::InvalidToken),
+        }
+    })
+}
+
+/// Resolves a bearer access token to its user.
+pub fn authenticate(db: &Db, access_token: &str) -> Result<Principal, AuthError> {
+    let hash = hash_secret(access_token);
+    db.read(|conn| {
+        conn.prepare_cached(
+            "SELECT u.id, u.username, u.is_staff, u.is_superuser FROM auth_tokens t JOIN users u ON u.id = t.user_id
+             WHERE t.token_hash = ?1 AND t.kind = 'access' AND t.revoked_at IS NULL AND t.expires_at > ?2 AND u.is_active = 1",
+        )
+        .map_err(StoreError::from)?
+        .query_row(rusqlite::params![hash, now()], |r| {
+            Ok(Principal { user_id: r.get(0)?, username: r.get(1)?, is_staff: r.get(2)?, is_superuser: r.get(3)? })
+        })
+        .optional()
+        .map_err(StoreError::from)?
+        .ok_or(AuthError::InvalidToken)
+    })
+}
+
+fn issue(conn: &Connection, settings: TokenSettings, user: UserInfo, family: &str) -> Result<Session, AuthError> {
+    let access = random_secret();
+    let refresh = random_secret();
+    let created = now();
+    let expiry =
+        |ttl: Duration| format_timestamp(chrono::Utc::now() + chrono::Duration::from_std(ttl).unwrap_or_default());
+    let mut insert = conn
+        .prepare_cached(
+            "INSERT INTO auth_tokens (token_hash, kind, user_id, family, expires_at, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )
+        .map_err(StoreError::from)?;
+    insert
+        .execute(rusqlite::params![
+            hash_secret(&access),
+            "access",
+            user.id,
+            family,
+            expiry(settings.access_ttl),
+            created
+        ])
+        .map_err(StoreError::from)?;
+    insert
+        .execute(rusqlite::params![
+            hash_secret(&refresh),
+            "refresh",
+            user.id,
+            family,
+            expiry(settings.refresh_ttl),
+            created
+        ])
+        .map_err(StoreError::from)?;
+    Ok(Session { access, refresh, expires_in: settings.access_ttl.as_secs(), user })
+}
+
+fn revoke_family(conn: &Connection, family: &str) -> Result<(), AuthError> {
+    conn.execute(
+        "UPDATE auth_tokens SET revoked_at = ?1 WHERE family = ?2 AND revoked_at IS NULL",
+        rusqlite::params![now(), family],
+    )
+    .map_err(StoreError::from)?;
+    Ok(())
+}
+
+const USER_COLUMNS: &str = "id, username, email, is_staff, is_superuser, password_hash, is_active";
+
+fn user_from_row(r: &rusqlite::Row) -> rusqlite::Result<Candidate> {
+    Ok(Candidate {
+        info: UserInfo {
+            id: r.get(0)?,
+            username: r.get(1)?,
+            email: r.get(2)?,
+            is_staff: r.get(3)?,
+            is_superuser: r.get(4)?,
+        },
+        hash: r.get(5)?,
+        active: r.get(6)?,
+    })
+}
+
+fn find_user(conn: &Connection, username: &str) -> Result<Option<Candidate>, StoreError> {
+    let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE username = ?1");
+    Ok(conn.query_row(&sql, [username], user_from_row).optional()?)
+}
+
+fn active_user(conn: &Connection, id: &str) -> Result<Option<UserInfo>, StoreError> {
+    let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1 AND is_active = 1");
+    Ok(conn.query_row(&sql, [id], user_from_row).optional()?.map(|c| c.info))
+}

@@ -1,0 +1,101 @@
+//! The users table: creating users, changing passwords, reading who someone is.
+
+use serde::Serialize;
+
+use super::{AuthError, hash_password};
+use crate::store::{Connection, Db, OptionalExtension, StoreError, new_id, now};
+
+/// Shortest password accepted.
+pub const MIN_PASSWORD_LEN: usize = 8;
+
+/// A user to create.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub username: String,
+    pub email: String,
+    pub password: String,
+    pub is_staff: bool,
+    pub is_superuser: bool,
+}
+
+/// The public description of a user, as login answers it.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct UserInfo {
+    pub id: String,
+    pub username: String,
+    pub email: String,
+    pub is_staff: bool,
+    pub is_superuser: bool,
+}
+
+/// Number of users (used to bootstrap the first administrator).
+pub fn count_users(db: &Db) -> Result<i64, StoreError> {
+    db.read(|conn| conn.query_row("SELECT COUNT(*) FROM users", [], |r| r.get(0)).map_err(StoreError::from))
+}
+
+/// Creates a user; answers its id.
+pub fn create_user(db: &Db, user: NewUser) -> Result<String, AuthError> {
+    check_username(&user.username)?;
+    check_password(&user.password)?;
+    let hash = hash_password(&user.password)?;
+    db.write(move |conn| {
+        let id = new_id();
+        let at = now();
+        let inserted = conn.execute(
+            "INSERT INTO users (id, username, email, password_hash, is_staff, is_superuser, date_joined, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?7)",
+            rusqlite::params![id, user.username, user.email, hash, user.is_staff || user.is_superuser, user.is_superuser, at],
+        );
+        match inserted.map_err(StoreError::from) {
+            Ok(_) => Ok(id),
+            Err(StoreError::Unique { .. }) => Err(AuthError::UsernameTaken),
+            Err(e) => Err(e.into()),
+        }
+    })
+}
+
+/// Replaces a user's password and revokes every token they hold.
+pub fn set_password(db: &Db, username: &str, password: &str) -> Result<(), AuthError> {
+    check_password(password)?;
+    let hash = hash_password(password)?;
+    let username = username.to_string();
+    db.write(move |conn| {
+        let id = user_id(conn, &username)?.ok_or(AuthError::UnknownUser)?;
+        let at = now();
+        conn.execute(
+            "UPDATE users SET password_hash = ?1, updated_at = ?2 WHERE id = ?3",
+            rusqlite::params![hash, at, id],
+        )
+        .map_err(StoreError::from)?;
+        conn.execute(
+            "UPDATE auth_tokens SET revoked_at = ?1 WHERE user_id = ?2 AND revoked_at IS NULL",
+            rusqlite::params![at, id],
+        )
+        .map_err(StoreError::from)?;
+        Ok(())
+    })
+}
+
+fn user_id(conn: &Connection, username: &str) -> Result<Option<String>, StoreError> {
+    Ok(conn.query_row("SELECT id FROM users WHERE username = ?1", [username], |r| r.get(0)).optional()?)
+}
+
+fn check_username(username: &str) -> Result<(), AuthError> {
+    let valid = !username.is_empty()
+        && username.chars().count() <= 150
+        && username.chars().all(|c| c.is_alphanumeric() || "@.+-_".contains(c));
+    if valid {
+        Ok(())
+    } else {
+        Err(AuthError::BadUsername("Usernames have 1 to 150 letters, digits and @.+-_ only.".into()))
+    }
+}
+
+fn check_password(password: &str) -> Result<(), AuthError> {
+    if password.chars().count() < MIN_PASSWORD_LEN {
+        return Err(AuthError::WeakPassword(format!(
+            "This password is too short. It must contain at least {MIN_PASSWORD_LEN} characters."
+        )));
+    }
+    Ok(())
+}

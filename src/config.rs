@@ -1,0 +1,101 @@
+//! Settings: command-line flags > environment (`PLINTH_*`) > `<data>/plinth.toml` > defaults.
+//! Flags and environment are parsed by `main` (clap); this module merges them with the file.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+use thiserror::Error;
+
+use crate::store::Synchronous;
+
+/// Default listen address.
+pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
+/// Default data directory, beside the working directory.
+pub const DEFAULT_DATA: &str = "plinth-data";
+
+/// The settings a server runs with.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub addr: String,
+    pub data_dir: PathBuf,
+    /// HTTP handler threads; also bounds how many writes share one commit.
+    pub workers: usize,
+    /// Largest JSON body accepted, in bytes.
+    pub body_limit: usize,
+    pub synchronous: Synchronous,
+    pub access_ttl: Duration,
+    pub refresh_ttl: Duration,
+    pub log_requests: bool,
+    /// Password for the first administrator; random (and printed) when absent.
+    pub admin_password: Option<String>,
+}
+
+impl Config {
+    /// Defaults for a data directory.
+    pub fn new(data_dir: impl Into<PathBuf>) -> Config {
+        Config {
+            addr: DEFAULT_ADDR.to_string(),
+            data_dir: data_dir.into(),
+            workers: 32,
+            body_limit: 1024 * 1024,
+            synchronous: Synchronous::Full,
+            access_ttl: Duration::from_secs(15 * 60),
+            refresh_ttl: Duration::from_secs(7 * 24 * 3600),
+            log_requests: true,
+            admin_password: None,
+        }
+    }
+
+    /// The database file.
+    pub fn db_path(&self) -> PathBuf {
+        self.data_dir.join("plinth.db")
+    }
+}
+
+/// Settings a `plinth.toml` may hold (every one optional).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileSettings {
+    pub addr: Option<String>,
+    pub workers: Option<usize>,
+    pub body_limit: Option<usize>,
+    pub synchronous: Option<Synchronous>,
+    pub access_ttl_seconds: Option<u64>,
+    pub refresh_ttl_seconds: Option<u64>,
+    pub log_requests: Option<bool>,
+}
+
+/// A settings file that cannot be used.
+#[derive(Debug, Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("invalid {path}: {message}")]
+    Invalid { path: PathBuf, message: String },
+}
+
+impl FileSettings {
+    /// Reads `<data>/plinth.toml`; a missing file means no settings.
+    pub fn load(data_dir: &Path) -> Result<FileSettings, ConfigError> {
+        let path = data_dir.join("plinth.toml");
+        match std::fs::read_to_string(&path) {
+            Ok(text) => toml::from_str(&text).map_err(|e| ConfigError::Invalid { path, message: e.to_string() }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(FileSettings::default()),
+            Err(source) => Err(ConfigError::Read { path, source }),
+        }
+    }
+
+    /// Applies the file's settings over the defaults in `config`.
+    pub fn apply(self, config: &mut Config) {
+        if let Some(addr) = self.addr {
+            config.addr = addr;
+        }
+        config.workers = self.workers.unwrap_or(config.workers);
+        config.body_limit = self.body_limit.unwrap_or(config.body_limit);
+        config.synchronous = self.synchronous.unwrap_or(config.synchronous);
+        config.access_ttl = self.access_ttl_seconds.map_or(config.access_ttl, Duration::from_secs);
+        config.refresh_ttl = self.refresh_ttl_seconds.map_or(config.refresh_ttl, Duration::from_secs);
+        config.log_requests = self.log_requests.unwrap_or(config.log_requests);
+    }
+}

@@ -1,0 +1,311 @@
+//! Generic create / read / update / delete for every model: validation against the
+//! definition, foreign-key and uniqueness errors as field errors, protected deletes, and the
+//! tracking columns (`created_at`, `updated_by` …) filled by the engine.
+
+use rusqlite::params_from_iter;
+use serde_json::Value;
+
+use super::def::{Field, Kind, WriteRule};
+use super::error::{EngineError, FieldErrors};
+use super::model::{Model, Registry};
+use super::query::ListParams;
+use super::{Caller, Record, value};
+use crate::access;
+use crate::store::{Connection, Db, OptionalExtension, Row, SqlValue, StoreError};
+
+/// One page of a list.
+#[derive(Debug)]
+pub struct Page {
+    pub count: usize,
+    pub results: Vec<Value>,
+    pub page: usize,
+    pub page_size: usize,
+}
+
+impl Page {
+    pub fn has_next(&self) -> bool {
+        self.page * self.page_size < self.count
+    }
+}
+
+/// Lists `model` per the query string.
+pub fn list(
+    db: &Db,
+    registry: &Registry,
+    model: &'static Model,
+    caller: &Caller,
+    query: &[(String, String)],
+) -> Result<Page, EngineError> {
+    access::check_read(model.def, caller.principal.as_ref())?;
+    let params = ListParams::parse(registry, model, query)?;
+    db.read(|conn| {
+        let table = model.def.table;
+        let count_sql = format!("SELECT COUNT(*) FROM \"{table}\" WHERE {}", params.filter.text);
+        let count: i64 =
+            conn.prepare_cached(&count_sql)?.query_row(params_from_iter(&params.filter.params), |r| r.get(0))?;
+        let count = usize::try_from(count).unwrap_or(0);
+        if params.page > 1 && params.offset() >= count {
+            return Err(EngineError::NotFound);
+        }
+        let sql = format!(
+            "SELECT {} FROM \"{table}\" WHERE {} ORDER BY {} LIMIT {} OFFSET {}",
+            model.select_list,
+            params.filter.text,
+            params.order_by,
+            params.page_size,
+            params.offset()
+        );
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let rows =
+            stmt.query_map(params_from_iter(&params.filter.params), |row| Ok(Value::Object(read_row(model, row)?)))?;
+        let results = rows.collect::<Result<Vec<_>, _>>().map_err(StoreError::from)?;
+        Ok(Page { count, results, page: params.page, page_size: params.page_size })
+    })
+}
+
+/// Reads one object by its key.
+pub fn retrieve(db: &Db, model: &'static Model, caller: &Caller, key: &str) -> Result<Record, EngineError> {
+    access::check_read(model.def, caller.principal.as_ref())?;
+    db.read(|conn| fetch(conn, model, key)?.ok_or(EngineError::NotFound))
+}
+
+/// Creates an object from a JSON body; answers the stored object.
+pub fn create(
+    db: &Db,
+    registry: &'static Registry,
+    model: &'static Model,
+    caller: &Caller,
+    body: &Value,
+) -> Result<Record, EngineError> {
+    check_write(model, caller)?;
+    let mut values = validate_input(model, body, Mode::Create)?;
+    for field in model.writable() {
+        if !values.iter().any(|(f, _)| f.name == field.name) {
+            if let Some(default) = field.default {
+                values.push((
+                    *field,
+                    value::to_sql(field, &default.to_json())
+                        .map_err(|m| FieldErrors::single(field.name, m))
+                        .map_err(EngineError::Validation)?,
+                ));
+            } else if field.nullable {
+                values.push((*field, SqlValue::Null));
+            } else if field.blank {
+                values.push((*field, SqlValue::Text(String::new())));
+            }
+        }
+    }
+    run_validator(model, &values, None)?;
+    let user = caller.user_id().map(str::to_string);
+    db.write(move |conn| {
+        check_references(conn, registry, &values)?;
+        let now = crate::store::now();
+        let mut columns: Vec<&str> = values.iter().map(|(f, _)| f.name).collect();
+        let mut params: Vec<SqlValue> = values.into_iter().map(|(_, v)| v).collect();
+        if model.generated_key() {
+            columns.push("id");
+            params.push(SqlValue::Text(crate::store::new_id()));
+        }
+        for (column, value) in [
+            ("created_at", Some(now.clone())),
+            ("updated_at", Some(now)),
+            ("created_by", user.clone()),
+            ("updated_by", user),
+        ] {
+            columns.push(column);
+            params.push(value.map_or(SqlValue::Null, SqlValue::Text));
+        }
+        let quoted: Vec<String> = columns.iter().map(|c| format!("\"{c}\"")).collect();
+        let sql = format!(
+            "INSERT INTO \"{}\" ({}) VALUES ({}) RETURNING {}",
+            model.def.table,
+            quoted.join(", "),
+            vec!["?"; params.len()].join(", "),
+            model.select_list
+        );
+        conn.prepare_cached(&sql)?
+            .query_row(params_from_iter(&params), |row| read_row(model, row))
+            .map_err(|e| unique_error(model, e.into()))
+    })
+}
+
+/// Updates an object: `partial` for PATCH, else PUT (required fields must be present).
+pub fn update(
+    db: &Db,
+    registry: &'static Registry,
+    model: &'static Model,
+    caller: &Caller,
+    key: &str,
+    body: &Value,
+    partial: bool,
+) -> Result<Record, EngineError> {
+    check_write(model, caller)?;
+    let mode = if partial { Mode::Patch } else { Mode::Put };
+    let values = validate_input(model, body, mode)?;
+    let user = caller.user_id().map(str::to_string);
+    let key = key.to_string();
+    db.write(move |conn| {
+        let existing = fetch(conn, model, &key)?.ok_or(EngineError::NotFound)?;
+        let stored_key = existing.get(model.def.key).and_then(Value::as_str).unwrap_or(&key).to_string();
+        let values: Vec<(Field, SqlValue)> = values
+            .into_iter()
+            .filter(|(f, v)| !(f.name == model.def.key && matches!(v, SqlValue::Text(t) if *t == stored_key)))
+            .collect();
+        if let Some((field, _)) = values.iter().find(|(f, _)| f.name == model.def.key) {
+            return Err(FieldErrors::single(field.name, "This field cannot be changed once set.")
+                .into_result()
+                .unwrap_err());
+        }
+        run_validator(model, &values, Some(&existing))?;
+        check_references(conn, registry, &values)?;
+        let mut sets: Vec<String> = values.iter().map(|(f, _)| format!("\"{}\" = ?", f.name)).collect();
+        let mut params: Vec<SqlValue> = values.into_iter().map(|(_, v)| v).collect();
+        sets.push("\"updated_at\" = ?".into());
+        params.push(SqlValue::Text(crate::store::now()));
+        sets.push("\"updated_by\" = ?".into());
+        params.push(user.map_or(SqlValue::Null, SqlValue::Text));
+        params.push(SqlValue::Text(stored_key));
+        let sql = format!(
+            "UPDATE \"{}\" SET {} WHERE \"{}\" = ? RETURNING {}",
+            model.def.table,
+            sets.join(", "),
+            model.def.key,
+            model.select_list
+        );
+        conn.prepare_cached(&sql)?
+            .query_row(params_from_iter(&params), |row| read_row(model, row))
+            .map_err(|e| unique_error(model, e.into()))
+    })
+}
+
+/// Deletes an object; `409 protected` while other rows reference it.
+pub fn delete(db: &Db, model: &'static Model, caller: &Caller, key: &str) -> Result<(), EngineError> {
+    check_write(model, caller)?;
+    let key = key.to_string();
+    db.write(move |conn| {
+        let sql = format!("DELETE FROM \"{}\" WHERE \"{}\" = ?", model.def.table, model.def.key);
+        match conn.prepare_cached(&sql)?.execute([&key]).map_err(StoreError::from) {
+            Ok(0) => Err(EngineError::NotFound),
+            Ok(_) => Ok(()),
+            Err(StoreError::ForeignKey) => Err(EngineError::Protected(format!(
+                "Cannot delete this {} because other records refer to it.",
+                model.def.label.to_lowercase()
+            ))),
+            Err(e) => Err(e.into()),
+        }
+    })
+}
+
+fn check_write(model: &Model, caller: &Caller) -> Result<(), EngineError> {
+    if model.def.write == WriteRule::Never {
+        return Err(EngineError::PermissionDenied);
+    }
+    access::check_write(model.def, caller.principal.as_ref())
+}
+
+/// Reads one row by key on any connection.
+pub fn fetch(conn: &Connection, model: &Model, key: &str) -> Result<Option<Record>, EngineError> {
+    let sql = format!("SELECT {} FROM \"{}\" WHERE \"{}\" = ?", model.select_list, model.def.table, model.def.key);
+    Ok(conn.prepare_cached(&sql)?.query_row([key], |row| read_row(model, row)).optional().map_err(StoreError::from)?)
+}
+
+/// Converts a row selected with `model.select_list` into API JSON.
+pub fn read_row(model: &Model, row: &Row) -> rusqlite::Result<Record> {
+    let mut record = Record::with_capacity(model.columns.len());
+    for (i, field) in model.columns.iter().enumerate() {
+        let raw: SqlValue = row.get(i)?;
+        record.insert(field.name.to_string(), value::to_json(field.kind, raw));
+    }
+    Ok(record)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Create,
+    Put,
+    Patch,
+}
+
+/// Validates a request body: an object, no unknown fields, read-only fields ignored, each
+/// value valid for its field, required fields present (create and PUT).
+fn validate_input(model: &Model, body: &Value, mode: Mode) -> Result<Vec<(Field, SqlValue)>, EngineError> {
+    let Some(object) = body.as_object() else {
+        let got = if body.is_array() { "list" } else { "a non-object value" };
+        return FieldErrors::single("non_field_errors", format!("Invalid data. Expected a dictionary, but got {got}."))
+            .into_result()
+            .map(|()| Vec::new());
+    };
+    let mut errors = FieldErrors::new();
+    let mut values = Vec::with_capacity(object.len());
+    for (name, raw) in object {
+        match model.column(name) {
+            None => errors.add(name, "Unknown field."),
+            Some(field) if field.read_only => {}
+            Some(field) => match value::to_sql(field, raw) {
+                Ok(v) => values.push((*field, v)),
+                Err(message) => errors.add(name, message),
+            },
+        }
+    }
+    if mode != Mode::Patch {
+        for field in model.writable().filter(|f| f.required() && !object.contains_key(f.name)) {
+            errors.add(field.name, "This field is required.");
+        }
+    }
+    errors.into_result().map(|()| values)
+}
+
+/// Runs the model's cross-field validator over the record as it would be stored.
+fn run_validator(model: &Model, values: &[(Field, SqlValue)], existing: Option<&Record>) -> Result<(), EngineError> {
+    let Some(validate) = model.def.validate else { return Ok(()) };
+    let mut merged = existing.cloned().unwrap_or_default();
+    for (field, v) in values {
+        merged.insert(field.name.to_string(), value::to_json(field.kind, v.clone()));
+    }
+    validate(&merged).map_err(EngineError::Validation)
+}
+
+/// Every foreign key value must name an existing row.
+fn check_references(conn: &Connection, registry: &Registry, values: &[(Field, SqlValue)]) -> Result<(), EngineError> {
+    let mut errors = FieldErrors::new();
+    for (field, v) in values {
+        let (Kind::ForeignKey { model: target, .. }, SqlValue::Text(key)) = (field.kind, v) else { continue };
+        let (table, key_column) = target_table(registry, target);
+        let sql = format!("SELECT 1 FROM \"{table}\" WHERE \"{key_column}\" = ?");
+        let exists = conn.prepare_cached(&sql)?.exists([key]).map_err(StoreError::from)?;
+        if !exists {
+            errors.add(field.name, format!("Invalid pk \"{key}\" - object does not exist."));
+        }
+    }
+    errors.into_result()
+}
+
+/// Table and key column a foreign key to `target` points at.
+pub fn target_table<'a>(registry: &'a Registry, target: &'a str) -> (&'a str, &'a str) {
+    match registry.get(target) {
+        Some(model) => (model.def.table, model.def.key),
+        None => ("users", "id"),
+    }
+}
+
+/// Turns a UNIQUE violation into the DRF field error (`… with this name already exists.`).
+fn unique_error(model: &Model, err: StoreError) -> EngineError {
+    match err {
+        StoreError::Unique { columns, .. } => {
+            let label = model.def.label.to_lowercase();
+            let errors = if columns.len() == 1 {
+                FieldErrors::single(
+                    &columns[0],
+                    format!("{label} with this {} already exists.", columns[0].replace('_', " ")),
+                )
+            } else {
+                FieldErrors::single(
+                    "non_field_errors",
+                    format!("The fields {} must make a unique set.", columns.join(", ")),
+                )
+            };
+            EngineError::Validation(errors)
+        }
+        other => other.into(),
+    }
+}

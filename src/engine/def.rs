@@ -1,0 +1,334 @@
+//! Declarative model definitions: what a model is (table, key, fields, search, filters,
+//! ordering, access) written once as `static` data and read by every generic part of Plinth.
+
+use serde_json::Value;
+
+use super::Record;
+use super::error::FieldErrors;
+
+/// What happens to rows that reference a deleted row (Django's PROTECT / CASCADE / SET_NULL).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OnDelete {
+    /// The delete is refused while references exist (`409 protected`).
+    Restrict,
+    /// Referencing rows are deleted too.
+    Cascade,
+    /// The reference is cleared.
+    SetNull,
+}
+
+impl OnDelete {
+    /// The SQL spelling, as `PRAGMA foreign_key_list` reports it.
+    pub fn sql(self) -> &'static str {
+        match self {
+            OnDelete::Restrict => "RESTRICT",
+            OnDelete::Cascade => "CASCADE",
+            OnDelete::SetNull => "SET NULL",
+        }
+    }
+}
+
+/// Shape a JSON field must have.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JsonShape {
+    Object,
+    Array,
+}
+
+/// The type of a field: decides validation, storage and presentation.
+#[derive(Clone, Copy, Debug)]
+pub enum Kind {
+    /// Single-line text up to `max` characters.
+    Text {
+        max: usize,
+    },
+    /// Unbounded text.
+    LongText,
+    /// Letters, digits, `_` and `-`, up to `max` characters.
+    Slug {
+        max: usize,
+    },
+    /// Whole number within `min..=max`.
+    Integer {
+        min: i64,
+        max: i64,
+    },
+    /// Exact decimal: stored as an integer scaled by 10^scale, exchanged as a string.
+    Decimal {
+        digits: u32,
+        scale: u32,
+    },
+    Boolean,
+    /// `YYYY-MM-DD`.
+    Date,
+    /// RFC 3339, stored in UTC with microseconds.
+    DateTime,
+    Json(JsonShape),
+    /// One of a fixed list of values.
+    Choice(&'static [&'static str]),
+    /// Reference to another model's key.
+    ForeignKey {
+        model: &'static str,
+        on_delete: OnDelete,
+    },
+    /// `#RRGGBB`.
+    Color,
+    /// ISO 3166-1 alpha-2 code.
+    Country,
+    /// IANA time zone name.
+    Timezone,
+}
+
+impl Kind {
+    /// Whether the column stores an INTEGER (else TEXT).
+    pub fn is_integer_column(self) -> bool {
+        matches!(self, Kind::Integer { .. } | Kind::Decimal { .. } | Kind::Boolean)
+    }
+
+    /// Whether text operators (contains, startswith …) and search apply.
+    pub fn is_textual(self) -> bool {
+        matches!(
+            self,
+            Kind::Text { .. }
+                | Kind::LongText
+                | Kind::Slug { .. }
+                | Kind::Choice(_)
+                | Kind::Color
+                | Kind::Country
+                | Kind::Timezone
+        )
+    }
+
+    /// Short name used by the metadata endpoint and the admin pages.
+    pub fn type_name(self) -> &'static str {
+        match self {
+            Kind::Text { .. } => "text",
+            Kind::LongText => "longtext",
+            Kind::Slug { .. } => "slug",
+            Kind::Integer { .. } => "integer",
+            Kind::Decimal { .. } => "decimal",
+            Kind::Boolean => "boolean",
+            Kind::Date => "date",
+            Kind::DateTime => "datetime",
+            Kind::Json(_) => "json",
+            Kind::Choice(_) => "choice",
+            Kind::ForeignKey { .. } => "foreign_key",
+            Kind::Color => "color",
+            Kind::Country => "country",
+            Kind::Timezone => "timezone",
+        }
+    }
+}
+
+/// A value used when a field is absent on create.
+#[derive(Clone, Copy, Debug)]
+pub enum Default {
+    Bool(bool),
+    Int(i64),
+    Text(&'static str),
+    EmptyObject,
+    EmptyArray,
+}
+
+impl Default {
+    /// The default as the JSON value a client would have sent.
+    pub fn to_json(self) -> Value {
+        match self {
+            Default::Bool(b) => Value::Bool(b),
+            Default::Int(i) => Value::from(i),
+            Default::Text(t) => Value::from(t),
+            Default::EmptyObject => Value::Object(serde_json::Map::new()),
+            Default::EmptyArray => Value::Array(Vec::new()),
+        }
+    }
+}
+
+/// One field of a model; built with the `const` constructors below.
+#[derive(Clone, Copy, Debug)]
+pub struct Field {
+    pub name: &'static str,
+    pub kind: Kind,
+    /// Accepts and stores `null`.
+    pub nullable: bool,
+    /// Text that may be empty (absent means "").
+    pub blank: bool,
+    pub default: Option<Default>,
+    pub unique: bool,
+    /// Shown, never written by clients (ignored on input).
+    pub read_only: bool,
+    pub help: &'static str,
+}
+
+impl Field {
+    const fn new(name: &'static str, kind: Kind) -> Field {
+        Field { name, kind, nullable: false, blank: false, default: None, unique: false, read_only: false, help: "" }
+    }
+    pub const fn text(name: &'static str, max: usize) -> Field {
+        Field::new(name, Kind::Text { max })
+    }
+    pub const fn long_text(name: &'static str) -> Field {
+        Field::new(name, Kind::LongText)
+    }
+    pub const fn slug(name: &'static str, max: usize) -> Field {
+        Field::new(name, Kind::Slug { max })
+    }
+    pub const fn integer(name: &'static str, min: i64, max: i64) -> Field {
+        Field::new(name, Kind::Integer { min, max })
+    }
+    pub const fn decimal(name: &'static str, digits: u32, scale: u32) -> Field {
+        Field::new(name, Kind::Decimal { digits, scale })
+    }
+    pub const fn boolean(name: &'static str) -> Field {
+        Field::new(name, Kind::Boolean)
+    }
+    pub const fn date(name: &'static str) -> Field {
+        Field::new(name, Kind::Date)
+    }
+    pub const fn datetime(name: &'static str) -> Field {
+        Field::new(name, Kind::DateTime)
+    }
+    pub const fn json_object(name: &'static str) -> Field {
+        Field::new(name, Kind::Json(JsonShape::Object)).default(Default::EmptyObject)
+    }
+    pub const fn choice(name: &'static str, choices: &'static [&'static str]) -> Field {
+        Field::new(name, Kind::Choice(choices))
+    }
+    pub const fn foreign_key(name: &'static str, model: &'static str, on_delete: OnDelete) -> Field {
+        Field::new(name, Kind::ForeignKey { model, on_delete })
+    }
+    pub const fn color(name: &'static str) -> Field {
+        Field::new(name, Kind::Color)
+    }
+    pub const fn country(name: &'static str) -> Field {
+        Field::new(name, Kind::Country)
+    }
+    pub const fn timezone(name: &'static str) -> Field {
+        Field::new(name, Kind::Timezone)
+    }
+
+    pub const fn nullable(mut self) -> Field {
+        self.nullable = true;
+        self
+    }
+    pub const fn blank(mut self) -> Field {
+        self.blank = true;
+        self
+    }
+    pub const fn default(mut self, value: Default) -> Field {
+        self.default = Some(value);
+        self
+    }
+    pub const fn unique(mut self) -> Field {
+        self.unique = true;
+        self
+    }
+    pub const fn read_only(mut self) -> Field {
+        self.read_only = true;
+        self
+    }
+    pub const fn help(mut self, text: &'static str) -> Field {
+        self.help = text;
+        self
+    }
+
+    /// Must be present on create: no default, not nullable, not blank, not read-only.
+    pub fn required(&self) -> bool {
+        self.default.is_none() && !self.nullable && !self.blank && !self.read_only
+    }
+}
+
+/// Who may read a model.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReadRule {
+    /// Anyone, signed in or not (DRF `AllowAny` / `IsAuthenticatedOrReadOnly`).
+    Anyone,
+    /// Any authenticated caller.
+    Authenticated,
+}
+
+/// Who may write a model.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WriteRule {
+    /// Superusers (and, once roles exist, holders of the model permission).
+    Permission,
+    /// Nobody: a vocabulary maintained by Plinth itself.
+    Never,
+}
+
+/// An extra operation on a model beyond CRUD (e.g. `uoms/convert/`). Handlers are plain
+/// functions that receive the query parameters and the JSON body and answer JSON.
+pub struct Action {
+    /// URL segment after the plural (collection actions) or after the key (detail actions).
+    pub name: &'static str,
+    pub detail: bool,
+    /// `GET` or `POST`.
+    pub method: &'static str,
+    pub summary: &'static str,
+    /// Query parameters the action reads (documented in OpenAPI).
+    pub params: &'static [&'static str],
+    pub handler: fn(&super::ActionCall) -> Result<Value, super::EngineError>,
+}
+
+/// Cross-field validation run on the merged record before every create and update.
+pub type Validator = fn(&Record) -> Result<(), FieldErrors>;
+
+/// A complete model definition.
+pub struct ModelDef {
+    /// Singular machine name: permission prefix and audit model name (`currency`).
+    pub name: &'static str,
+    /// Human name (`Currency`).
+    pub label: &'static str,
+    /// URL segment (`currencies`).
+    pub plural: &'static str,
+    pub table: &'static str,
+    /// Key field: `"id"` for a generated UUIDv7, else the natural key field's name.
+    pub key: &'static str,
+    pub fields: &'static [Field],
+    /// Has a `custom_fields` JSON object.
+    pub custom_fields: bool,
+    pub search: &'static [&'static str],
+    /// Exact-match filter fields; relation paths (`from_uom.uom_type`) allowed.
+    pub filters: &'static [&'static str],
+    pub ordering: &'static [&'static str],
+    /// Default order, `-` prefix for descending.
+    pub default_order: &'static [&'static str],
+    /// Filters applied to lists unless the query names that field (`is_active=true`).
+    pub list_defaults: &'static [(&'static str, &'static str)],
+    /// Field sets that must be unique together.
+    pub unique_together: &'static [&'static [&'static str]],
+    pub read: ReadRule,
+    pub write: WriteRule,
+    /// Template for the object's display string, e.g. `"{name} ({code})"`.
+    pub display: &'static str,
+    /// Columns the admin list shows.
+    pub list_columns: &'static [&'static str],
+    pub validate: Option<Validator>,
+    pub actions: &'static [Action],
+}
+
+impl ModelDef {
+    /// A definition with everything optional left empty; fill the rest with struct update.
+    pub const fn base(name: &'static str, label: &'static str, plural: &'static str, table: &'static str) -> ModelDef {
+        ModelDef {
+            name,
+            label,
+            plural,
+            table,
+            key: "id",
+            fields: &[],
+            custom_fields: false,
+            search: &[],
+            filters: &[],
+            ordering: &[],
+            default_order: &[],
+            list_defaults: &[],
+            unique_together: &[],
+            read: ReadRule::Authenticated,
+            write: WriteRule::Permission,
+            display: "{id}",
+            list_columns: &[],
+            validate: None,
+            actions: &[],
+        }
+    }
+}

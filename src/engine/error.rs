@@ -1,0 +1,81 @@
+//! Engine errors: everything a model operation can answer besides success. The API layer maps
+//! each variant to one HTTP status and body (`api::error`).
+
+use serde_json::{Map, Value};
+use thiserror::Error;
+
+use crate::store::StoreError;
+
+/// Field-level validation messages in DRF's shape: `{"field": ["message", …]}`.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct FieldErrors(Map<String, Value>);
+
+impl FieldErrors {
+    pub fn new() -> FieldErrors {
+        FieldErrors::default()
+    }
+
+    /// One message for one field.
+    pub fn single(field: &str, message: impl Into<String>) -> FieldErrors {
+        let mut errors = FieldErrors::new();
+        errors.add(field, message);
+        errors
+    }
+
+    pub fn add(&mut self, field: &str, message: impl Into<String>) {
+        let entry = self.0.entry(field.to_string()).or_insert_with(|| Value::Array(Vec::new()));
+        if let Value::Array(list) = entry {
+            list.push(Value::String(message.into()));
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// `Ok(())` when empty, else the errors as a validation failure.
+    pub fn into_result(self) -> Result<(), EngineError> {
+        if self.is_empty() { Ok(()) } else { Err(EngineError::Validation(self)) }
+    }
+
+    pub fn to_json(&self) -> Value {
+        Value::Object(self.0.clone())
+    }
+}
+
+/// Why a model operation did not succeed.
+#[derive(Debug, Error)]
+pub enum EngineError {
+    #[error("validation failed")]
+    Validation(FieldErrors),
+    /// A malformed query: unknown ordering field, bad filter, bad page.
+    #[error("{detail}")]
+    BadQuery { code: &'static str, detail: String },
+    #[error("not found")]
+    NotFound,
+    /// The delete is blocked by rows that reference this one.
+    #[error("{0}")]
+    Protected(String),
+    #[error("authentication required")]
+    NotAuthenticated,
+    #[error("permission denied")]
+    PermissionDenied,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<rusqlite::Error> for EngineError {
+    fn from(err: rusqlite::Error) -> Self {
+        EngineError::Store(err.into())
+    }
+}
+
+impl EngineError {
+    pub fn bad_query(code: &'static str, detail: impl Into<String>) -> EngineError {
+        EngineError::BadQuery { code, detail: detail.into() }
+    }
+
+    pub fn invalid_filter(detail: impl Into<String>) -> EngineError {
+        EngineError::bad_query("invalid_filter", detail)
+    }
+}

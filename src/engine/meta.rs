@@ -1,0 +1,62 @@
+//! `GET /api/v1/meta/models/`: the model definitions as JSON, for the admin pages and any
+//! client that renders forms and tables generically.
+
+use serde_json::{Value, json};
+
+use super::def::{Field, Kind, ReadRule, WriteRule};
+use super::model::Registry;
+
+/// Every model's definition.
+pub fn models(registry: &Registry) -> Value {
+    let models: Vec<Value> = registry
+        .models()
+        .iter()
+        .map(|m| {
+            let def = m.def;
+            json!({
+                "name": def.name,
+                "label": def.label,
+                "plural": def.plural,
+                "url": format!("/api/v1/{}/", def.plural),
+                "key": def.key,
+                "fields": m.columns.iter().map(field).collect::<Vec<_>>(),
+                "search_fields": def.search,
+                "filter_fields": def.filters,
+                "ordering_fields": def.ordering,
+                "default_ordering": def.default_order,
+                "unique_together": def.unique_together,
+                "read": match def.read { ReadRule::Anyone => "anyone", ReadRule::Authenticated => "authenticated" },
+                "writable": def.write != WriteRule::Never,
+                "display": def.display,
+                "list_columns": def.list_columns,
+                "actions": def.actions.iter().map(|a| json!({ "name": a.name, "detail": a.detail, "method": a.method, "summary": a.summary })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    json!({ "models": models })
+}
+
+fn field(f: &Field) -> Value {
+    let mut out = json!({
+        "name": f.name,
+        "type": f.kind.type_name(),
+        "required": f.required(),
+        "nullable": f.nullable,
+        "blank": f.blank,
+        "unique": f.unique,
+        "read_only": f.read_only,
+        "help": f.help,
+        "default": f.default.map(|d| d.to_json()),
+    });
+    match f.kind {
+        Kind::Text { max } | Kind::Slug { max } => out["max_length"] = json!(max),
+        Kind::Integer { min, max } => out["range"] = json!([min, max]),
+        Kind::Decimal { digits, scale } => out["decimal"] = json!({ "digits": digits, "scale": scale }),
+        Kind::Choice(choices) => out["choices"] = json!(choices),
+        Kind::ForeignKey { model, on_delete } => {
+            out["target"] = json!({ "model": model, "on_delete": on_delete.sql() })
+        }
+        _ => {}
+    }
+    out
+}

@@ -1,0 +1,77 @@
+//! The declarative model engine (DESIGN.md §5): definitions, validation, generic CRUD, the
+//! list query language, OpenAPI and admin metadata — built once for every model.
+
+pub mod crud;
+pub mod def;
+mod error;
+mod filter;
+pub mod meta;
+mod model;
+pub mod openapi;
+mod query;
+pub mod value;
+
+pub use def::{Action, Default, Field, Kind, ModelDef, OnDelete, ReadRule, WriteRule};
+pub use error::{EngineError, FieldErrors};
+pub use model::{Model, Registry};
+pub use query::ListParams;
+
+use serde_json::{Map, Value};
+
+use crate::access::Principal;
+use crate::store::Db;
+
+/// A record as JSON field → value (API names and representation).
+pub type Record = Map<String, Value>;
+
+/// Everything an operation needs to know about who asks and how.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Caller {
+    pub principal: Option<Principal>,
+    pub request_id: String,
+}
+
+impl Caller {
+    /// The authenticated user's id, if any.
+    pub fn user_id(&self) -> Option<&str> {
+        self.principal.as_ref().map(|p| p.user_id.as_str())
+    }
+}
+
+/// What an [`Action`] handler receives.
+pub struct ActionCall<'a> {
+    pub db: &'a Db,
+    pub registry: &'static Registry,
+    pub model: &'static Model,
+    pub caller: &'a Caller,
+    /// The object key for detail actions.
+    pub key: Option<&'a str>,
+    pub query: &'a [(String, String)],
+    pub body: Option<&'a Value>,
+}
+
+impl ActionCall<'_> {
+    /// The query parameter `name`, if present.
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.query.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+}
+
+/// Fills a display template such as `"{name} ({code})"` from a record.
+pub fn display(template: &str, record: &Record) -> String {
+    let mut out = String::with_capacity(template.len() + 16);
+    let mut rest = template;
+    while let Some(start) = rest.find('{') {
+        out.push_str(&rest[..start]);
+        let Some(len) = rest[start..].find('}') else { break };
+        let name = &rest[start + 1..start + len];
+        match record.get(name) {
+            Some(Value::String(s)) => out.push_str(s),
+            Some(Value::Null) | None => {}
+            Some(other) => out.push_str(&other.to_string()),
+        }
+        rest = &rest[start + len + 1..];
+    }
+    out.push_str(rest);
+    out
+}

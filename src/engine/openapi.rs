@@ -1,0 +1,273 @@
+//! The OpenAPI 3.1 document of every route, generated from the model definitions plus the
+//! fixed endpoints (health, metadata, authentication).
+
+use serde_json::{Map, Value, json};
+
+use super::def::{Field, JsonShape, Kind, WriteRule};
+use super::model::{Model, Registry};
+use super::query::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
+
+/// Builds the whole document.
+pub fn document(registry: &Registry, version: &str) -> Value {
+    let mut paths = fixed_paths();
+    let mut schemas = fixed_schemas();
+    for model in registry.models() {
+        model_paths(model, &mut paths);
+        schemas.insert(schema_name(model), model_schema(model));
+    }
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Plinth API",
+            "version": version,
+            "description": "Single-binary, local-first ERP base platform. Lists are paginated DRF-style; errors use DRF shapes.",
+        },
+        "servers": [{ "url": "/" }],
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "responses": error_responses(),
+            "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } },
+        },
+        "security": [{ "bearer": [] }, {}],
+    })
+}
+
+fn schema_name(model: &Model) -> String {
+    model.def.label.split(|c: char| !c.is_ascii_alphanumeric()).collect()
+}
+
+fn reference(name: &str) -> Value {
+    json!({ "$ref": format!("#/components/schemas/{name}") })
+}
+
+fn field_schema(field: &Field) -> Value {
+    let mut schema = match field.kind {
+        Kind::Text { max } | Kind::Slug { max } => json!({ "type": "string", "maxLength": max }),
+        Kind::LongText | Kind::ForeignKey { .. } => json!({ "type": "string" }),
+        Kind::Integer { min, max } => json!({ "type": "integer", "minimum": min, "maximum": max }),
+        Kind::Decimal { .. } => json!({ "type": "string", "format": "decimal", "pattern": "^-?[0-9]+(\\.[0-9]+)?$" }),
+        Kind::Boolean => json!({ "type": "boolean" }),
+        Kind::Date => json!({ "type": "string", "format": "date" }),
+        Kind::DateTime => json!({ "type": "string", "format": "date-time" }),
+        Kind::Json(JsonShape::Object) => json!({ "type": "object" }),
+        Kind::Json(JsonShape::Array) => json!({ "type": "array" }),
+        Kind::Choice(choices) => json!({ "type": "string", "enum": choices }),
+        Kind::Color => json!({ "type": "string", "pattern": "^#[0-9A-Fa-f]{6}$" }),
+        Kind::Country => json!({ "type": "string", "minLength": 2, "maxLength": 2 }),
+        Kind::Timezone => json!({ "type": "string" }),
+    };
+    if let Value::Object(obj) = &mut schema {
+        if field.nullable {
+            let base = obj.get("type").cloned().unwrap_or(Value::Null);
+            obj.insert("type".into(), json!([base, "null"]));
+        }
+        if field.read_only {
+            obj.insert("readOnly".into(), Value::Bool(true));
+        }
+        if !field.help.is_empty() {
+            obj.insert("description".into(), Value::from(field.help));
+        }
+        if let Some(default) = field.default {
+            obj.insert("default".into(), default.to_json());
+        }
+    }
+    schema
+}
+
+fn model_schema(model: &Model) -> Value {
+    let properties: Map<String, Value> = model.columns.iter().map(|f| (f.name.to_string(), field_schema(f))).collect();
+    let required: Vec<&str> = model.columns.iter().filter(|f| f.required()).map(|f| f.name).collect();
+    json!({ "type": "object", "title": model.def.label, "properties": properties, "required": required, "additionalProperties": false })
+}
+
+fn query_param(name: &str, description: &str, schema: Value) -> Value {
+    json!({ "name": name, "in": "query", "required": false, "description": description, "schema": schema })
+}
+
+fn errors(codes: &[&str]) -> Map<String, Value> {
+    codes.iter().map(|c| (c.to_string(), json!({ "$ref": format!("#/components/responses/E{c}") }))).collect()
+}
+
+fn with_errors(mut responses: Map<String, Value>, codes: &[&str]) -> Value {
+    responses.extend(errors(codes));
+    Value::Object(responses)
+}
+
+fn ok(code: &str, description: &str, schema: Option<Value>) -> Map<String, Value> {
+    let mut response = json!({ "description": description });
+    if let Some(schema) = schema {
+        response["content"] = json!({ "application/json": { "schema": schema } });
+    }
+    Map::from_iter([(code.to_string(), response)])
+}
+
+fn model_paths(model: &Model, paths: &mut Map<String, Value>) {
+    let def = model.def;
+    let name = schema_name(model);
+    let one = reference(&name);
+    let body = json!({ "required": true, "content": { "application/json": { "schema": one } } });
+    let mut list_params = vec![
+        query_param("page", "Page number (1-based).", json!({ "type": "integer", "minimum": 1 })),
+        query_param(
+            "page_size",
+            &format!("Results per page (default {DEFAULT_PAGE_SIZE}, max {MAX_PAGE_SIZE})."),
+            json!({ "type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE }),
+        ),
+        query_param(
+            "search",
+            &format!("Case-insensitive search over {}.", def.search.join(", ")),
+            json!({ "type": "string" }),
+        ),
+        query_param(
+            "ordering",
+            &format!("Comma-separated fields of {}; '-' for descending.", def.ordering.join(", ")),
+            json!({ "type": "string" }),
+        ),
+        query_param(
+            "filter",
+            "Advanced filter: URL-encoded JSON tree of and/or/not and {field, op, value}.",
+            json!({ "type": "string" }),
+        ),
+    ];
+    for filter in def.filters {
+        list_params.push(query_param(&filter.replace('.', "__"), "Exact match.", json!({ "type": "string" })));
+    }
+    let page = json!({
+        "type": "object",
+        "required": ["count", "next", "previous", "results"],
+        "properties": {
+            "count": { "type": "integer" },
+            "next": { "type": ["string", "null"] },
+            "previous": { "type": ["string", "null"] },
+            "results": { "type": "array", "items": one },
+        },
+    });
+    let tag = def.label;
+    let mut collection = json!({
+        "get": { "operationId": format!("{}_list", def.name), "summary": format!("List {}", def.plural), "tags": [tag],
+                 "parameters": list_params, "responses": with_errors(ok("200", "A page of results.", Some(page)), &["400", "401"]) },
+    });
+    let writable = def.write != WriteRule::Never;
+    if writable {
+        collection["post"] = json!({ "operationId": format!("{}_create", def.name), "summary": format!("Create a {}", def.label), "tags": [tag],
+            "requestBody": body, "responses": with_errors(ok("201", "Created.", Some(one.clone())), &["400", "401", "403", "413"]) });
+    }
+    paths.insert(format!("/api/v1/{}/", def.plural), collection);
+
+    let key_param = json!({ "name": "key", "in": "path", "required": true, "schema": { "type": "string" },
+                            "description": format!("The {}'s {}.", def.label, def.key) });
+    let mut item = json!({
+        "parameters": [key_param],
+        "get": { "operationId": format!("{}_retrieve", def.name), "summary": format!("Retrieve a {}", def.label), "tags": [tag],
+                 "responses": with_errors(ok("200", "The object.", Some(one.clone())), &["401", "404"]) },
+    });
+    if writable {
+        for (method, summary) in [("put", "Replace"), ("patch", "Update part of")] {
+            item[method] = json!({ "operationId": format!("{}_{}", def.name, if method == "put" { "update" } else { "partial_update" }),
+                "summary": format!("{summary} a {}", def.label), "tags": [tag], "requestBody": body,
+                "responses": with_errors(ok("200", "The updated object.", Some(one.clone())), &["400", "401", "403", "404", "413"]) });
+        }
+        item["delete"] = json!({ "operationId": format!("{}_destroy", def.name), "summary": format!("Delete a {}", def.label), "tags": [tag],
+            "responses": with_errors(ok("204", "Deleted.", None), &["401", "403", "404", "409"]) });
+    }
+    paths.insert(format!("/api/v1/{}/{{key}}/", def.plural), item);
+
+    for action in def.actions {
+        let path = if action.detail {
+            format!("/api/v1/{}/{{key}}/{}/", def.plural, action.name)
+        } else {
+            format!("/api/v1/{}/{}/", def.plural, action.name)
+        };
+        let mut params: Vec<Value> =
+            action.params.iter().map(|p| query_param(p, "", json!({ "type": "string" }))).collect();
+        if action.detail {
+            params.push(json!({ "name": "key", "in": "path", "required": true, "schema": { "type": "string" } }));
+        }
+        let op = json!({ "operationId": format!("{}_{}", def.name, action.name), "summary": action.summary, "tags": [tag],
+            "parameters": params, "responses": with_errors(ok("200", "Result.", Some(json!({ "type": "object" }))), &["400", "401", "404"]) });
+        paths.insert(path, json!({ action.method.to_ascii_lowercase(): op }));
+    }
+}
+
+fn fixed_schemas() -> Map<String, Value> {
+    let user = json!({ "type": "object", "properties": {
+        "id": { "type": "string" }, "username": { "type": "string" }, "email": { "type": "string" },
+        "is_staff": { "type": "boolean" }, "is_superuser": { "type": "boolean" } } });
+    Map::from_iter([
+        (
+            "Error".to_string(),
+            json!({ "type": "object", "description": "`{detail, code}`, or field errors `{field: [messages]}`.",
+            "properties": { "detail": { "type": "string" }, "code": { "type": "string" } },
+            "additionalProperties": { "type": "array", "items": { "type": "string" } } }),
+        ),
+        (
+            "Session".to_string(),
+            json!({ "type": "object", "required": ["access", "refresh", "expires_in", "user"], "properties": {
+            "access": { "type": "string" }, "refresh": { "type": "string" }, "expires_in": { "type": "integer" }, "user": user } }),
+        ),
+    ])
+}
+
+fn error_responses() -> Value {
+    let described = [
+        ("400", "Invalid input or query."),
+        ("401", "Missing or invalid credentials."),
+        ("403", "Not allowed."),
+        ("404", "Not found, or outside the caller's organizations."),
+        ("409", "Blocked by dependants (protected)."),
+        ("413", "Body too large."),
+    ];
+    let map: Map<String, Value> = described
+        .iter()
+        .map(|(code, text)| {
+            (
+                format!("E{code}"),
+                json!({ "description": text, "content": { "application/json": { "schema": reference("Error") } } }),
+            )
+        })
+        .collect();
+    Value::Object(map)
+}
+
+fn fixed_paths() -> Map<String, Value> {
+    let object = json!({ "type": "object" });
+    let session = reference("Session");
+    let body = |schema: Value| json!({ "required": true, "content": { "application/json": { "schema": schema } } });
+    let credentials = json!({ "type": "object", "required": ["username", "password"], "properties": {
+        "username": { "type": "string" }, "password": { "type": "string" }, "otp": { "type": "string" } } });
+    let refresh =
+        json!({ "type": "object", "required": ["refresh"], "properties": { "refresh": { "type": "string" } } });
+    Map::from_iter([
+        (
+            "/api/v1/health/".to_string(),
+            json!({ "get": { "operationId": "health", "summary": "Liveness and version", "tags": ["Meta"], "security": [],
+            "responses": ok("200", "Healthy.", Some(json!({ "type": "object", "properties": { "status": { "type": "string" }, "version": { "type": "string" } } }))) } }),
+        ),
+        (
+            "/api/v1/openapi.json".to_string(),
+            json!({ "get": { "operationId": "openapi", "summary": "This document", "tags": ["Meta"],
+            "responses": ok("200", "OpenAPI 3.1 document.", Some(object.clone())) } }),
+        ),
+        (
+            "/api/v1/meta/models/".to_string(),
+            json!({ "get": { "operationId": "meta_models", "summary": "Model definitions for the admin pages", "tags": ["Meta"],
+            "responses": ok("200", "Model definitions.", Some(object)) } }),
+        ),
+        (
+            "/api/v1/auth/token/".to_string(),
+            json!({ "post": { "operationId": "auth_token", "summary": "Log in: access and refresh tokens", "tags": ["Auth"], "security": [],
+            "requestBody": body(credentials), "responses": with_errors(ok("200", "A new session.", Some(session.clone())), &["400", "401"]) } }),
+        ),
+        (
+            "/api/v1/auth/token/refresh/".to_string(),
+            json!({ "post": { "operationId": "auth_token_refresh", "summary": "Rotate a refresh token", "tags": ["Auth"], "security": [],
+            "requestBody": body(refresh), "responses": with_errors(ok("200", "The next session tokens.", Some(session)), &["400", "401"]) } }),
+        ),
+        (
+            "/api/v1/auth/logout/".to_string(),
+            json!({ "post": { "operationId": "auth_logout", "summary": "Revoke this session's tokens", "tags": ["Auth"],
+            "responses": with_errors(ok("204", "Logged out.", None), &["401"]) } }),
+        ),
+    ])
+}

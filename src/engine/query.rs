@@ -1,0 +1,122 @@
+//! List queries: the query string (`page`, `page_size`, `search`, `ordering`, `filter`, exact
+//! field filters) parsed into one WHERE / ORDER BY / LIMIT over a model's table.
+
+use super::error::EngineError;
+use super::filter::{self, Sql};
+use super::model::{Model, Registry};
+
+/// Page size when the client names none.
+pub const DEFAULT_PAGE_SIZE: usize = 50;
+/// Largest page size a client may ask for.
+pub const MAX_PAGE_SIZE: usize = 1000;
+/// Most search terms considered.
+const MAX_SEARCH_TERMS: usize = 10;
+
+/// A parsed list request.
+#[derive(Debug)]
+pub struct ListParams {
+    pub page: usize,
+    pub page_size: usize,
+    pub filter: Sql,
+    pub order_by: String,
+}
+
+impl ListParams {
+    /// Parses the query string of a list request for `model`.
+    pub fn parse(registry: &Registry, model: &Model, query: &[(String, String)]) -> Result<ListParams, EngineError> {
+        let get = |name: &str| query.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+        let page = match get("page") {
+            None | Some("") => 1,
+            Some(raw) => raw.parse::<usize>().ok().filter(|p| *p >= 1).ok_or_else(invalid_page)?,
+        };
+        let page_size = get("page_size")
+            .and_then(|raw| raw.parse::<usize>().ok())
+            .filter(|size| *size >= 1)
+            .map_or(DEFAULT_PAGE_SIZE, |size| size.min(MAX_PAGE_SIZE));
+        let mut conditions = Vec::new();
+        for (name, raw) in query {
+            if !is_reserved(name) && filter::is_filter_param(model, name) {
+                conditions.push(filter::exact(registry, model, name, raw)?);
+            }
+        }
+        for (field, raw) in model.def.list_defaults {
+            let named = |text: &str| text.contains(&format!("\"{field}\""));
+            if get(field).is_none() && !get("filter").is_some_and(named) {
+                conditions.push(filter::exact(registry, model, field, raw)?);
+            }
+        }
+        if let Some(text) = get("search").map(str::trim).filter(|t| !t.is_empty()) {
+            conditions.push(search(model, text));
+        }
+        if let Some(raw) = get("filter").filter(|f| !f.trim().is_empty()) {
+            conditions.push(filter::advanced(registry, model, raw)?);
+        }
+        let order_by = ordering(model, get("ordering"))?;
+        Ok(ListParams { page, page_size, filter: join_and(conditions), order_by })
+    }
+
+    pub fn offset(&self) -> usize {
+        (self.page - 1) * self.page_size
+    }
+}
+
+fn invalid_page() -> EngineError {
+    EngineError::NotFound
+}
+
+fn is_reserved(name: &str) -> bool {
+    matches!(name, "page" | "page_size" | "search" | "ordering" | "filter" | "format")
+}
+
+/// Each term must match at least one search field (case-insensitively).
+fn search(model: &Model, text: &str) -> Sql {
+    let mut sql = Sql::default();
+    let mut clauses = Vec::new();
+    for term in text.split_whitespace().take(MAX_SEARCH_TERMS) {
+        let escaped = term.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        let fields: Vec<String> = model.def.search.iter().map(|f| format!("\"{f}\" LIKE ? ESCAPE '\\'")).collect();
+        for _ in model.def.search {
+            sql.params.push(crate::store::SqlValue::Text(format!("%{escaped}%")));
+        }
+        clauses.push(format!("({})", fields.join(" OR ")));
+    }
+    sql.text = if clauses.is_empty() || model.def.search.is_empty() { "0".into() } else { clauses.join(" AND ") };
+    sql
+}
+
+fn join_and(conditions: Vec<Sql>) -> Sql {
+    let mut out = Sql::default();
+    let parts: Vec<String> = conditions
+        .into_iter()
+        .map(|c| {
+            out.params.extend(c.params);
+            format!("({})", c.text)
+        })
+        .collect();
+    out.text = if parts.is_empty() { "1".into() } else { parts.join(" AND ") };
+    out
+}
+
+/// `?ordering=name,-created_at` checked against the model's ordering fields; the key is
+/// always appended so that pages are stable.
+fn ordering(model: &Model, requested: Option<&str>) -> Result<String, EngineError> {
+    let requested: Vec<&str> = match requested.map(str::trim).filter(|r| !r.is_empty()) {
+        Some(list) => list.split(',').map(str::trim).filter(|s| !s.is_empty()).collect(),
+        None => model.def.default_order.to_vec(),
+    };
+    let mut terms = Vec::with_capacity(requested.len() + 1);
+    for item in requested {
+        let (name, dir) = match item.strip_prefix('-') {
+            Some(name) => (name, "DESC"),
+            None => (item, "ASC"),
+        };
+        let known = model.def.ordering.contains(&name)
+            || model.def.default_order.iter().any(|o| o.trim_start_matches('-') == name);
+        if !known {
+            return Err(EngineError::bad_query("invalid_ordering", format!("Ordering by \"{name}\" is not allowed.")));
+        }
+        terms.push(format!("\"{name}\" {dir}"));
+    }
+    terms.push(format!("\"{}\" ASC", model.def.key));
+    Ok(terms.join(", "))
+}

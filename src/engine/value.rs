@@ -1,0 +1,281 @@
+//! Field values: validating JSON input into SQL values, and reading SQL values back as JSON.
+//! One function per direction, driven by the field's [`Kind`]; used by writes, filters and
+//! query parameters alike so that every path accepts exactly the same values.
+
+use std::str::FromStr;
+
+use rust_decimal::Decimal;
+use serde_json::Value;
+
+use super::def::{Field, JsonShape, Kind};
+use crate::store::SqlValue;
+
+/// Validates one JSON value for `field` and converts it to what the column stores.
+/// The error is the DRF-style message for the field.
+pub fn to_sql(field: &Field, value: &Value) -> Result<SqlValue, String> {
+    if value.is_null() {
+        return if field.nullable { Ok(SqlValue::Null) } else { Err("This field may not be null.".into()) };
+    }
+    match field.kind {
+        Kind::Text { max } => text(value, field.blank, Some(max)),
+        Kind::LongText => text(value, field.blank, None),
+        Kind::Slug { max } => slug(value, field.blank, max),
+        Kind::Integer { min, max } => integer(value, min, max),
+        Kind::Decimal { digits, scale } => decimal(value, digits, scale),
+        Kind::Boolean => boolean(value).map(|b| SqlValue::Integer(i64::from(b))),
+        Kind::Date => date(value),
+        Kind::DateTime => datetime(value),
+        Kind::Json(shape) => json(value, shape),
+        Kind::Choice(choices) => choice(value, choices, field.blank),
+        Kind::ForeignKey { .. } => foreign_key(value),
+        Kind::Color => color(value, field.blank),
+        Kind::Country => country(value, field.blank),
+        Kind::Timezone => timezone(value, field.blank),
+    }
+}
+
+/// Reads a column value back as the JSON the API shows.
+pub fn to_json(kind: Kind, value: SqlValue) -> Value {
+    match (kind, value) {
+        (_, SqlValue::Null) => Value::Null,
+        (Kind::Boolean, SqlValue::Integer(i)) => Value::Bool(i != 0),
+        (Kind::Decimal { scale, .. }, SqlValue::Integer(i)) => Value::String(Decimal::new(i, scale).to_string()),
+        (Kind::Json(_), SqlValue::Text(t)) => serde_json::from_str(&t).unwrap_or(Value::Null),
+        (_, SqlValue::Integer(i)) => Value::from(i),
+        (_, SqlValue::Real(f)) => Value::from(f),
+        (_, SqlValue::Text(t)) => Value::String(t),
+        (_, SqlValue::Blob(_)) => Value::Null,
+    }
+}
+
+/// Interprets a query-string value as the JSON a client would send for this kind, so that
+/// `?is_active=false` and `?decimal_places=2` go through [`to_sql`] like body values.
+pub fn from_query(kind: Kind, raw: &str) -> Value {
+    match kind {
+        Kind::Boolean => match raw.to_ascii_lowercase().as_str() {
+            "true" | "1" => Value::Bool(true),
+            "false" | "0" => Value::Bool(false),
+            _ => Value::String(raw.to_string()),
+        },
+        Kind::Integer { .. } => raw.parse::<i64>().map(Value::from).unwrap_or_else(|_| Value::String(raw.into())),
+        _ => Value::String(raw.to_string()),
+    }
+}
+
+fn as_str(value: &Value) -> Result<&str, String> {
+    value.as_str().ok_or_else(|| "Not a valid string.".to_string())
+}
+
+fn text(value: &Value, blank: bool, max: Option<usize>) -> Result<SqlValue, String> {
+    let s = as_str(value)?.trim();
+    if s.is_empty() && !blank {
+        return Err("This field may not be blank.".into());
+    }
+    if let Some(max) = max
+        && s.chars().count() > max
+    {
+        return Err(format!("Ensure this field has no more than {max} characters."));
+    }
+    Ok(SqlValue::Text(s.to_string()))
+}
+
+fn slug(value: &Value, blank: bool, max: usize) -> Result<SqlValue, String> {
+    let checked = text(value, blank, Some(max))?;
+    if let SqlValue::Text(s) = &checked
+        && !s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
+        return Err("Enter a valid “slug” consisting of letters, numbers, underscores or hyphens.".into());
+    }
+    Ok(checked)
+}
+
+fn integer(value: &Value, min: i64, max: i64) -> Result<SqlValue, String> {
+    let n = match value {
+        Value::Number(n) => n.as_i64(),
+        Value::String(s) => s.trim().parse::<i64>().ok(),
+        _ => None,
+    }
+    .ok_or_else(|| "A valid integer is required.".to_string())?;
+    if n < min {
+        return Err(format!("Ensure this value is greater than or equal to {min}."));
+    }
+    if n > max {
+        return Err(format!("Ensure this value is less than or equal to {max}."));
+    }
+    Ok(SqlValue::Integer(n))
+}
+
+fn decimal(value: &Value, digits: u32, scale: u32) -> Result<SqlValue, String> {
+    let invalid = || "A valid number is required.".to_string();
+    let parsed = match value {
+        Value::String(s) => Decimal::from_str(s.trim()).map_err(|_| invalid())?,
+        Value::Number(n) => Decimal::from_str(&n.to_string()).map_err(|_| invalid())?,
+        _ => return Err(invalid()),
+    }
+    .normalize();
+    if parsed.scale() > scale {
+        return Err(format!("Ensure that there are no more than {scale} decimal places."));
+    }
+    let whole_digits = parsed.trunc().abs().to_string().trim_start_matches('0').len() as u32;
+    if whole_digits > digits - scale {
+        return Err(format!("Ensure that there are no more than {} digits before the decimal point.", digits - scale));
+    }
+    let mut scaled = parsed;
+    scaled.rescale(scale);
+    i64::try_from(scaled.mantissa())
+        .map(SqlValue::Integer)
+        .map_err(|_| format!("Ensure that there are no more than {digits} digits in total."))
+}
+
+/// Parses a boolean the way DRF does (`true`, `"true"`, `1`, `"1"` …).
+pub fn boolean(value: &Value) -> Result<bool, String> {
+    match value {
+        Value::Bool(b) => Ok(*b),
+        Value::Number(n) if n.as_i64() == Some(1) => Ok(true),
+        Value::Number(n) if n.as_i64() == Some(0) => Ok(false),
+        Value::String(s) => match s.to_ascii_lowercase().as_str() {
+            "true" | "1" | "yes" | "on" => Ok(true),
+            "false" | "0" | "no" | "off" => Ok(false),
+            _ => Err("Must be a valid boolean.".into()),
+        },
+        _ => Err("Must be a valid boolean.".into()),
+    }
+}
+
+fn date(value: &Value) -> Result<SqlValue, String> {
+    let message = || "Date has wrong format. Use one of these formats instead: YYYY-MM-DD.".to_string();
+    let s = value.as_str().ok_or_else(message)?;
+    let d = chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| message())?;
+    Ok(SqlValue::Text(d.format("%Y-%m-%d").to_string()))
+}
+
+fn datetime(value: &Value) -> Result<SqlValue, String> {
+    let message = || "Datetime has wrong format. Use RFC 3339, e.g. 2026-01-31T12:00:00Z.".to_string();
+    let s = value.as_str().ok_or_else(message)?;
+    let at = chrono::DateTime::parse_from_rfc3339(s.trim()).map_err(|_| message())?;
+    Ok(SqlValue::Text(crate::store::format_timestamp(at.with_timezone(&chrono::Utc))))
+}
+
+fn json(value: &Value, shape: JsonShape) -> Result<SqlValue, String> {
+    match (shape, value) {
+        (JsonShape::Object, Value::Object(_)) | (JsonShape::Array, Value::Array(_)) => {
+            Ok(SqlValue::Text(value.to_string()))
+        }
+        (JsonShape::Object, other) => {
+            Err(format!("Expected a dictionary of items but got type \"{}\".", json_type(other)))
+        }
+        (JsonShape::Array, other) => Err(format!("Expected a list of items but got type \"{}\".", json_type(other))),
+    }
+}
+
+fn json_type(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "bool",
+        Value::Number(_) => "number",
+        Value::String(_) => "str",
+        Value::Array(_) => "list",
+        Value::Object(_) => "dict",
+    }
+}
+
+fn choice(value: &Value, choices: &[&str], blank: bool) -> Result<SqlValue, String> {
+    let s = as_str(value)?;
+    if (s.is_empty() && blank) || choices.contains(&s) {
+        Ok(SqlValue::Text(s.to_string()))
+    } else {
+        Err(format!("\"{s}\" is not a valid choice."))
+    }
+}
+
+fn foreign_key(value: &Value) -> Result<SqlValue, String> {
+    match value {
+        Value::String(s) if !s.is_empty() => Ok(SqlValue::Text(s.clone())),
+        Value::Number(n) => Ok(SqlValue::Text(n.to_string())),
+        _ => Err(format!("Incorrect type. Expected pk value, received {}.", json_type(value))),
+    }
+}
+
+fn color(value: &Value, blank: bool) -> Result<SqlValue, String> {
+    let s = as_str(value)?.trim();
+    if s.is_empty() && blank {
+        return Ok(SqlValue::Text(String::new()));
+    }
+    let hex = s.strip_prefix('#').filter(|h| h.len() == 6 && h.chars().all(|c| c.is_ascii_hexdigit()));
+    match hex {
+        Some(_) => Ok(SqlValue::Text(s.to_ascii_uppercase())),
+        None => Err("Enter a valid hex color in the form #RRGGBB.".into()),
+    }
+}
+
+fn country(value: &Value, blank: bool) -> Result<SqlValue, String> {
+    let s = as_str(value)?.trim();
+    if s.is_empty() && blank {
+        return Ok(SqlValue::Text(String::new()));
+    }
+    match isocountry::CountryCode::for_alpha2_caseless(s) {
+        Ok(code) => Ok(SqlValue::Text(code.alpha2().to_string())),
+        Err(_) => Err(format!("\"{s}\" is not a valid ISO 3166-1 alpha-2 country code.")),
+    }
+}
+
+fn timezone(value: &Value, blank: bool) -> Result<SqlValue, String> {
+    let s = as_str(value)?.trim();
+    if s.is_empty() && blank {
+        return Ok(SqlValue::Text(String::new()));
+    }
+    match chrono_tz::Tz::from_str(s) {
+        Ok(tz) => Ok(SqlValue::Text(tz.name().to_string())),
+        Err(_) => Err(format!("\"{s}\" is not a valid IANA time zone.")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn field(kind: Kind) -> Field {
+        Field {
+            name: "f",
+            kind,
+            nullable: false,
+            blank: false,
+            default: None,
+            unique: false,
+            read_only: false,
+            help: "",
+        }
+    }
+
+    #[test]
+    fn decimals_round_trip_exactly() {
+        let f = field(Kind::Decimal { digits: 20, scale: 10 });
+        let stored = to_sql(&f, &json!("1000.5")).unwrap();
+        assert_eq!(stored, SqlValue::Integer(10_005_000_000_000));
+        assert_eq!(to_json(f.kind, stored), json!("1000.5000000000"));
+        assert!(to_sql(&f, &json!("0.00000000001")).unwrap_err().contains("decimal places"));
+        assert!(to_sql(&f, &json!("12345678901")).unwrap_err().contains("before the decimal point"));
+        assert!(to_sql(&f, &json!("abc")).is_err());
+    }
+
+    #[test]
+    fn text_limits_count_characters() {
+        let f = field(Kind::Text { max: 3 });
+        assert!(to_sql(&f, &json!("äöü")).is_ok());
+        assert!(to_sql(&f, &json!("äöüx")).is_err());
+        assert!(to_sql(&f, &json!("")).is_err());
+        assert!(to_sql(&f, &json!(12)).is_err());
+    }
+
+    #[test]
+    fn vocabularies_are_checked() {
+        assert_eq!(to_sql(&field(Kind::Country), &json!("de")).unwrap(), SqlValue::Text("DE".into()));
+        assert!(to_sql(&field(Kind::Country), &json!("XX")).is_err());
+        assert!(to_sql(&field(Kind::Timezone), &json!("Europe/Berlin")).is_ok());
+        assert!(to_sql(&field(Kind::Timezone), &json!("Mars/Base")).is_err());
+        assert!(to_sql(&field(Kind::Color), &json!("#4caf50")).is_ok());
+        assert!(to_sql(&field(Kind::Color), &json!("green")).is_err());
+        assert!(to_sql(&field(Kind::Slug { max: 10 }), &json!("a b")).is_err());
+    }
+}

@@ -1,0 +1,138 @@
+//! The `plinth` command: serve (default), migrate, user management.
+
+use std::io::{BufRead, IsTerminal};
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand};
+use plinth::config::{DEFAULT_DATA, FileSettings};
+use plinth::{Config, auth};
+
+/// Plinth: a single-binary, local-first ERP base platform.
+#[derive(Parser)]
+#[command(name = "plinth", version, about)]
+struct Cli {
+    /// Data directory (database, files, search index).
+    #[arg(long, global = true, env = "PLINTH_DATA", default_value = DEFAULT_DATA)]
+    data: PathBuf,
+    #[command(flatten)]
+    serve: ServeArgs,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// Address to listen on [default: 127.0.0.1:8080].
+    #[arg(long, global = true, env = "PLINTH_ADDR")]
+    addr: Option<String>,
+    /// HTTP worker threads [default: 32].
+    #[arg(long, global = true, env = "PLINTH_WORKERS")]
+    workers: Option<usize>,
+    /// Do not log one line per request.
+    #[arg(long, global = true)]
+    quiet: bool,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API (the default).
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user; the password is read from a prompt, or from stdin when piped.
+    Create {
+        username: String,
+        #[arg(long)]
+        superuser: bool,
+        #[arg(long, default_value = "")]
+        email: String,
+    },
+    /// Set a user's password (prompt or stdin) and end their sessions.
+    Passwd { username: String },
+}
+
+fn main() -> Result<()> {
+    let cli = Cli::parse();
+    let mut config = Config::new(&cli.data);
+    FileSettings::load(&cli.data)?.apply(&mut config);
+    if let Some(addr) = cli.serve.addr {
+        config.addr = addr;
+    }
+    config.workers = cli.serve.workers.unwrap_or(config.workers);
+    config.log_requests &= !cli.serve.quiet;
+    config.admin_password = std::env::var("PLINTH_ADMIN_PASSWORD").ok().filter(|p| !p.is_empty());
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(&config),
+        Command::Migrate => {
+            let db = plinth::open(&config)?;
+            db.close();
+            println!("Database {} is up to date.", config.db_path().display());
+            Ok(())
+        }
+        Command::User(command) => user(&config, command),
+    }
+}
+
+fn serve(config: &Config) -> Result<()> {
+    let running = plinth::start(config)?;
+    if let Some(password) = &running.admin_password {
+        println!("Created the administrator 'admin' with password: {password}");
+        println!("(shown once; change it with `plinth user passwd admin`)");
+    }
+    println!("Plinth {} listening on http://{}/", plinth::VERSION, running.addr());
+    let mut signals = signal_hook::iterator::Signals::new([signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM])
+        .context("cannot install signal handlers")?;
+    if let Some(signal) = signals.forever().next() {
+        eprintln!("Received signal {signal}; stopping (finishing requests, draining writes).");
+    }
+    running.stop();
+    eprintln!("Stopped.");
+    Ok(())
+}
+
+fn user(config: &Config, command: UserCommand) -> Result<()> {
+    let db = plinth::open(config)?;
+    let outcome = match command {
+        UserCommand::Create { username, superuser, email } => {
+            let password = read_password()?;
+            let new = auth::NewUser {
+                username: username.clone(),
+                email,
+                password,
+                is_staff: superuser,
+                is_superuser: superuser,
+            };
+            auth::create_user(&db, new).map(|_| format!("Created user {username}."))
+        }
+        UserCommand::Passwd { username } => {
+            let password = read_password()?;
+            auth::set_password(&db, &username, &password).map(|()| format!("Password of {username} changed."))
+        }
+    };
+    db.close();
+    println!("{}", outcome?);
+    Ok(())
+}
+
+/// Reads a new password from a terminal prompt (twice) or one line of stdin.
+fn read_password() -> Result<String> {
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("Password: ")?;
+        let second = rpassword::prompt_password("Password (again): ")?;
+        if first != second {
+            bail!("the passwords do not match");
+        }
+        return Ok(first);
+    }
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_string())
+}

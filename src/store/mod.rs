@@ -1,0 +1,132 @@
+//! SQLite storage: opening the database, pragmas, migrations, the single writer thread with
+//! group commit (`writer`) and the pool of read-only connections (`readers`).
+//!
+//! Everything above this module reaches the database only through [`Db::read`] and
+//! [`Db::write`]; nothing else opens a connection.
+
+mod error;
+mod readers;
+mod writer;
+
+pub use error::StoreError;
+pub use rusqlite::{Connection, OptionalExtension, Row, ToSql, params, types::Value as SqlValue};
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use readers::ReaderPool;
+use writer::Writer;
+
+mod embedded {
+    refinery::embed_migrations!("migrations");
+}
+
+/// Oldest SQLite we accept: earlier versions carry a WAL-reset corruption bug under
+/// concurrent writers and checkpointers (DESIGN.md §4).
+const MIN_SQLITE: i32 = 3_051_003;
+
+/// How durable a commit is (`PRAGMA synchronous`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Synchronous {
+    /// fsync on every commit (default): a reply to a write means the data is on disk.
+    Full,
+    /// fsync at checkpoints only: faster, a power cut may lose the last commits.
+    Normal,
+}
+
+/// Settings for opening the database.
+#[derive(Clone, Debug)]
+pub struct StoreConfig {
+    /// Path of the database file.
+    pub path: PathBuf,
+    /// Commit durability.
+    pub synchronous: Synchronous,
+    /// Number of read-only connections.
+    pub readers: usize,
+}
+
+/// Handle to the database: cheap to clone, shared by every thread.
+#[derive(Clone)]
+pub struct Db {
+    writer: Writer,
+    readers: ReaderPool,
+}
+
+impl Db {
+    /// Opens (or creates) the database, applies pending migrations and starts the writer.
+    pub fn open(config: &StoreConfig) -> Result<Db, StoreError> {
+        check_sqlite_version()?;
+        let mut conn = open_connection(&config.path, config.synchronous)?;
+        embedded::migrations::runner().run(&mut conn).map_err(|e| StoreError::Migration(e.to_string()))?;
+        let readers = ReaderPool::new(&config.path, config.synchronous, config.readers)?;
+        Ok(Db { writer: Writer::start(conn)?, readers })
+    }
+
+    /// Runs `f` on a read-only connection.
+    pub fn read<T, E>(&self, f: impl FnOnce(&Connection) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<StoreError>,
+    {
+        self.readers.with(f)
+    }
+
+    /// Runs `f` inside the writer's current transaction, in a savepoint of its own; returns
+    /// once the transaction holding the change is committed (durable). An `Err` from `f`
+    /// rolls back only this closure's changes.
+    pub fn write<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        self.writer.submit(f)
+    }
+
+    /// Stops the writer after draining queued writes and checkpoints the WAL.
+    pub fn close(&self) {
+        self.writer.stop();
+    }
+}
+
+/// Opens one connection with Plinth's pragmas.
+fn open_connection(path: &Path, synchronous: Synchronous) -> Result<Connection, StoreError> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(Duration::from_secs(5))?;
+    let sync = match synchronous {
+        Synchronous::Full => "FULL",
+        Synchronous::Normal => "NORMAL",
+    };
+    conn.execute_batch(&format!(
+        "PRAGMA journal_mode = WAL;
+         PRAGMA synchronous = {sync};
+         PRAGMA foreign_keys = ON;
+         PRAGMA cache_size = -4000;
+         PRAGMA temp_store = MEMORY;"
+    ))?;
+    conn.set_prepared_statement_cache_capacity(128);
+    Ok(conn)
+}
+
+fn check_sqlite_version() -> Result<(), StoreError> {
+    let found = rusqlite::version_number();
+    if found < MIN_SQLITE {
+        return Err(StoreError::SqliteTooOld(rusqlite::version().to_string()));
+    }
+    Ok(())
+}
+
+/// Current time as stored in every timestamp column: RFC 3339 UTC with microseconds.
+pub fn now() -> String {
+    format_timestamp(chrono::Utc::now())
+}
+
+/// Formats a UTC instant the way timestamp columns store it.
+pub fn format_timestamp(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
+/// A new time-ordered id (UUIDv7, lower-case text).
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}

@@ -1,0 +1,141 @@
+//! The single writer thread and its group commit (DESIGN.md §4).
+//!
+//! Callers send closures; the writer takes every pending one (up to [`MAX_BATCH`]), opens one
+//! `BEGIN IMMEDIATE` transaction, runs each closure inside its own savepoint — rolled back
+//! alone when the closure fails or panics — commits once and only then replies to each caller.
+//! Many concurrent writers therefore share one fsync, and a reply always means "durable".
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::mpsc::{Receiver, Sender, SyncSender, channel, sync_channel};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread::JoinHandle;
+
+use rusqlite::Connection;
+
+use super::StoreError;
+
+/// Most closures one transaction carries.
+const MAX_BATCH: usize = 256;
+
+/// A queued write: `run` executes inside the savepoint and reports success; `finish` is
+/// called after the commit with its outcome and sends the reply.
+trait Job: Send {
+    fn run(&mut self, conn: &Connection) -> bool;
+    fn finish(self: Box<Self>, committed: Result<(), &StoreError>);
+}
+
+struct Closure<F, T, E> {
+    f: Option<F>,
+    outcome: Option<Result<T, E>>,
+    reply: SyncSender<Result<T, E>>,
+}
+
+impl<F, T, E> Job for Closure<F, T, E>
+where
+    F: FnOnce(&Connection) -> Result<T, E> + Send,
+    T: Send,
+    E: From<StoreError> + Send,
+{
+    fn run(&mut self, conn: &Connection) -> bool {
+        let Some(f) = self.f.take() else { return false };
+        let outcome =
+            catch_unwind(AssertUnwindSafe(|| f(conn))).unwrap_or_else(|_| Err(E::from(StoreError::WritePanicked)));
+        let ok = outcome.is_ok();
+        self.outcome = Some(outcome);
+        ok
+    }
+
+    fn finish(self: Box<Self>, committed: Result<(), &StoreError>) {
+        let reply = match (self.outcome, committed) {
+            (Some(Err(e)), _) => Err(e),
+            (Some(Ok(value)), Ok(())) => Ok(value),
+            (Some(Ok(_)), Err(e)) => Err(E::from(StoreError::CommitFailed(e.to_string()))),
+            (None, _) => Err(E::from(StoreError::WriterStopped)),
+        };
+        let _ = self.reply.send(reply);
+    }
+}
+
+type Queue = Sender<Box<dyn Job>>;
+
+/// Handle used to submit writes; cheap to clone.
+#[derive(Clone)]
+pub(super) struct Writer {
+    queue: Arc<Mutex<Option<Queue>>>,
+    thread: Arc<Mutex<Option<JoinHandle<()>>>>,
+}
+
+impl Writer {
+    pub(super) fn start(conn: Connection) -> Result<Writer, StoreError> {
+        let (tx, rx) = channel::<Box<dyn Job>>();
+        let thread = std::thread::Builder::new()
+            .name("plinth-writer".into())
+            .spawn(move || run_writer(conn, rx))
+            .map_err(|_| StoreError::WriterStopped)?;
+        Ok(Writer { queue: Arc::new(Mutex::new(Some(tx))), thread: Arc::new(Mutex::new(Some(thread))) })
+    }
+
+    pub(super) fn submit<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        let (reply, answer) = sync_channel(1);
+        let job: Box<dyn Job> = Box::new(Closure { f: Some(f), outcome: None, reply });
+        let sender = self.queue.lock().unwrap_or_else(PoisonError::into_inner).clone();
+        let Some(sender) = sender else { return Err(E::from(StoreError::WriterStopped)) };
+        if sender.send(job).is_err() {
+            return Err(E::from(StoreError::WriterStopped));
+        }
+        answer.recv().unwrap_or_else(|_| Err(E::from(StoreError::WriterStopped)))
+    }
+
+    /// Closes the queue, lets the writer drain what was queued, and waits for it to finish.
+    pub(super) fn stop(&self) {
+        self.queue.lock().unwrap_or_else(PoisonError::into_inner).take();
+        let handle = self.thread.lock().unwrap_or_else(PoisonError::into_inner).take();
+        if let Some(handle) = handle {
+            let _ = handle.join();
+        }
+    }
+}
+
+fn run_writer(conn: Connection, rx: Receiver<Box<dyn Job>>) {
+    while let Ok(first) = rx.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        commit_batch(&conn, batch);
+    }
+    let _ = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);");
+}
+
+fn commit_batch(conn: &Connection, mut batch: Vec<Box<dyn Job>>) {
+    let committed = conn.execute_batch("BEGIN IMMEDIATE").map_err(StoreError::from).and_then(|()| {
+        for job in batch.iter_mut() {
+            run_in_savepoint(conn, job.as_mut())?;
+        }
+        conn.execute_batch("COMMIT").map_err(StoreError::from)
+    });
+    if committed.is_err() && !conn.is_autocommit() {
+        let _ = conn.execute_batch("ROLLBACK");
+    }
+    for job in batch {
+        job.finish(committed.as_ref().map(|_| ()));
+    }
+}
+
+fn run_in_savepoint(conn: &Connection, job: &mut dyn Job) -> Result<(), StoreError> {
+    conn.execute_batch("SAVEPOINT request")?;
+    if job.run(conn) {
+        conn.execute_batch("RELEASE request")?;
+    } else {
+        conn.execute_batch("ROLLBACK TO request; RELEASE request")?;
+    }
+    Ok(())
+}

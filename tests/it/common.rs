@@ -1,0 +1,193 @@
+//! Shared test support: a real Plinth server on `127.0.0.1:0` with a fresh temp data dir,
+//! stopped on drop, and a small HTTP/1.1 client (responses parsed with httparse).
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::time::Duration;
+
+use serde_json::Value;
+
+/// Password of the bootstrap `admin` in every test server.
+pub const ADMIN_PASSWORD: &str = "admin-pass-123";
+
+/// A running server with its own data directory.
+pub struct TestServer {
+    pub addr: SocketAddr,
+    running: Option<plinth::Running>,
+    pub dir: tempfile::TempDir,
+}
+
+impl TestServer {
+    /// Starts a server with default settings.
+    pub fn start() -> TestServer {
+        TestServer::start_with(|_| {})
+    }
+
+    /// Starts a server after letting the test adjust the configuration.
+    pub fn start_with(adjust: impl FnOnce(&mut plinth::Config)) -> TestServer {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut config = plinth::Config::new(dir.path());
+        config.addr = "127.0.0.1:0".into();
+        config.workers = 8;
+        config.log_requests = false;
+        config.admin_password = Some(ADMIN_PASSWORD.into());
+        adjust(&mut config);
+        let running = plinth::start(&config).expect("server starts");
+        TestServer { addr: running.addr(), running: Some(running), dir }
+    }
+
+    /// The database handle of the running server.
+    pub fn db(&self) -> &plinth::store::Db {
+        self.running.as_ref().expect("running").db()
+    }
+
+    /// An anonymous client.
+    pub fn client(&self) -> Client {
+        Client { addr: self.addr, token: None }
+    }
+
+    /// A client logged in as the bootstrap superuser.
+    pub fn admin(&self) -> Client {
+        self.login("admin", ADMIN_PASSWORD)
+    }
+
+    /// A client logged in as `username`.
+    pub fn login(&self, username: &str, password: &str) -> Client {
+        let resp = self.client().post("/api/v1/auth/token/", &serde_json::json!({ "username": username, "password": password }));
+        assert_eq!(resp.status, 200, "login failed: {}", resp.text);
+        let token = resp.json["access"].as_str().expect("access token").to_string();
+        Client { addr: self.addr, token: Some(token) }
+    }
+
+    /// Stops the server gracefully.
+    pub fn stop(mut self) {
+        if let Some(running) = self.running.take() {
+            running.stop();
+        }
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(running) = self.running.take() {
+            running.stop();
+        }
+    }
+}
+
+/// An HTTP answer.
+#[derive(Debug)]
+pub struct Resp {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub text: String,
+    /// The body parsed as JSON (`Null` when empty or not JSON).
+    pub json: Value,
+}
+
+impl Resp {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+}
+
+/// A client of one server, optionally with a bearer token.
+#[derive(Clone)]
+pub struct Client {
+    pub addr: SocketAddr,
+    pub token: Option<String>,
+}
+
+impl Client {
+    pub fn with_token(&self, token: &str) -> Client {
+        Client { addr: self.addr, token: Some(token.to_string()) }
+    }
+
+    pub fn get(&self, path: &str) -> Resp {
+        self.request("GET", path, &[], None)
+    }
+
+    pub fn post(&self, path: &str, body: &Value) -> Resp {
+        self.send_json("POST", path, body)
+    }
+
+    pub fn put(&self, path: &str, body: &Value) -> Resp {
+        self.send_json("PUT", path, body)
+    }
+
+    pub fn patch(&self, path: &str, body: &Value) -> Resp {
+        self.send_json("PATCH", path, body)
+    }
+
+    pub fn delete(&self, path: &str) -> Resp {
+        self.request("DELETE", path, &[], None)
+    }
+
+    fn send_json(&self, method: &str, path: &str, body: &Value) -> Resp {
+        let bytes = serde_json::to_vec(body).expect("json");
+        self.request(method, path, &[("Content-Type", "application/json")], Some(&bytes))
+    }
+
+    /// Sends one request with a `Content-Length` body (or none) and reads the answer.
+    pub fn request(&self, method: &str, path: &str, headers: &[(&str, &str)], body: Option<&[u8]>) -> Resp {
+        let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n", self.addr);
+        if let Some(token) = &self.token {
+            head.push_str(&format!("Authorization: Bearer {token}\r\n"));
+        }
+        for (name, value) in headers {
+            head.push_str(&format!("{name}: {value}\r\n"));
+        }
+        if let Some(body) = body {
+            head.push_str(&format!("Content-Length: {}\r\n", body.len()));
+        }
+        head.push_str("\r\n");
+        let mut raw = head.into_bytes();
+        raw.extend_from_slice(body.unwrap_or_default());
+        self.raw(&raw)
+    }
+
+    /// Sends raw bytes and reads the answer until the server closes the connection.
+    pub fn raw(&self, bytes: &[u8]) -> Resp {
+        let mut stream = TcpStream::connect(self.addr).expect("connect");
+        stream.set_read_timeout(Some(Duration::from_secs(30))).expect("timeout");
+        // The server may answer (and close) before reading everything, e.g. 413.
+        let _ = stream.write_all(bytes);
+        let _ = stream.shutdown(std::net::Shutdown::Write);
+        let mut out = Vec::new();
+        let _ = stream.read_to_end(&mut out);
+        parse_response(&out)
+    }
+}
+
+/// Parses a complete HTTP response (head with httparse, then the rest as body).
+pub fn parse_response(bytes: &[u8]) -> Resp {
+    let mut headers = [httparse::EMPTY_HEADER; 32];
+    let mut response = httparse::Response::new(&mut headers);
+    let httparse::Status::Complete(head_len) = response.parse(bytes).expect("valid HTTP response") else {
+        panic!("incomplete response: {:?}", String::from_utf8_lossy(bytes));
+    };
+    let status = response.code.expect("status");
+    let headers: Vec<(String, String)> = response
+        .headers
+        .iter()
+        .map(|h| (h.name.to_string(), String::from_utf8_lossy(h.value).into_owned()))
+        .collect();
+    let text = String::from_utf8_lossy(&bytes[head_len..]).into_owned();
+    let json = serde_json::from_str(&text).unwrap_or(Value::Null);
+    Resp { status, headers, text, json }
+}
+
+/// URL-encodes a query value.
+pub fn enc(value: &str) -> String {
+    form_urlencoded_byte_serialize(value)
+}
+
+fn form_urlencoded_byte_serialize(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
