@@ -59,6 +59,22 @@ impl TestServer {
         Client { addr: self.addr, token: Some(token) }
     }
 
+    /// Stops the server and starts a new one on the same data directory.
+    pub fn restart(mut self) -> TestServer {
+        if let Some(running) = self.running.take() {
+            running.stop();
+        }
+        let dir = tempfile::TempDir::with_prefix("unused").expect("temp dir");
+        let dir = std::mem::replace(&mut self.dir, dir);
+        let mut config = plinth::Config::new(dir.path());
+        config.addr = "127.0.0.1:0".into();
+        config.workers = 8;
+        config.log_requests = false;
+        config.admin_password = Some(ADMIN_PASSWORD.into());
+        let running = plinth::start(&config).expect("server restarts");
+        TestServer { addr: running.addr(), running: Some(running), dir }
+    }
+
     /// Stops the server gracefully.
     pub fn stop(mut self) {
         if let Some(running) = self.running.take() {

@@ -1,5 +1,13 @@
 //! Integration tests: one binary, a module per area, each test against a real server on an
 //! ephemeral port with its own temp data directory.
 
+mod auth;
+mod cli;
 mod common;
+mod engine;
+mod http;
+mod openapi;
+mod reference;
+mod schema;
 mod smoke;
+mod store;

@@ -1,0 +1,1 @@
+//! Tests: auth (being written).

@@ -1,0 +1,1 @@
+//! Tests: http (being written).

@@ -1,0 +1,1 @@
+//! Tests: openapi (being written).

@@ -1,0 +1,1 @@
+//! Tests: schema (being written).
