@@ -10,6 +10,16 @@ use serde_json::Value;
 /// Password of the bootstrap `admin` in every test server.
 pub const ADMIN_PASSWORD: &str = "admin-pass-123";
 
+/// Settings of a test server: ephemeral port, quiet, known admin password.
+pub fn test_config(data_dir: &std::path::Path) -> plinth::Config {
+    let mut config = plinth::Config::new(data_dir);
+    config.addr = "127.0.0.1:0".into();
+    config.workers = 8;
+    config.log_requests = false;
+    config.admin_password = Some(ADMIN_PASSWORD.into());
+    config
+}
+
 /// A running server with its own data directory.
 pub struct TestServer {
     pub addr: SocketAddr,
@@ -26,11 +36,7 @@ impl TestServer {
     /// Starts a server after letting the test adjust the configuration.
     pub fn start_with(adjust: impl FnOnce(&mut plinth::Config)) -> TestServer {
         let dir = tempfile::tempdir().expect("temp dir");
-        let mut config = plinth::Config::new(dir.path());
-        config.addr = "127.0.0.1:0".into();
-        config.workers = 8;
-        config.log_requests = false;
-        config.admin_password = Some(ADMIN_PASSWORD.into());
+        let mut config = test_config(dir.path());
         adjust(&mut config);
         let running = plinth::start(&config).expect("server starts");
         TestServer { addr: running.addr(), running: Some(running), dir }
@@ -66,12 +72,7 @@ impl TestServer {
         }
         let dir = tempfile::TempDir::with_prefix("unused").expect("temp dir");
         let dir = std::mem::replace(&mut self.dir, dir);
-        let mut config = plinth::Config::new(dir.path());
-        config.addr = "127.0.0.1:0".into();
-        config.workers = 8;
-        config.log_requests = false;
-        config.admin_password = Some(ADMIN_PASSWORD.into());
-        let running = plinth::start(&config).expect("server restarts");
+        let running = plinth::start(&test_config(dir.path())).expect("server restarts");
         TestServer { addr: running.addr(), running: Some(running), dir }
     }
 
