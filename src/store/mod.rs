@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use readers::ReaderPool;
+pub use writer::Stats;
 use writer::Writer;
 
 mod embedded {
@@ -81,6 +82,11 @@ impl Db {
         E: From<StoreError> + Send + 'static,
     {
         self.writer.submit(f)
+    }
+
+    /// How many writes and commits the writer has done.
+    pub fn stats(&self) -> &Stats {
+        self.writer.stats()
     }
 
     /// Stops the writer after draining queued writes and checkpoints the WAL.

@@ -7,6 +7,7 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::mpsc::{Receiver, Sender, SyncSender, channel, sync_channel};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 
@@ -63,16 +64,26 @@ type Queue = Sender<Box<dyn Job>>;
 pub(super) struct Writer {
     queue: Arc<Mutex<Option<Queue>>>,
     thread: Arc<Mutex<Option<JoinHandle<()>>>>,
+    stats: Arc<Stats>,
+}
+
+/// Counters of the writer's work: writes / commits is the mean batch size.
+#[derive(Default, Debug)]
+pub struct Stats {
+    pub commits: AtomicU64,
+    pub writes: AtomicU64,
 }
 
 impl Writer {
     pub(super) fn start(conn: Connection) -> Result<Writer, StoreError> {
         let (tx, rx) = channel::<Box<dyn Job>>();
+        let stats = Arc::new(Stats::default());
+        let counters = stats.clone();
         let thread = std::thread::Builder::new()
             .name("plinth-writer".into())
-            .spawn(move || run_writer(conn, rx))
+            .spawn(move || run_writer(conn, rx, &counters))
             .map_err(|_| StoreError::WriterStopped)?;
-        Ok(Writer { queue: Arc::new(Mutex::new(Some(tx))), thread: Arc::new(Mutex::new(Some(thread))) })
+        Ok(Writer { queue: Arc::new(Mutex::new(Some(tx))), thread: Arc::new(Mutex::new(Some(thread))), stats })
     }
 
     pub(super) fn submit<T, E, F>(&self, f: F) -> Result<T, E>
@@ -91,6 +102,10 @@ impl Writer {
         answer.recv().unwrap_or_else(|_| Err(E::from(StoreError::WriterStopped)))
     }
 
+    pub(super) fn stats(&self) -> &Stats {
+        &self.stats
+    }
+
     /// Closes the queue, lets the writer drain what was queued, and waits for it to finish.
     pub(super) fn stop(&self) {
         self.queue.lock().unwrap_or_else(PoisonError::into_inner).take();
@@ -101,7 +116,7 @@ impl Writer {
     }
 }
 
-fn run_writer(conn: Connection, rx: Receiver<Box<dyn Job>>) {
+fn run_writer(conn: Connection, rx: Receiver<Box<dyn Job>>, stats: &Stats) {
     while let Ok(first) = rx.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -110,7 +125,9 @@ fn run_writer(conn: Connection, rx: Receiver<Box<dyn Job>>) {
                 Err(_) => break,
             }
         }
+        stats.writes.fetch_add(batch.len() as u64, Ordering::Relaxed);
         commit_batch(&conn, batch);
+        stats.commits.fetch_add(1, Ordering::Relaxed);
     }
     let _ = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);");
 }

@@ -189,9 +189,25 @@ pub fn parse_response(bytes: &[u8]) -> Resp {
         .iter()
         .map(|h| (h.name.to_string(), String::from_utf8_lossy(h.value).into_owned()))
         .collect();
-    let text = String::from_utf8_lossy(&bytes[head_len..]).into_owned();
+    let chunked = headers.iter().any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked"));
+    let body = if chunked { dechunk(&bytes[head_len..]) } else { bytes[head_len..].to_vec() };
+    let text = String::from_utf8_lossy(&body).into_owned();
     let json = serde_json::from_str(&text).unwrap_or(Value::Null);
     Resp { status, headers, text, json }
+}
+
+/// Decodes a chunked body (chunk sizes parsed by httparse).
+fn dechunk(mut rest: &[u8]) -> Vec<u8> {
+    let mut body = Vec::new();
+    while let Ok(httparse::Status::Complete((start, size))) = httparse::parse_chunk_size(rest) {
+        let size = usize::try_from(size).expect("chunk size");
+        if size == 0 {
+            break;
+        }
+        body.extend_from_slice(&rest[start..start + size]);
+        rest = &rest[start + size + 2..];
+    }
+    body
 }
 
 /// URL-encodes a query value.
