@@ -1,6 +1,6 @@
 //! Endpoint handlers: translate between HTTP and the engine / auth calls. No business rules.
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::State;
 use super::error::ApiError;
@@ -77,17 +77,27 @@ pub fn dispatch(state: &State, route: Route, ctx: &mut Ctx) -> Result<Reply, Api
     }
 }
 
+/// The head of a list answer in DRF's pagination shape; `results` is appended as text.
+#[derive(serde::Serialize)]
+struct PageHead {
+    count: usize,
+    next: Option<String>,
+    previous: Option<String>,
+}
+
 fn list(state: &State, model: &'static Model, ctx: &Ctx) -> Result<Reply, ApiError> {
     let page = crud::list(&state.db, state.registry, model, &ctx.caller, &ctx.query)?;
-    let link = |page_number: usize| page_url(ctx, page_number);
-    let next = if page.has_next() { Value::String(link(page.page + 1)) } else { Value::Null };
-    let previous = if page.page > 1 { Value::String(link(page.page - 1)) } else { Value::Null };
-    let mut out = Map::with_capacity(4);
-    out.insert("count".into(), Value::from(page.count));
-    out.insert("next".into(), next);
-    out.insert("previous".into(), previous);
-    out.insert("results".into(), Value::Array(page.results));
-    Ok(Reply::json(200, &Value::Object(out)))
+    let head = PageHead {
+        count: page.count,
+        next: page.has_next().then(|| page_url(ctx, page.page + 1)),
+        previous: (page.page > 1).then(|| page_url(ctx, page.page - 1)),
+    };
+    let mut body = serde_json::to_vec(&head).unwrap_or_default();
+    body.pop();
+    body.extend_from_slice(b",\"results\":");
+    body.extend_from_slice(page.results.as_bytes());
+    body.push(b'}');
+    Ok(Reply::raw(200, body))
 }
 
 /// The absolute URL of another page of the same list (other parameters kept).

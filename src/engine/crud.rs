@@ -17,7 +17,8 @@ use crate::store::{Connection, Db, OptionalExtension, Row, SqlValue, StoreError}
 #[derive(Debug)]
 pub struct Page {
     pub count: usize,
-    pub results: Vec<Value>,
+    /// The page's objects as the text of one JSON array.
+    pub results: String,
     pub page: usize,
     pub page_size: usize,
 }
@@ -38,27 +39,30 @@ pub fn list(
 ) -> Result<Page, EngineError> {
     access::check_read(model.def, caller.principal.as_ref())?;
     let params = ListParams::parse(registry, model, query)?;
+    let table = model.def.table;
+    let where_clause = &params.filter.text;
+    let sql = format!(
+        "SELECT {} FROM \"{table}\" WHERE {where_clause} ORDER BY {} LIMIT {} OFFSET {}",
+        model.select_list,
+        params.order_by,
+        params.page_size,
+        params.offset()
+    );
     db.read(|conn| {
-        let table = model.def.table;
-        let count_sql = format!("SELECT COUNT(*) FROM \"{table}\" WHERE {}", params.filter.text);
-        let count: i64 =
-            conn.prepare_cached(&count_sql)?.query_row(params_from_iter(&params.filter.params), |r| r.get(0))?;
-        let count = usize::try_from(count).unwrap_or(0);
-        if params.page > 1 && params.offset() >= count {
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let (results, rows) = super::rows::rows_to_json(model, stmt.query(params_from_iter(&params.filter.params))?)?;
+        // A short first page is the whole list: no need to count.
+        let count = if params.page == 1 && rows < params.page_size {
+            rows
+        } else {
+            let count_sql = format!("SELECT COUNT(*) FROM \"{table}\" WHERE {where_clause}");
+            let count: i64 =
+                conn.prepare_cached(&count_sql)?.query_row(params_from_iter(&params.filter.params), |r| r.get(0))?;
+            usize::try_from(count).unwrap_or(0)
+        };
+        if rows == 0 && params.page > 1 {
             return Err(EngineError::NotFound);
         }
-        let sql = format!(
-            "SELECT {} FROM \"{table}\" WHERE {} ORDER BY {} LIMIT {} OFFSET {}",
-            model.select_list,
-            params.filter.text,
-            params.order_by,
-            params.page_size,
-            params.offset()
-        );
-        let mut stmt = conn.prepare_cached(&sql)?;
-        let rows =
-            stmt.query_map(params_from_iter(&params.filter.params), |row| Ok(Value::Object(read_row(model, row)?)))?;
-        let results = rows.collect::<Result<Vec<_>, _>>().map_err(StoreError::from)?;
         Ok(Page { count, results, page: params.page, page_size: params.page_size })
     })
 }

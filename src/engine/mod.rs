@@ -9,6 +9,7 @@ pub mod meta;
 mod model;
 pub mod openapi;
 mod query;
+mod rows;
 pub mod value;
 
 pub use def::{Action, Default, Field, Kind, ModelDef, OnDelete, ReadRule, WriteRule};

@@ -27,6 +27,9 @@ pub enum StoreError {
     /// The transaction carrying this write could not be committed.
     #[error("commit failed: {0}")]
     CommitFailed(String),
+    /// A stored value could not be turned into JSON (invalid text or JSON in a column).
+    #[error("stored value cannot be encoded: {0}")]
+    Encoding(String),
     /// A write closure panicked; its savepoint was rolled back.
     #[error("a write panicked and was rolled back")]
     WritePanicked,

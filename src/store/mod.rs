@@ -107,7 +107,8 @@ fn open_connection(path: &Path, synchronous: Synchronous) -> Result<Connection, 
         "PRAGMA journal_mode = WAL;
          PRAGMA synchronous = {sync};
          PRAGMA foreign_keys = ON;
-         PRAGMA cache_size = -4000;
+         PRAGMA cache_size = -1000;
+         PRAGMA mmap_size = 268435456;
          PRAGMA temp_store = MEMORY;"
     ))?;
     conn.set_prepared_statement_cache_capacity(128);
@@ -129,7 +130,7 @@ pub fn now() -> String {
 
 /// Formats a UTC instant the way timestamp columns store it.
 pub fn format_timestamp(at: chrono::DateTime<chrono::Utc>) -> String {
-    at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+    at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
 }
 
 /// A new time-ordered id (UUIDv7, lower-case text).

@@ -6,8 +6,8 @@
 //! Many concurrent writers therefore share one fsync, and a reply always means "durable".
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::mpsc::{Receiver, Sender, SyncSender, channel, sync_channel};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, Sender, SyncSender, channel, sync_channel};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 
@@ -148,11 +148,13 @@ fn commit_batch(conn: &Connection, mut batch: Vec<Box<dyn Job>>) {
 }
 
 fn run_in_savepoint(conn: &Connection, job: &mut dyn Job) -> Result<(), StoreError> {
-    conn.execute_batch("SAVEPOINT request")?;
-    if job.run(conn) {
-        conn.execute_batch("RELEASE request")?;
-    } else {
-        conn.execute_batch("ROLLBACK TO request; RELEASE request")?;
+    let statement = |sql: &str| -> Result<(), StoreError> {
+        conn.prepare_cached(sql)?.execute([])?;
+        Ok(())
+    };
+    statement("SAVEPOINT request")?;
+    if !job.run(conn) {
+        statement("ROLLBACK TO request")?;
     }
-    Ok(())
+    statement("RELEASE request")
 }
