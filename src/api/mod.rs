@@ -111,7 +111,13 @@ impl HttpServer {
 fn worker(server: &tiny_http::Server, state: &State, stop: &AtomicBool) {
     while !stop.load(Ordering::SeqCst) {
         match server.recv_timeout(Duration::from_millis(200)) {
-            Ok(Some(request)) => handle(state, request),
+            Ok(Some(request)) => {
+                // A bug must cost one request (tiny_http answers 500 for a dropped request),
+                // never a worker.
+                if std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| handle(state, request))).is_err() {
+                    eprintln!("{}", json!({ "level": "error", "error": "a request handler panicked" }));
+                }
+            }
             Ok(None) => {}
             Err(_) => break,
         }
@@ -130,6 +136,9 @@ fn handle(state: &State, mut request: tiny_http::Request) {
     let (path, query) = request::split_url(&url);
     let outcome = run(state, &mut request, &method, path, query, &request_id);
     let allow = match &outcome {
+        Err(ApiError::MethodNotAllowed { allow }) if allow.contains(&"GET") => {
+            Some(format!("{}, HEAD", allow.join(", ")))
+        }
         Err(ApiError::MethodNotAllowed { allow }) => Some(allow.join(", ")),
         _ => None,
     };

@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::def::{Field, Kind, WriteRule};
 use super::error::{EngineError, FieldErrors};
 use super::model::{Model, Registry};
-use super::query::ListParams;
+use super::query::{ListParams, PageRequest};
 use super::{Caller, Record, value};
 use crate::access;
 use crate::store::{Connection, Db, OptionalExtension, Row, SqlValue, StoreError};
@@ -41,29 +41,39 @@ pub fn list(
     let params = ListParams::parse(registry, model, query)?;
     let table = model.def.table;
     let where_clause = &params.filter.text;
+    let size = params.page_size;
+    let count_rows = |conn: &Connection| -> Result<usize, EngineError> {
+        let sql = format!("SELECT COUNT(*) FROM \"{table}\" WHERE {where_clause}");
+        let count: i64 = conn.prepare_cached(&sql)?.query_row(params_from_iter(&params.filter.params), |r| r.get(0))?;
+        Ok(usize::try_from(count).unwrap_or(0))
+    };
     let sql = format!(
-        "SELECT {} FROM \"{table}\" WHERE {where_clause} ORDER BY {} LIMIT {} OFFSET {}",
-        model.select_list,
-        params.order_by,
-        params.page_size,
-        params.offset()
+        "SELECT {} FROM \"{table}\" WHERE {where_clause} ORDER BY {} LIMIT ? OFFSET ?",
+        model.select_list, params.order_by
     );
     db.read(|conn| {
-        let mut stmt = conn.prepare_cached(&sql)?;
-        let (results, rows) = super::rows::rows_to_json(model, stmt.query(params_from_iter(&params.filter.params))?)?;
-        // A short first page is the whole list: no need to count.
-        let count = if params.page == 1 && rows < params.page_size {
-            rows
-        } else {
-            let count_sql = format!("SELECT COUNT(*) FROM \"{table}\" WHERE {where_clause}");
-            let count: i64 =
-                conn.prepare_cached(&count_sql)?.query_row(params_from_iter(&params.filter.params), |r| r.get(0))?;
-            usize::try_from(count).unwrap_or(0)
+        let (page, known_count) = match params.page {
+            PageRequest::Number(n) => (n, None),
+            PageRequest::Last => {
+                let count = count_rows(conn)?;
+                (count.div_ceil(size).max(1), Some(count))
+            }
         };
-        if rows == 0 && params.page > 1 {
+        let offset = (page - 1) * size;
+        let mut bound = params.filter.params.clone();
+        bound.extend([SqlValue::Integer(size as i64), SqlValue::Integer(offset as i64)]);
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let (results, rows) = super::rows::rows_to_json(model, stmt.query(params_from_iter(&bound))?)?;
+        if rows == 0 && page > 1 {
             return Err(EngineError::NotFound);
         }
-        Ok(Page { count, results, page: params.page, page_size: params.page_size })
+        // A short first page is the whole list: no need to count.
+        let count = match known_count {
+            Some(count) => count,
+            None if page == 1 && rows < size => rows,
+            None => count_rows(conn)?,
+        };
+        Ok(Page { count, results, page, page_size: size })
     })
 }
 
@@ -144,6 +154,8 @@ pub fn update(
     partial: bool,
 ) -> Result<Record, EngineError> {
     check_write(model, caller)?;
+    // Like DRF: an unknown object is 404 before its body is judged.
+    db.read(|conn| fetch(conn, model, key))?.ok_or(EngineError::NotFound)?;
     let mode = if partial { Mode::Patch } else { Mode::Put };
     let values = validate_input(model, body, mode)?;
     let user = caller.user_id().map(str::to_string);
@@ -201,10 +213,11 @@ pub fn delete(db: &Db, model: &'static Model, caller: &Caller, key: &str) -> Res
 }
 
 fn check_write(model: &Model, caller: &Caller) -> Result<(), EngineError> {
-    if model.def.write == WriteRule::Never {
-        return Err(EngineError::PermissionDenied);
+    access::check_write(model.def, caller.principal.as_ref())?;
+    match model.def.write {
+        WriteRule::Never => Err(EngineError::PermissionDenied),
+        WriteRule::Permission => Ok(()),
     }
-    access::check_write(model.def, caller.principal.as_ref())
 }
 
 /// Reads one row by key on any connection.
@@ -234,7 +247,7 @@ enum Mode {
 /// value valid for its field, required fields present (create and PUT).
 fn validate_input(model: &Model, body: &Value, mode: Mode) -> Result<Vec<(Field, SqlValue)>, EngineError> {
     let Some(object) = body.as_object() else {
-        let got = if body.is_array() { "list" } else { "a non-object value" };
+        let got = value::python_type(body);
         return FieldErrors::single("non_field_errors", format!("Invalid data. Expected a dictionary, but got {got}."))
             .into_result()
             .map(|()| Vec::new());

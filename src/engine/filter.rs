@@ -128,10 +128,19 @@ fn custom_field_condition(key: &str, op: Op, value: &Value) -> Result<Sql, Engin
     build(&expr, &any, op, value, &scalar)
 }
 
-/// A condition on a column of this model.
+/// A condition on a column of this model. Free-text values are compared as given (a value
+/// longer than the field simply matches nothing); choices, numbers, booleans and dates are
+/// checked like input.
 fn leaf(expr: &str, field: &Field, op: Op, value: &Value) -> Result<Sql, EngineError> {
     let lenient = Field { nullable: true, blank: true, ..*field };
-    build(expr, field, op, value, &|v| value::to_sql(&lenient, v))
+    let free_text = field.kind.is_textual() && !matches!(field.kind, Kind::Choice(_))
+        || matches!(field.kind, Kind::ForeignKey { .. });
+    build(expr, field, op, value, &|v| match (free_text, v) {
+        (true, Value::String(s)) => Ok(SqlValue::Text(s.clone())),
+        (true, Value::Null) => Ok(SqlValue::Null),
+        (true, _) => Err("expected a string.".into()),
+        (false, _) => value::to_sql(&lenient, v),
+    })
 }
 
 fn build(
@@ -177,16 +186,24 @@ fn build(
     Ok(Sql { text: format!("{expr} {sql_op} ?"), params: vec![param] })
 }
 
+/// Escapes `\\`, `%` and `_` for a LIKE pattern with `ESCAPE '\\'`.
+pub fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
+
 fn text_match(expr: &str, op: Op, needle: String) -> Sql {
-    let escaped = needle.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-    let like =
-        |pattern: String| Sql { text: format!("{expr} LIKE ? ESCAPE '\\'"), params: vec![SqlValue::Text(pattern)] };
+    let escaped = escape_like(&crate::store::fold(&needle));
+    let fold = crate::store::FOLD;
+    let like = |pattern: String| Sql {
+        text: format!("{fold}({expr}) LIKE ? ESCAPE '\\'"),
+        params: vec![SqlValue::Text(pattern)],
+    };
     let twice =
         |text: String| Sql { text, params: vec![SqlValue::Text(needle.clone()), SqlValue::Text(needle.clone())] };
     match op {
         Op::Contains => Sql { text: format!("instr({expr}, ?) > 0"), params: vec![SqlValue::Text(needle.clone())] },
         Op::StartsWith => twice(format!("substr({expr}, 1, length(?)) = ?")),
-        Op::EndsWith => twice(format!("substr({expr}, -length(?)) = ?")),
+        Op::EndsWith => twice(format!("substr({expr}, length({expr}) - length(?) + 1) = ?")),
         Op::IContains => like(format!("%{escaped}%")),
         Op::IStartsWith => like(format!("{escaped}%")),
         _ => like(format!("%{escaped}")),
@@ -215,6 +232,12 @@ fn node(
         return Err(EngineError::invalid_filter(format!("The filter is nested deeper than {MAX_DEPTH} levels.")));
     }
     let obj = tree.as_object().ok_or_else(|| EngineError::invalid_filter("Each filter node must be an object."))?;
+    let combinator = ["and", "or", "not"].iter().any(|k| obj.contains_key(*k));
+    if combinator && obj.len() != 1 {
+        return Err(EngineError::invalid_filter(
+            "A filter node is either {\"and\": [...]}, {\"or\": [...]}, {\"not\": {...}} or {field, op, value}.",
+        ));
+    }
     if let Some(children) = obj.get("and").or_else(|| obj.get("or")) {
         let joiner = if obj.contains_key("and") { " AND " } else { " OR " };
         let list = children
@@ -247,7 +270,11 @@ fn node(
         .get("field")
         .and_then(Value::as_str)
         .ok_or_else(|| EngineError::invalid_filter("A condition needs a \"field\" string."))?;
-    let op_name = obj.get("op").and_then(Value::as_str).unwrap_or("eq");
+    let op_name = match obj.get("op") {
+        None => "eq",
+        Some(Value::String(name)) => name.as_str(),
+        Some(_) => return Err(EngineError::invalid_filter("\"op\" must be a string.")),
+    };
     let op =
         Op::parse(op_name).ok_or_else(|| EngineError::invalid_filter(format!("Unknown operator \"{op_name}\".")))?;
     let value = obj.get("value").ok_or_else(|| EngineError::invalid_filter("A condition needs a \"value\"."))?;

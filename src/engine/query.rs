@@ -9,13 +9,23 @@ use super::model::{Model, Registry};
 pub const DEFAULT_PAGE_SIZE: usize = 50;
 /// Largest page size a client may ask for.
 pub const MAX_PAGE_SIZE: usize = 1000;
+/// Highest page number accepted (keeps offsets far from overflow).
+const MAX_PAGE: usize = 1_000_000_000;
 /// Most search terms considered.
 const MAX_SEARCH_TERMS: usize = 10;
+
+/// Which page a list request asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageRequest {
+    Number(usize),
+    /// `?page=last`, as DRF's paginator accepts.
+    Last,
+}
 
 /// A parsed list request.
 #[derive(Debug)]
 pub struct ListParams {
-    pub page: usize,
+    pub page: PageRequest,
     pub page_size: usize,
     pub filter: Sql,
     pub order_by: String,
@@ -26,8 +36,14 @@ impl ListParams {
     pub fn parse(registry: &Registry, model: &Model, query: &[(String, String)]) -> Result<ListParams, EngineError> {
         let get = |name: &str| query.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
         let page = match get("page") {
-            None | Some("") => 1,
-            Some(raw) => raw.parse::<usize>().ok().filter(|p| *p >= 1).ok_or_else(invalid_page)?,
+            None | Some("") => PageRequest::Number(1),
+            Some("last") => PageRequest::Last,
+            Some(raw) => raw
+                .parse::<usize>()
+                .ok()
+                .filter(|p| (1..=MAX_PAGE).contains(p))
+                .map(PageRequest::Number)
+                .ok_or_else(invalid_page)?,
         };
         let page_size = get("page_size")
             .and_then(|raw| raw.parse::<usize>().ok())
@@ -35,13 +51,13 @@ impl ListParams {
             .map_or(DEFAULT_PAGE_SIZE, |size| size.min(MAX_PAGE_SIZE));
         let mut conditions = Vec::new();
         for (name, raw) in query {
-            if !is_reserved(name) && filter::is_filter_param(model, name) {
+            if !raw.is_empty() && !is_reserved(name) && filter::is_filter_param(model, name) {
                 conditions.push(filter::exact(registry, model, name, raw)?);
             }
         }
         for (field, raw) in model.def.list_defaults {
             let named = |text: &str| text.contains(&format!("\"{field}\""));
-            if get(field).is_none() && !get("filter").is_some_and(named) {
+            if get(field).is_none_or(str::is_empty) && !get("filter").is_some_and(named) {
                 conditions.push(filter::exact(registry, model, field, raw)?);
             }
         }
@@ -53,10 +69,6 @@ impl ListParams {
         }
         let order_by = ordering(model, get("ordering"))?;
         Ok(ListParams { page, page_size, filter: join_and(conditions), order_by })
-    }
-
-    pub fn offset(&self) -> usize {
-        (self.page - 1) * self.page_size
     }
 }
 
@@ -73,8 +85,10 @@ fn search(model: &Model, text: &str) -> Sql {
     let mut sql = Sql::default();
     let mut clauses = Vec::new();
     for term in text.split_whitespace().take(MAX_SEARCH_TERMS) {
-        let escaped = term.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-        let fields: Vec<String> = model.def.search.iter().map(|f| format!("\"{f}\" LIKE ? ESCAPE '\\'")).collect();
+        let escaped = filter::escape_like(&crate::store::fold(term));
+        let fold = crate::store::FOLD;
+        let fields: Vec<String> =
+            model.def.search.iter().map(|f| format!("{fold}(\"{f}\") LIKE ? ESCAPE '\\'")).collect();
         for _ in model.def.search {
             sql.params.push(crate::store::SqlValue::Text(format!("%{escaped}%")));
         }

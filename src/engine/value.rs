@@ -162,17 +162,19 @@ fn json(value: &Value, shape: JsonShape) -> Result<SqlValue, String> {
             Ok(SqlValue::Text(value.to_string()))
         }
         (JsonShape::Object, other) => {
-            Err(format!("Expected a dictionary of items but got type \"{}\".", json_type(other)))
+            Err(format!("Expected a dictionary of items but got type \"{}\".", python_type(other)))
         }
-        (JsonShape::Array, other) => Err(format!("Expected a list of items but got type \"{}\".", json_type(other))),
+        (JsonShape::Array, other) => Err(format!("Expected a list of items but got type \"{}\".", python_type(other))),
     }
 }
 
-fn json_type(value: &Value) -> &'static str {
+/// The Python type name DRF shows for a JSON value (`str`, `int`, `list` …).
+pub fn python_type(value: &Value) -> &'static str {
     match value {
-        Value::Null => "null",
+        Value::Null => "NoneType",
         Value::Bool(_) => "bool",
-        Value::Number(_) => "number",
+        Value::Number(n) if n.is_f64() => "float",
+        Value::Number(_) => "int",
         Value::String(_) => "str",
         Value::Array(_) => "list",
         Value::Object(_) => "dict",
@@ -190,9 +192,10 @@ fn choice(value: &Value, choices: &[&str], blank: bool) -> Result<SqlValue, Stri
 
 fn foreign_key(value: &Value) -> Result<SqlValue, String> {
     match value {
-        Value::String(s) if !s.is_empty() => Ok(SqlValue::Text(s.clone())),
+        Value::String(s) if s.is_empty() => Err("This field may not be null.".into()),
+        Value::String(s) => Ok(SqlValue::Text(s.clone())),
         Value::Number(n) => Ok(SqlValue::Text(n.to_string())),
-        _ => Err(format!("Incorrect type. Expected pk value, received {}.", json_type(value))),
+        _ => Err(format!("Incorrect type. Expected pk value, received {}.", python_type(value))),
     }
 }
 

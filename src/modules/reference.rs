@@ -414,12 +414,21 @@ fn seed_currencies(conn: &Connection, at: &str) -> Result<(), StoreError> {
         "INSERT INTO currencies (code, name, symbol, numeric_code, decimal_places, is_active, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) ON CONFLICT DO NOTHING",
     )?;
+    let current: HashSet<String> =
+        iso_currency::Currency::iter().filter(|c| c.is_superseded().is_none()).map(|c| c.name().to_string()).collect();
     for currency in iso_currency::Currency::iter() {
         let symbol = currency.symbol().symbol;
         let symbol = if symbol == "¤" { String::new() } else { symbol };
+        // Names are unique; a superseded currency may share its successor's name.
+        let name = match currency.is_superseded() {
+            Some(successor) if current.contains(currency.name()) => {
+                format!("{} (superseded by {})", currency.name(), successor.code())
+            }
+            _ => currency.name().to_string(),
+        };
         insert.execute(rusqlite::params![
             currency.code(),
-            currency.name(),
+            name,
             symbol,
             format!("{:03}", currency.numeric()),
             currency.exponent().unwrap_or(0),

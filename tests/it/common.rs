@@ -59,7 +59,9 @@ impl TestServer {
 
     /// A client logged in as `username`.
     pub fn login(&self, username: &str, password: &str) -> Client {
-        let resp = self.client().post("/api/v1/auth/token/", &serde_json::json!({ "username": username, "password": password }));
+        let resp = self
+            .client()
+            .post("/api/v1/auth/token/", &serde_json::json!({ "username": username, "password": password }));
         assert_eq!(resp.status, 200, "login failed: {}", resp.text);
         let token = resp.json["access"].as_str().expect("access token").to_string();
         Client { addr: self.addr, token: Some(token) }
@@ -184,11 +186,8 @@ pub fn parse_response(bytes: &[u8]) -> Resp {
         panic!("incomplete response: {:?}", String::from_utf8_lossy(bytes));
     };
     let status = response.code.expect("status");
-    let headers: Vec<(String, String)> = response
-        .headers
-        .iter()
-        .map(|h| (h.name.to_string(), String::from_utf8_lossy(h.value).into_owned()))
-        .collect();
+    let headers: Vec<(String, String)> =
+        response.headers.iter().map(|h| (h.name.to_string(), String::from_utf8_lossy(h.value).into_owned())).collect();
     let chunked = headers.iter().any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked"));
     let body = if chunked { dechunk(&bytes[head_len..]) } else { bytes[head_len..].to_vec() };
     let text = String::from_utf8_lossy(&body).into_owned();

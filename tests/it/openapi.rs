@@ -63,10 +63,11 @@ fn every_model_is_documented_and_its_responses_match_the_schema() {
         let list_path = format!("/api/v1/{plural}/");
         assert!(doc["paths"][&list_path]["get"].is_object(), "{list_path} undocumented");
         assert!(doc["paths"][format!("/api/v1/{plural}/{{key}}/")]["get"].is_object(), "{plural} detail undocumented");
-        let schema_ref = doc["paths"][&list_path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
-            ["properties"]["results"]["items"]["$ref"]
-            .as_str()
-            .expect("list items reference a schema");
+        let schema_ref =
+            doc["paths"][&list_path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]["properties"]
+                ["results"]["items"]["$ref"]
+                .as_str()
+                .expect("list items reference a schema");
         let schema = doc.pointer(schema_ref.trim_start_matches('#')).expect("schema exists");
         let validator = jsonschema::validator_for(schema).expect("schema compiles");
         let page = server.client().get(&format!("{list_path}?page_size=5"));

@@ -29,7 +29,12 @@ fn columns(server: &TestServer, table: &str) -> Vec<Column> {
         .read(|conn| {
             let mut stmt = conn.prepare(&sql)?;
             let rows = stmt.query_map([], |r| {
-                Ok(Column { name: r.get(0)?, declared: r.get(1)?, not_null: r.get(2)?, primary_key: r.get::<_, i64>(3)? > 0 })
+                Ok(Column {
+                    name: r.get(0)?,
+                    declared: r.get(1)?,
+                    not_null: r.get(2)?,
+                    primary_key: r.get::<_, i64>(3)? > 0,
+                })
             })?;
             Ok::<_, StoreError>(rows.collect::<Result<Vec<_>, _>>()?)
         })
@@ -42,8 +47,9 @@ fn foreign_keys(server: &TestServer, table: &str) -> Vec<ForeignKey> {
         .db()
         .read(|conn| {
             let mut stmt = conn.prepare(&sql)?;
-            let rows =
-                stmt.query_map([], |r| Ok(ForeignKey { table: r.get(0)?, from: r.get(1)?, to: r.get(2)?, on_delete: r.get(3)? }))?;
+            let rows = stmt.query_map([], |r| {
+                Ok(ForeignKey { table: r.get(0)?, from: r.get(1)?, to: r.get(2)?, on_delete: r.get(3)? })
+            })?;
             Ok::<_, StoreError>(rows.collect::<Result<Vec<_>, _>>()?)
         })
         .expect("foreign_key_list")
@@ -63,11 +69,15 @@ fn check_model(server: &TestServer, model: &Model) -> Vec<String> {
         };
         let expected_type = if field.kind.is_integer_column() { "INTEGER" } else { "TEXT" };
         if column.declared != expected_type {
-            problems.push(format!("{table}.{}: type {} but the model says {expected_type}", field.name, column.declared));
+            problems
+                .push(format!("{table}.{}: type {} but the model says {expected_type}", field.name, column.declared));
         }
         let is_key = field.name == model.def.key;
         if column.not_null == field.nullable && !is_key {
-            problems.push(format!("{table}.{}: NOT NULL is {} but nullable is {}", field.name, column.not_null, field.nullable));
+            problems.push(format!(
+                "{table}.{}: NOT NULL is {} but nullable is {}",
+                field.name, column.not_null, field.nullable
+            ));
         }
         if column.primary_key != is_key {
             problems.push(format!("{table}.{}: primary key mismatch", field.name));
@@ -126,7 +136,8 @@ fn unique_fields_are_unique_in_the_database() {
             .expect("index_list");
         for field in model.columns.iter().filter(|f| f.unique) {
             if !indexes.contains(&field.name.to_string()) {
-                problems.push(format!("{}.{} is unique in the model but not in the database", model.def.table, field.name));
+                problems
+                    .push(format!("{}.{} is unique in the model but not in the database", model.def.table, field.name));
             }
         }
     }

@@ -77,7 +77,10 @@ fn a_panicking_write_is_rolled_back_and_the_writer_survives() {
     let dir = tempfile::tempdir().expect("dir");
     let db = open_db(&dir);
     let panicked = db.write(|conn| -> Result<(), StoreError> {
-        conn.execute("INSERT INTO statuses (slug, name, created_at, updated_at) VALUES ('boom', 'boom', 'x', 'x')", [])?;
+        conn.execute(
+            "INSERT INTO statuses (slug, name, created_at, updated_at) VALUES ('boom', 'boom', 'x', 'x')",
+            [],
+        )?;
         panic!("a bug in a write closure");
     });
     assert!(matches!(panicked, Err(StoreError::WritePanicked)), "{panicked:?}");

@@ -6,9 +6,10 @@ use std::io::{BufReader, BufWriter, ErrorKind, Read};
 
 use std::net::SocketAddr;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use crate::common::{HTTPVersion, Method};
-use crate::util::RefinedTcpStream;
+use crate::util::{RefinedTcpStream, UnreadBody};
 use crate::util::{SequentialReader, SequentialReaderBuilder, SequentialWriterBuilder};
 use crate::Request;
 
@@ -34,6 +35,10 @@ pub struct ClientConnection {
 
     // true if the connection goes through SSL
     secure: bool,
+
+    // patched for Plinth: set when a request's body was not read to its end; the
+    //  connection then serves nothing further (see util/unread_body.rs)
+    unread: Arc<UnreadBody>,
 }
 
 /// Error that can happen when reading a request.
@@ -54,6 +59,7 @@ impl ClientConnection {
     ) -> ClientConnection {
         let remote_addr = read_socket.peer_addr();
         let secure = read_socket.secure();
+        let unread = UnreadBody::new(read_socket.handle());
 
         let mut source = SequentialReaderBuilder::new(BufReader::with_capacity(1024, read_socket));
         let first_header = source.next().unwrap();
@@ -65,6 +71,7 @@ impl ClientConnection {
             next_header_source: first_header,
             no_more_requests: false,
             secure,
+            unread,
         }
     }
 
@@ -153,6 +160,7 @@ impl ClientConnection {
             *self.remote_addr.as_ref().unwrap(),
             data_source,
             writer,
+            self.unread.clone(),
         )
         .map_err(|e| {
             use crate::request;
@@ -179,7 +187,7 @@ impl Iterator for ClientConnection {
 
         // the client sent a "connection: close" header in this previous request
         //  or is using HTTP 1.0, meaning that no new request will come
-        if self.no_more_requests {
+        if self.no_more_requests || self.unread.is_marked() {
             return None;
         }
 
@@ -222,6 +230,11 @@ impl Iterator for ClientConnection {
 
                 Err(ReadError::ReadIoError(_)) => return None,
 
+                // patched for Plinth: bytes after an unread body are not a request
+                Ok(rq) if self.unread.is_marked() => {
+                    rq.discard();
+                    return None;
+                }
                 Ok(rq) => rq,
             };
 

@@ -2,6 +2,9 @@ use std::io::Read;
 use std::io::Result as IoResult;
 use std::sync::mpsc::channel;
 use std::sync::mpsc::{Receiver, Sender};
+use std::sync::Arc;
+
+use super::UnreadBody;
 
 /// A `Reader` that reads exactly the number of bytes from a sub-reader.
 ///
@@ -15,6 +18,7 @@ where
     reader: R,
     size: usize,
     last_read_signal: Sender<IoResult<()>>,
+    unread: Option<Arc<UnreadBody>>,
 }
 
 impl<R> EqualReader<R>
@@ -28,9 +32,21 @@ where
             reader,
             size,
             last_read_signal: tx,
+            unread: None,
         };
 
         (r, rx)
+    }
+}
+
+impl<R> EqualReader<R>
+where
+    R: Read,
+{
+    /// Patched for Plinth: the connection to mark when the body is not read to its end.
+    pub fn guarding(mut self, unread: Arc<UnreadBody>) -> Self {
+        self.unread = Some(unread);
+        self
     }
 }
 
@@ -68,10 +84,13 @@ where
     /// Patched for Plinth: the upstream version allocated a buffer of the whole remaining
     /// size (a client announcing a huge `Content-Length` could abort the process) and drained
     /// without bound. Here the buffer is fixed and draining stops after `MAX_DRAIN` bytes; the
-    /// connection then reads garbage as its next request line and is closed with a 400.
+    /// connection is marked (see `UnreadBody`) and closed instead.
     fn drop(&mut self) {
         const MAX_DRAIN: usize = 256 * 1024;
         if self.size > MAX_DRAIN {
+            if let Some(unread) = &self.unread {
+                unread.mark();
+            }
             self.last_read_signal.send(Ok(())).ok();
             return;
         }

@@ -45,7 +45,7 @@ impl Stream {
         }
     }
 
-    fn shutdown(&mut self, how: Shutdown) -> IoResult<()> {
+    pub(crate) fn shutdown(&mut self, how: Shutdown) -> IoResult<()> {
         match self {
             Stream::Http(tcp_stream) => tcp_stream.shutdown(how),
             #[cfg(any(feature = "ssl-openssl", feature = "ssl-rustls"))]
@@ -120,6 +120,15 @@ impl RefinedTcpStream {
 
     pub(crate) fn peer_addr(&mut self) -> IoResult<Option<SocketAddr>> {
         self.stream.peer_addr()
+    }
+
+    /// Another handle on the same socket (patched for Plinth: used to stop reading).
+    pub(crate) fn handle(&self) -> Option<Stream> {
+        match &self.stream {
+            Stream::Http(connection) => connection.try_clone().ok().map(Stream::Http),
+            #[cfg(any(feature = "ssl-openssl", feature = "ssl-rustls"))]
+            Stream::Https(_) => None,
+        }
     }
 }
 
