@@ -108,7 +108,6 @@ fn open_connection(path: &Path, synchronous: Synchronous) -> Result<Connection, 
          PRAGMA synchronous = {sync};
          PRAGMA foreign_keys = ON;
          PRAGMA cache_size = -1000;
-         PRAGMA mmap_size = 268435456;
          PRAGMA temp_store = MEMORY;"
     ))?;
     conn.set_prepared_statement_cache_capacity(128);

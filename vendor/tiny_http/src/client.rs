@@ -66,7 +66,9 @@ impl ClientConnection {
 
         ClientConnection {
             source,
-            sink: SequentialWriterBuilder::new(BufWriter::with_capacity(1024, write_socket)),
+            // patched for Plinth: 1 KiB split a 12 KiB list page into 12 segments (and
+            //  syscalls) on a TCP_NODELAY socket; 32 KiB holds a typical answer whole
+            sink: SequentialWriterBuilder::new(BufWriter::with_capacity(32 * 1024, write_socket)),
             remote_addr,
             next_header_source: first_header,
             no_more_requests: false,
