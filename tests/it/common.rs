@@ -195,6 +195,37 @@ pub fn parse_response(bytes: &[u8]) -> Resp {
     Resp { status, headers, text, json }
 }
 
+/// GETs `path`, asserts 200 and answers the JSON body.
+pub fn get_ok(client: &Client, path: &str) -> Value {
+    let resp = client.get(path);
+    assert_eq!(resp.status, 200, "GET {path}: {}", resp.text);
+    resp.json
+}
+
+/// Asserts a 400 whose body carries `field` with a message containing `needle`.
+pub fn assert_field_error(resp: &Resp, field: &str, needle: &str) {
+    assert_eq!(resp.status, 400, "expected a 400 on {field}: {}", resp.text);
+    let messages = resp.json[field].as_array().unwrap_or_else(|| panic!("no error list for {field}: {}", resp.text));
+    assert!(
+        messages.iter().any(|m| m.as_str().is_some_and(|m| m.contains(needle))),
+        "{field}: no message containing {needle:?} in {}",
+        resp.text
+    );
+}
+
+/// Asserts a DRF `{"detail", "code"}` answer with this status and code.
+pub fn assert_detail(resp: &Resp, status: u16, code: &str) {
+    assert_eq!(resp.status, status, "unexpected status; body: {}", resp.text);
+    assert_eq!(resp.json["code"], code, "unexpected body: {}", resp.text);
+    assert!(resp.json["detail"].as_str().is_some_and(|d| !d.is_empty()), "no detail: {}", resp.text);
+}
+
+/// Asserts the exact 404 answer.
+pub fn assert_not_found(resp: &Resp) {
+    assert_eq!(resp.status, 404, "{}", resp.text);
+    assert_eq!(resp.json, serde_json::json!({ "detail": "Not found.", "code": "not_found" }));
+}
+
 /// Decodes a chunked body (chunk sizes parsed by httparse).
 fn dechunk(mut rest: &[u8]) -> Vec<u8> {
     let mut body = Vec::new();

@@ -8,7 +8,9 @@ use std::collections::BTreeSet;
 
 use serde_json::{Value, json};
 
-use crate::common::{ADMIN_PASSWORD, Client, Resp, TestServer, enc};
+use crate::common::{
+    ADMIN_PASSWORD, Client, TestServer, assert_detail, assert_field_error, assert_not_found, enc, get_ok,
+};
 
 /// Seeded statuses in the default order (category, then name).
 const STATUSES_BY_CATEGORY_NAME: &[&str] = &[
@@ -49,13 +51,6 @@ fn regular_user(server: &TestServer) -> Client {
     server.login("bob", "bob-password-1")
 }
 
-/// GETs `path`, asserts 200 and answers the body.
-fn get_ok(client: &Client, path: &str) -> Value {
-    let resp = client.get(path);
-    assert_eq!(resp.status, 200, "GET {path}: {}", resp.text);
-    resp.json
-}
-
 /// The `key` field of each result of a list answer, in order.
 fn keys(body: &Value, key: &str) -> Vec<String> {
     body["results"]
@@ -93,30 +88,6 @@ fn assert_invalid_filter(client: &Client, plural: &str, raw: &str, needle: &str)
     assert_eq!(resp.json["code"], "invalid_filter", "filter {raw}: {}", resp.text);
     let detail = resp.json["detail"].as_str().unwrap_or_else(|| panic!("no detail: {}", resp.text));
     assert!(detail.contains(needle), "filter {raw}: detail {detail:?} does not mention {needle:?}");
-}
-
-/// Asserts a 400 whose body carries `field` with a message containing `needle`.
-fn assert_field_error(resp: &Resp, field: &str, needle: &str) {
-    assert_eq!(resp.status, 400, "expected a 400 on {field}: {}", resp.text);
-    let messages = resp.json[field].as_array().unwrap_or_else(|| panic!("no error list for {field}: {}", resp.text));
-    assert!(
-        messages.iter().any(|m| m.as_str().is_some_and(|m| m.contains(needle))),
-        "{field}: no message containing {needle:?} in {}",
-        resp.text
-    );
-}
-
-/// Asserts a DRF `{"detail", "code"}` answer.
-fn assert_detail(resp: &Resp, status: u16, code: &str) {
-    assert_eq!(resp.status, status, "{}", resp.text);
-    assert_eq!(resp.json["code"], code, "{}", resp.text);
-    assert!(resp.json["detail"].as_str().is_some_and(|d| !d.is_empty()), "{}", resp.text);
-}
-
-/// Asserts the DRF not-found answer.
-fn assert_not_found(resp: &Resp) {
-    assert_eq!(resp.status, 404, "{}", resp.text);
-    assert_eq!(resp.json, json!({ "detail": "Not found.", "code": "not_found" }));
 }
 
 /// Parses an RFC 3339 UTC timestamp.

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::common::{ADMIN_PASSWORD, Resp, TestServer, enc, parse_response};
+use crate::common::{ADMIN_PASSWORD, Resp, TestServer, assert_detail, enc, parse_response};
 
 const TOKEN: &str = "/api/v1/auth/token/";
 const HEALTH: &str = "/api/v1/health/";
@@ -22,9 +22,7 @@ fn admin_credentials() -> Value {
 
 /// Asserts `resp` is the DRF error `{"detail": ..., "code": code}` with `status`.
 fn assert_error(resp: &Resp, status: u16, code: &str) {
-    assert_eq!(resp.status, status, "unexpected status; body: {}", resp.text);
-    assert_eq!(resp.json["code"], code, "unexpected body: {}", resp.text);
-    assert!(resp.json["detail"].as_str().is_some_and(|d| !d.is_empty()), "no detail: {}", resp.text);
+    assert_detail(resp, status, code);
     assert_eq!(resp.header("Content-Type"), Some(JSON_TYPE));
 }
 

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use iso_currency::IntoEnumIterator;
 use serde_json::{Value, json};
 
-use crate::common::{Client, Resp, TestServer, enc};
+use crate::common::{Client, Resp, TestServer, assert_field_error, assert_not_found, enc, get_ok};
 
 /// Every reference-data list endpoint.
 const PLURALS: &[&str] =
@@ -61,13 +61,6 @@ const UOMS: &[(&str, &str, &str)] = &[
 const ORGANIZATION_TYPES: &[&str] =
     &["Company", "Division", "Department", "Team", "Location/Branch", "Customer", "Supplier", "Partner", "Vendor"];
 
-/// GETs `path`, asserts 200 and answers the body.
-fn get_ok(client: &Client, path: &str) -> Value {
-    let resp = client.get(path);
-    assert_eq!(resp.status, 200, "GET {path}: {}", resp.text);
-    resp.json
-}
-
 /// Every row of a list (one page of up to 1000), after checking the count matches.
 fn all_rows(client: &Client, path: &str) -> Vec<Value> {
     let separator = if path.contains('?') { '&' } else { '?' };
@@ -85,23 +78,6 @@ fn count(client: &Client, path: &str) -> u64 {
 /// The field `key` of every row.
 fn column(rows: &[Value], key: &str) -> Vec<String> {
     rows.iter().map(|r| r[key].as_str().expect("string key").to_string()).collect()
-}
-
-/// Asserts a 400 whose body carries `field` with a message containing `needle`.
-fn assert_field_error(resp: &Resp, field: &str, needle: &str) {
-    assert_eq!(resp.status, 400, "expected a 400 on {field}: {}", resp.text);
-    let messages = resp.json[field].as_array().unwrap_or_else(|| panic!("no error list for {field}: {}", resp.text));
-    assert!(
-        messages.iter().any(|m| m.as_str().is_some_and(|m| m.contains(needle))),
-        "{field}: no message containing {needle:?} in {}",
-        resp.text
-    );
-}
-
-/// Asserts the DRF not-found answer.
-fn assert_not_found(resp: &Resp) {
-    assert_eq!(resp.status, 404, "{}", resp.text);
-    assert_eq!(resp.json, json!({ "detail": "Not found.", "code": "not_found" }));
 }
 
 /// `uoms/convert/` with the given raw query string.
