@@ -5,9 +5,11 @@
 
 pub mod access;
 pub mod api;
+pub mod audit;
 pub mod auth;
 pub mod config;
 pub mod engine;
+pub mod feed;
 pub mod modules;
 pub mod store;
 

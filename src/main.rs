@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
+use plinth::audit::Verification;
 use plinth::config::{DEFAULT_DATA, FileSettings};
 use plinth::{Config, auth};
 
@@ -43,6 +44,15 @@ enum Command {
     /// Manage users.
     #[command(subcommand)]
     User(UserCommand),
+    /// Inspect the audit trail.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Recompute the hash chain; report the first broken link (exit status 1) if any.
+    Verify,
 }
 
 #[derive(Subcommand)]
@@ -78,6 +88,7 @@ fn main() -> Result<()> {
             Ok(())
         }
         Command::User(command) => user(&config, command),
+        Command::Audit(AuditCommand::Verify) => verify_audit(&config),
     }
 }
 
@@ -120,6 +131,19 @@ fn user(config: &Config, command: UserCommand) -> Result<()> {
     db.close();
     println!("{}", outcome?);
     Ok(())
+}
+
+fn verify_audit(config: &Config) -> Result<()> {
+    let db = plinth::open(config)?;
+    let outcome = db.read(plinth::audit::verify);
+    db.close();
+    match outcome? {
+        Verification::Intact { entries } => {
+            println!("Audit trail intact: {entries} entries.");
+            Ok(())
+        }
+        Verification::Broken { seq, id, reason } => bail!("audit trail broken at entry #{seq} ({id}): {reason}"),
+    }
 }
 
 /// Reads a new password from a terminal prompt (twice) or one line of stdin.

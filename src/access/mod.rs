@@ -16,7 +16,9 @@ pub struct Principal {
 pub fn check_read(def: &ModelDef, principal: Option<&Principal>) -> Result<(), EngineError> {
     match (def.read, principal) {
         (ReadRule::Anyone, _) | (ReadRule::Authenticated, Some(_)) => Ok(()),
-        (ReadRule::Authenticated, None) => Err(EngineError::NotAuthenticated),
+        (ReadRule::Superuser, Some(p)) if p.is_superuser => Ok(()),
+        (ReadRule::Superuser, Some(_)) => Err(EngineError::PermissionDenied),
+        (ReadRule::Authenticated | ReadRule::Superuser, None) => Err(EngineError::NotAuthenticated),
     }
 }
 

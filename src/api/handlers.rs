@@ -143,19 +143,19 @@ fn token(state: &State, ctx: &mut Ctx) -> Result<Reply, ApiError> {
     let body = ctx.json()?;
     let fields = string_fields(&body, &["username", "password"], &["otp"])?;
     let (username, password) = (fields[0].as_deref().unwrap_or(""), fields[1].as_deref().unwrap_or(""));
-    let session = auth::login(&state.db, state.tokens, username, password)?;
+    let session = auth::login(&state.db, state.tokens, username, password, &ctx.caller.context)?;
     Ok(Reply::json(200, &serde_json::to_value(session).unwrap_or_default()))
 }
 
 fn token_refresh(state: &State, ctx: &mut Ctx) -> Result<Reply, ApiError> {
     let body = ctx.json()?;
     let fields = string_fields(&body, &["refresh"], &[])?;
-    let session = auth::refresh(&state.db, state.tokens, fields[0].as_deref().unwrap_or(""))?;
+    let session = auth::refresh(&state.db, state.tokens, fields[0].as_deref().unwrap_or(""), &ctx.caller.context)?;
     Ok(Reply::json(200, &serde_json::to_value(session).unwrap_or_default()))
 }
 
 fn logout(state: &State, ctx: &mut Ctx) -> Result<Reply, ApiError> {
     let token = ctx.bearer().ok_or(EngineError::NotAuthenticated)?.to_string();
-    auth::logout(&state.db, &token)?;
+    auth::logout(&state.db, &token, &ctx.caller.context)?;
     Ok(Reply::empty())
 }

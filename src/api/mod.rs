@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 use tiny_http::{Header, Response};
 
+use crate::audit;
 use crate::auth::{self, TokenSettings};
 use crate::engine::{Caller, Registry};
 use crate::store::Db;
@@ -189,7 +190,13 @@ fn run(
         (Route::Health | Route::Token | Route::TokenRefresh, _) | (_, None) => None,
         (_, Some(token)) => Some(auth::authenticate(&state.db, token)?),
     };
-    let caller = Caller { principal, request_id: request_id.to_string() };
+    let context = audit::Context {
+        ip: request.remote_addr().map(|a| a.ip().to_string()),
+        user_agent: request::header(request, "User-Agent").map(|ua| ua.chars().take(255).collect()),
+        request_id: request_id.to_string(),
+        origin: "api",
+    };
+    let caller = Caller { principal, context };
     let mut ctx = Ctx {
         request,
         method: method.to_string(),

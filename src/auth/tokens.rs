@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use super::{AuthError, UserInfo, hash_secret, random_secret, verify_password};
 use crate::access::Principal;
+use crate::audit::{self, Action, Context};
 use crate::store::{Connection, Db, OptionalExtension, StoreError, format_timestamp, new_id, now};
 
 /// Token lifetimes.
@@ -35,26 +36,58 @@ struct Candidate {
 
 /// Checks username and password and opens a session. Unknown users, wrong passwords and
 /// inactive accounts all answer [`AuthError::InvalidCredentials`] after the same work.
-pub fn login(db: &Db, settings: TokenSettings, username: &str, password: &str) -> Result<Session, AuthError> {
+pub fn login(
+    db: &Db,
+    settings: TokenSettings,
+    username: &str,
+    password: &str,
+    context: &Context,
+) -> Result<Session, AuthError> {
     let candidate = db.read(|conn| find_user(conn, username))?;
     let verified = verify_password(password, candidate.as_ref().map(|c| c.hash.as_str()));
-    let user = match candidate {
-        Some(c) if verified && c.active => c.info,
-        _ => return Err(AuthError::InvalidCredentials),
+    let context = context.clone();
+    let Some(user) = candidate.filter(|c| verified && c.active).map(|c| c.info) else {
+        let attempted = username.to_string();
+        db.write(move |conn| log_event(conn, Action::LoginFailed, None, &attempted, &context))?;
+        return Err(AuthError::InvalidCredentials);
     };
     db.write(move |conn| {
         conn.execute("UPDATE users SET last_login = ?1 WHERE id = ?2", rusqlite::params![now(), user.id])
             .map_err(StoreError::from)?;
+        log_event(conn, Action::LoginSuccess, Some(&user.id), &user.username, &context)?;
         issue(conn, settings, user, &new_id())
     })
 }
 
+/// Records an authentication event in the audit trail.
+fn log_event(
+    conn: &Connection,
+    action: Action,
+    user: Option<&str>,
+    username: &str,
+    context: &Context,
+) -> Result<(), AuthError> {
+    let entry = audit::Entry {
+        action,
+        user,
+        username,
+        organization: None,
+        model: "user",
+        object_id: user.unwrap_or(""),
+        object_repr: username,
+        changes: None,
+        context,
+    };
+    Ok(audit::record(conn, entry)?)
+}
+
 /// Spends a refresh token for a new pair (rotation with reuse detection).
-pub fn refresh(db: &Db, settings: TokenSettings, refresh_token: &str) -> Result<Session, AuthError> {
+pub fn refresh(db: &Db, settings: TokenSettings, refresh_token: &str, context: &Context) -> Result<Session, AuthError> {
     let hash = hash_secret(refresh_token);
+    let context = context.clone();
     // A refused token still commits (reuse detection revokes its family), so the write
     // succeeds with `None` rather than failing and rolling the revocation back.
-    db.write(move |conn| rotate(conn, settings, &hash))?.ok_or(AuthError::InvalidToken)
+    db.write(move |conn| rotate(conn, settings, &hash, &context))?.ok_or(AuthError::InvalidToken)
 }
 
 struct StoredRefresh {
@@ -65,7 +98,12 @@ struct StoredRefresh {
     revoked: bool,
 }
 
-fn rotate(conn: &Connection, settings: TokenSettings, hash: &str) -> Result<Option<Session>, AuthError> {
+fn rotate(
+    conn: &Connection,
+    settings: TokenSettings,
+    hash: &str,
+    context: &Context,
+) -> Result<Option<Session>, AuthError> {
     let stored = conn
         .query_row(
             "SELECT user_id, family, expires_at, used_at IS NOT NULL, revoked_at IS NOT NULL
@@ -86,6 +124,8 @@ fn rotate(conn: &Connection, settings: TokenSettings, hash: &str) -> Result<Opti
     let Some(stored) = stored else { return Ok(None) };
     if stored.spent {
         revoke_family(conn, &stored.family)?;
+        let username = username_of(conn, &stored.user_id)?;
+        log_event(conn, Action::TokenReuseDetected, Some(&stored.user_id), &username, context)?;
         return Ok(None);
     }
     if stored.revoked || stored.expires_at <= now() {
@@ -98,18 +138,28 @@ fn rotate(conn: &Connection, settings: TokenSettings, hash: &str) -> Result<Opti
 }
 
 /// Revokes every token of the session the access token belongs to.
-pub fn logout(db: &Db, access_token: &str) -> Result<(), AuthError> {
+pub fn logout(db: &Db, access_token: &str, context: &Context) -> Result<(), AuthError> {
     let hash = hash_secret(access_token);
+    let context = context.clone();
     db.write(move |conn| {
-        let family: Option<String> = conn
-            .query_row("SELECT family FROM auth_tokens WHERE token_hash = ?1", [&hash], |r| r.get(0))
+        let session: Option<(String, String)> = conn
+            .query_row("SELECT family, user_id FROM auth_tokens WHERE token_hash = ?1", [&hash], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
             .optional()
             .map_err(StoreError::from)?;
-        match family {
-            Some(family) => revoke_family(conn, &family),
-            None => Err(AuthError::InvalidToken),
-        }
+        let Some((family, user_id)) = session else { return Err(AuthError::InvalidToken) };
+        revoke_family(conn, &family)?;
+        let username = username_of(conn, &user_id)?;
+        log_event(conn, Action::Logout, Some(&user_id), &username, &context)
     })
+}
+
+fn username_of(conn: &Connection, user_id: &str) -> Result<String, StoreError> {
+    Ok(conn
+        .query_row("SELECT username FROM users WHERE id = ?1", [user_id], |r| r.get(0))
+        .optional()?
+        .unwrap_or_default())
 }
 
 /// Resolves a bearer access token to its user.

@@ -7,10 +7,12 @@ use serde_json::Value;
 
 use super::def::{Field, Kind, WriteRule};
 use super::error::{EngineError, FieldErrors};
-use super::model::{Model, Registry};
+use super::model::{Model, Registry, TRACKING};
 use super::query::{ListParams, PageRequest};
 use super::{Caller, Record, value};
 use crate::access;
+use crate::audit;
+use crate::feed::{self, Change};
 use crate::store::{Connection, Db, OptionalExtension, Row, SqlValue, StoreError};
 
 /// One page of a list.
@@ -110,7 +112,7 @@ pub fn create(
         }
     }
     run_validator(model, &values, None)?;
-    let user = caller.user_id().map(str::to_string);
+    let author = Author::of(caller);
     db.write(move |conn| {
         check_references(conn, registry, &values)?;
         let now = crate::store::now();
@@ -120,14 +122,18 @@ pub fn create(
             columns.push("id");
             params.push(SqlValue::Text(crate::store::new_id()));
         }
-        for (column, value) in [
-            ("created_at", Some(now.clone())),
-            ("updated_at", Some(now)),
-            ("created_by", user.clone()),
-            ("updated_by", user),
-        ] {
-            columns.push(column);
-            params.push(value.map_or(SqlValue::Null, SqlValue::Text));
+        if model.def.tracking {
+            let user = author.user.clone();
+            let stamps = [
+                ("created_at", Some(now.clone())),
+                ("updated_at", Some(now)),
+                ("created_by", user.clone()),
+                ("updated_by", user),
+            ];
+            for (column, value) in stamps {
+                columns.push(column);
+                params.push(value.map_or(SqlValue::Null, SqlValue::Text));
+            }
         }
         let quoted: Vec<String> = columns.iter().map(|c| format!("\"{c}\"")).collect();
         let sql = format!(
@@ -137,9 +143,12 @@ pub fn create(
             vec!["?"; params.len()].join(", "),
             model.select_list
         );
-        conn.prepare_cached(&sql)?
+        let created = conn
+            .prepare_cached(&sql)?
             .query_row(params_from_iter(&params), |row| read_row(model, row))
-            .map_err(|e| unique_error(model, e.into()))
+            .map_err(|e| unique_error(model, e.into()))?;
+        log_write(conn, model, &author, Change::Create, None, Some(&created))?;
+        Ok(created)
     })
 }
 
@@ -158,7 +167,7 @@ pub fn update(
     db.read(|conn| fetch(conn, model, key))?.ok_or(EngineError::NotFound)?;
     let mode = if partial { Mode::Patch } else { Mode::Put };
     let values = validate_input(model, body, mode)?;
-    let user = caller.user_id().map(str::to_string);
+    let author = Author::of(caller);
     let key = key.to_string();
     db.write(move |conn| {
         let existing = fetch(conn, model, &key)?.ok_or(EngineError::NotFound)?;
@@ -176,10 +185,15 @@ pub fn update(
         check_references(conn, registry, &values)?;
         let mut sets: Vec<String> = values.iter().map(|(f, _)| format!("\"{}\" = ?", f.name)).collect();
         let mut params: Vec<SqlValue> = values.into_iter().map(|(_, v)| v).collect();
-        sets.push("\"updated_at\" = ?".into());
-        params.push(SqlValue::Text(crate::store::now()));
-        sets.push("\"updated_by\" = ?".into());
-        params.push(user.map_or(SqlValue::Null, SqlValue::Text));
+        if model.def.tracking {
+            sets.push("\"updated_at\" = ?".into());
+            params.push(SqlValue::Text(crate::store::now()));
+            sets.push("\"updated_by\" = ?".into());
+            params.push(author.user.clone().map_or(SqlValue::Null, SqlValue::Text));
+        }
+        if sets.is_empty() {
+            return Ok(existing);
+        }
         params.push(SqlValue::Text(stored_key));
         let sql = format!(
             "UPDATE \"{}\" SET {} WHERE \"{}\" = ? RETURNING {}",
@@ -188,9 +202,12 @@ pub fn update(
             model.def.key,
             model.select_list
         );
-        conn.prepare_cached(&sql)?
+        let updated = conn
+            .prepare_cached(&sql)?
             .query_row(params_from_iter(&params), |row| read_row(model, row))
-            .map_err(|e| unique_error(model, e.into()))
+            .map_err(|e| unique_error(model, e.into()))?;
+        log_write(conn, model, &author, Change::Update, Some(&existing), Some(&updated))?;
+        Ok(updated)
     })
 }
 
@@ -198,11 +215,16 @@ pub fn update(
 pub fn delete(db: &Db, model: &'static Model, caller: &Caller, key: &str) -> Result<(), EngineError> {
     check_write(model, caller)?;
     let key = key.to_string();
+    let author = Author::of(caller);
     db.write(move |conn| {
-        let sql = format!("DELETE FROM \"{}\" WHERE \"{}\" = ?", model.def.table, model.def.key);
-        match conn.prepare_cached(&sql)?.execute([&key]).map_err(StoreError::from) {
-            Ok(0) => Err(EngineError::NotFound),
-            Ok(_) => Ok(()),
+        let sql = format!(
+            "DELETE FROM \"{}\" WHERE \"{}\" = ? RETURNING {}",
+            model.def.table, model.def.key, model.select_list
+        );
+        let deleted = conn.prepare_cached(&sql)?.query_row([&key], |row| read_row(model, row)).optional();
+        match deleted.map_err(StoreError::from) {
+            Ok(None) => Err(EngineError::NotFound),
+            Ok(Some(record)) => log_write(conn, model, &author, Change::Delete, Some(&record), None),
             Err(StoreError::ForeignKey) => Err(EngineError::Protected(format!(
                 "Cannot delete this {} because other records refer to it.",
                 model.def.label.to_lowercase()
@@ -210,6 +232,70 @@ pub fn delete(db: &Db, model: &'static Model, caller: &Caller, key: &str) -> Res
             Err(e) => Err(e.into()),
         }
     })
+}
+
+/// Who writes, as the audit trail records it (owned: it travels to the writer thread).
+struct Author {
+    user: Option<String>,
+    username: String,
+    context: audit::Context,
+}
+
+impl Author {
+    fn of(caller: &Caller) -> Author {
+        let principal = caller.principal.as_ref();
+        Author {
+            user: principal.map(|p| p.user_id.clone()),
+            username: principal.map(|p| p.username.clone()).unwrap_or_default(),
+            context: caller.context.clone(),
+        }
+    }
+}
+
+/// Records a write in the audit trail and the change feed, in the write's transaction.
+fn log_write(
+    conn: &Connection,
+    model: &Model,
+    author: &Author,
+    change: Change,
+    before: Option<&Record>,
+    after: Option<&Record>,
+) -> Result<(), EngineError> {
+    if !model.def.audited {
+        return Ok(());
+    }
+    let Some(record) = after.or(before) else { return Ok(()) };
+    let changes = audit::diff(before, after, &TRACKING.map(|f| f.name));
+    let changed_fields: Vec<String> = changes.as_object().map(|c| c.keys().cloned().collect()).unwrap_or_default();
+    if changed_fields.is_empty() {
+        return Ok(());
+    }
+    let key = match record.get(model.def.key) {
+        Some(Value::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+        None => String::new(),
+    };
+    let action = match change {
+        Change::Create => audit::Action::Create,
+        Change::Update => audit::Action::Update,
+        Change::Delete => audit::Action::Delete,
+    };
+    audit::record(
+        conn,
+        audit::Entry {
+            action,
+            user: author.user.as_deref(),
+            username: &author.username,
+            organization: None,
+            model: model.def.name,
+            object_id: &key,
+            object_repr: &super::display(model.def.display, record),
+            changes: Some(changes),
+            context: &author.context,
+        },
+    )?;
+    feed::publish(conn, model.def.name, &key, change, None, &changed_fields)?;
+    Ok(())
 }
 
 fn check_write(model: &Model, caller: &Caller) -> Result<(), EngineError> {

@@ -244,6 +244,8 @@ pub enum ReadRule {
     Anyone,
     /// Any authenticated caller.
     Authenticated,
+    /// Superusers only (until roles grant `<model>.view`).
+    Superuser,
 }
 
 /// Who may write a model.
@@ -286,6 +288,10 @@ pub struct ModelDef {
     pub fields: &'static [Field],
     /// Has a `custom_fields` JSON object.
     pub custom_fields: bool,
+    /// Has the engine's `created_at`, `updated_at`, `created_by`, `updated_by` columns.
+    pub tracking: bool,
+    /// Writes are recorded in the audit trail and the change feed.
+    pub audited: bool,
     pub search: &'static [&'static str],
     /// Exact-match filter fields; relation paths (`from_uom.uom_type`) allowed.
     pub filters: &'static [&'static str],
@@ -317,6 +323,8 @@ impl ModelDef {
             key: "id",
             fields: &[],
             custom_fields: false,
+            tracking: true,
+            audited: true,
             search: &[],
             filters: &[],
             ordering: &[],

@@ -281,10 +281,24 @@ fn node(
     condition(registry, model, field, op, value)
 }
 
-/// `?field=value` from the query string: an exact match, typed by the field's kind.
-pub fn exact(registry: &Registry, model: &Model, path: &str, raw: &str) -> Result<Sql, EngineError> {
+/// A query-string filter: `?field=value` (exact) or `?field__op=value` with any operator of
+/// the filter language (`created_at__gte=…`, `code__in=USD,EUR`). `None` when `name` is not
+/// a filter of this model.
+pub fn from_query(registry: &Registry, model: &Model, name: &str, raw: &str) -> Option<Result<Sql, EngineError>> {
+    let (path, op) = match name.rsplit_once("__").and_then(|(path, op)| Some((path, Op::parse(op)?))) {
+        Some((path, op)) => (path, op),
+        None => (name, Op::Eq),
+    };
+    if !is_filter_param(model, path) {
+        return None;
+    }
     let kind = leaf_kind(registry, model, &path.replace("__", ".")).unwrap_or(Kind::LongText);
-    condition(registry, model, path, Op::Eq, &value::from_query(kind, raw))
+    let value = match op {
+        Op::In | Op::NotIn => Value::Array(raw.split(',').map(|item| value::from_query(kind, item.trim())).collect()),
+        Op::IsNull => value::from_query(Kind::Boolean, raw),
+        _ => value::from_query(kind, raw),
+    };
+    Some(condition(registry, model, path, op, &value))
 }
 
 /// The kind of the field a path ends at, if it resolves.
@@ -299,7 +313,7 @@ fn leaf_kind(registry: &Registry, model: &Model, path: &str) -> Option<Kind> {
 }
 
 /// Whether `name` is a filter path of this model (used to tell filters from other params).
-pub fn is_filter_param(model: &Model, name: &str) -> bool {
+fn is_filter_param(model: &Model, name: &str) -> bool {
     let path = name.replace("__", ".");
     let head = path.split('.').next().unwrap_or("");
     model.def.filters.iter().any(|f| *f == path || *f == head) || (head == "custom_fields" && model.def.custom_fields)

@@ -14,12 +14,13 @@ pub mod value;
 
 pub use def::{Action, Default, Field, Kind, ModelDef, OnDelete, ReadRule, WriteRule};
 pub use error::{EngineError, FieldErrors};
-pub use model::{Model, Registry};
+pub use model::{Model, Registry, TRACKING};
 pub use query::ListParams;
 
 use serde_json::{Map, Value};
 
 use crate::access::Principal;
+use crate::audit;
 use crate::store::Db;
 
 /// A record as JSON field → value (API names and representation).
@@ -29,7 +30,8 @@ pub type Record = Map<String, Value>;
 #[derive(Clone, Debug, PartialEq)]
 pub struct Caller {
     pub principal: Option<Principal>,
-    pub request_id: String,
+    /// Request id, client address, user agent and origin, as the audit trail records them.
+    pub context: audit::Context,
 }
 
 impl Caller {

@@ -11,6 +11,8 @@ const CREATED_AT: Field = Field::datetime("created_at").read_only();
 const UPDATED_AT: Field = Field::datetime("updated_at").read_only();
 const CREATED_BY: Field = Field::foreign_key("created_by", "user", OnDelete::SetNull).nullable().read_only();
 const UPDATED_BY: Field = Field::foreign_key("updated_by", "user", OnDelete::SetNull).nullable().read_only();
+/// The tracking columns the engine fills on every write.
+pub const TRACKING: [Field; 4] = [CREATED_AT, UPDATED_AT, CREATED_BY, UPDATED_BY];
 
 /// A model ready for use: its definition plus every column in API order.
 pub struct Model {
@@ -31,7 +33,9 @@ impl Model {
         if def.custom_fields {
             columns.push(CUSTOM_FIELDS);
         }
-        columns.extend([CREATED_AT, UPDATED_AT, CREATED_BY, UPDATED_BY]);
+        if def.tracking {
+            columns.extend(TRACKING);
+        }
         let select_list = columns.iter().map(|c| format!("\"{}\"", c.name)).collect::<Vec<_>>().join(", ");
         Model { def, columns, select_list }
     }

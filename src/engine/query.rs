@@ -50,15 +50,18 @@ impl ListParams {
             .filter(|size| *size >= 1)
             .map_or(DEFAULT_PAGE_SIZE, |size| size.min(MAX_PAGE_SIZE));
         let mut conditions = Vec::new();
-        for (name, raw) in query {
-            if !raw.is_empty() && !is_reserved(name) && filter::is_filter_param(model, name) {
-                conditions.push(filter::exact(registry, model, name, raw)?);
+        for (name, raw) in query.iter().filter(|(name, raw)| !raw.is_empty() && !is_reserved(name)) {
+            if let Some(condition) = filter::from_query(registry, model, name, raw) {
+                conditions.push(condition?);
             }
         }
         for (field, raw) in model.def.list_defaults {
             let named = |text: &str| text.contains(&format!("\"{field}\""));
-            if get(field).is_none_or(str::is_empty) && !get("filter").is_some_and(named) {
-                conditions.push(filter::exact(registry, model, field, raw)?);
+            if get(field).is_none_or(str::is_empty)
+                && !get("filter").is_some_and(named)
+                && let Some(condition) = filter::from_query(registry, model, field, raw)
+            {
+                conditions.push(condition?);
             }
         }
         if let Some(text) = get("search").map(str::trim).filter(|t| !t.is_empty()) {

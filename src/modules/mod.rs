@@ -1,6 +1,7 @@
 //! Business areas. Each module declares its models (and seeds, actions, validators); this
 //! file lists them all and builds the registry the engine and the API serve.
 
+pub mod audit_log;
 pub mod reference;
 
 use std::sync::OnceLock;
@@ -17,6 +18,7 @@ pub const MODELS: &[&ModelDef] = &[
     &reference::ORGANIZATION_TYPE,
     &reference::COUNTRY,
     &reference::TIMEZONE,
+    &audit_log::AUDIT_LOG,
 ];
 
 /// The registry of all models, built on first use.

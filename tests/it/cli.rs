@@ -506,3 +506,28 @@ fn settings_file_is_read_and_the_environment_beats_it() {
     assert!(done.stderr.contains("plinth.toml") && done.stderr.contains("adress"), "{}", done.stderr);
     drop(taken);
 }
+
+#[test]
+fn audit_verify_reports_an_intact_chain_and_the_first_tampered_entry() {
+    let (_dir, data) = data_dir();
+    let server = crate::common::TestServer::start_with(|config| config.data_dir = data.clone());
+    let admin = server.admin();
+    for code in ["V1", "V2"] {
+        let body = serde_json::json!({ "code": code, "name": code, "uom_type": "Count" });
+        assert_eq!(admin.post("/api/v1/uoms/", &body).status, 201);
+    }
+    server.stop();
+    let intact = run(plinth_on(&data, &["audit", "verify"]), "");
+    assert!(intact.status.success(), "{}", intact.stderr);
+    assert!(intact.stdout.contains("intact: 3 entries"), "{}", intact.stdout);
+
+    let conn = rusqlite::Connection::open(data.join("plinth.db")).expect("open db");
+    conn.execute_batch(
+        "DROP TRIGGER audit_logs_append_only_update; UPDATE audit_logs SET username = 'eve' WHERE seq = 2;",
+    )
+    .expect("tamper");
+    drop(conn);
+    let broken = run(plinth_on(&data, &["audit", "verify"]), "");
+    assert!(!broken.status.success(), "tampering must fail the check: {}", broken.stdout);
+    assert!(broken.stderr.contains("broken at entry #2"), "{}", broken.stderr);
+}

@@ -658,6 +658,7 @@ fn meta_models_lists_every_model_with_its_fields() {
     let resp = server.client().get("/api/v1/meta/models/");
     assert_eq!(resp.status, 200, "{}", resp.text);
     let listed = resp.json["models"].as_array().expect("models array");
+    let admin = server.admin();
     let defs = plinth::modules::MODELS;
     assert_eq!(listed.len(), defs.len(), "one entry per model");
     for (def, model) in defs.iter().zip(listed) {
@@ -674,13 +675,14 @@ fn meta_models_lists_every_model_with_its_fields() {
             assert!(field["type"].as_str().is_some_and(|t| !t.is_empty()), "{}: {field}", def.name);
             assert!(field["required"].is_boolean() && field["read_only"].is_boolean(), "{}: {field}", def.name);
         }
-        // The generated columns every model answers are described too, read-only.
-        for audit in ["created_at", "updated_at"] {
-            let field = fields.iter().find(|f| f["name"] == audit);
-            assert_eq!(field.map(|f| &f["read_only"]), Some(&json!(true)), "{} {audit}", def.name);
+        // The generated columns of tracked models are described too, read-only.
+        assert_eq!(model["tracking"], def.tracking, "{}", def.name);
+        for generated in ["created_at", "updated_at"].iter().filter(|_| def.tracking) {
+            let field = fields.iter().find(|f| f["name"] == *generated);
+            assert_eq!(field.map(|f| &f["read_only"]), Some(&json!(true)), "{} {generated}", def.name);
         }
         // The model's list really is served at the advertised URL.
-        assert_eq!(server.client().get(model["url"].as_str().unwrap()).status, 200, "{}", def.name);
+        assert_eq!(admin.get(model["url"].as_str().unwrap()).status, 200, "{}", def.name);
     }
     let currency = listed.iter().find(|m| m["name"] == "currency").expect("currency");
     let code = currency["fields"].as_array().unwrap().iter().find(|f| f["name"] == "code").expect("code field");

@@ -58,6 +58,8 @@ fn assert_refs_resolve(doc: &Value, node: &Value) {
 fn every_model_is_documented_and_its_responses_match_the_schema() {
     let server = TestServer::start();
     let doc = document(&server);
+    // Logging in leaves an entry, so every list (the audit trail too) has rows to check.
+    let admin = server.admin();
     for model in plinth::modules::registry().models() {
         let plural = model.def.plural;
         let list_path = format!("/api/v1/{plural}/");
@@ -70,7 +72,7 @@ fn every_model_is_documented_and_its_responses_match_the_schema() {
                 .expect("list items reference a schema");
         let schema = doc.pointer(schema_ref.trim_start_matches('#')).expect("schema exists");
         let validator = jsonschema::validator_for(schema).expect("schema compiles");
-        let page = server.client().get(&format!("{list_path}?page_size=5"));
+        let page = admin.get(&format!("{list_path}?page_size=5"));
         assert_eq!(page.status, 200, "{list_path}");
         let results = page.json["results"].as_array().expect("results");
         assert!(!results.is_empty(), "{list_path} has seeded rows");

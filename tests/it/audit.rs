@@ -1,0 +1,206 @@
+//! The audit trail and change feed: every engine write and auth event leaves a hash-chained,
+//! append-only entry in the same transaction; tampering is detected; consumers read the feed
+//! with their own cursor.
+
+use serde_json::{Value, json};
+
+use plinth::audit::{self, Verification};
+use plinth::feed;
+use plinth::store::StoreError;
+
+use crate::common::{ADMIN_PASSWORD, Client, TestServer, assert_detail, get_ok};
+
+/// Entries of the trail, newest first, per an `audit-logs/` query.
+fn entries(admin: &Client, query: &str) -> Vec<Value> {
+    get_ok(admin, &format!("/api/v1/audit-logs/?page_size=1000&{query}"))["results"]
+        .as_array()
+        .expect("results")
+        .clone()
+}
+
+fn verify(server: &TestServer) -> Verification {
+    server.db().read(audit::verify).expect("verify")
+}
+
+#[test]
+fn engine_writes_leave_entries_with_field_level_changes() {
+    let server = TestServer::start();
+    let admin = server.admin();
+    let headers =
+        [("Content-Type", "application/json"), ("User-Agent", "audit-test/1.0"), ("X-Request-Id", "req-create-1")];
+    let body = json!({ "code": "PAL", "name": "Pallet", "uom_type": "Count" }).to_string();
+    let created = admin.request("POST", "/api/v1/uoms/", &headers, Some(body.as_bytes()));
+    assert_eq!(created.status, 201, "{}", created.text);
+    assert_eq!(admin.patch("/api/v1/uoms/PAL/", &json!({ "symbol": "pl" })).status, 200);
+    assert_eq!(admin.delete("/api/v1/uoms/PAL/").status, 204);
+
+    let trail = entries(&admin, "model=uom&object_id=PAL");
+    let actions: Vec<&str> = trail.iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, ["DELETE", "UPDATE", "CREATE"], "newest first");
+    let (deleted, updated, create) = (&trail[0], &trail[1], &trail[2]);
+
+    let admin_id = created.json["created_by"].clone();
+    assert_eq!(create["user"], admin_id);
+    assert_eq!(create["username"], "admin");
+    assert_eq!(create["object_repr"], "Pallet");
+    assert_eq!(create["changes"]["name"], json!({ "old": null, "new": "Pallet" }));
+    assert_eq!(create["changes"]["is_active"], json!({ "old": null, "new": true }));
+    assert!(create["changes"].get("created_at").is_none(), "bookkeeping columns are not changes");
+    assert_eq!(create["context"]["request_id"], "req-create-1");
+    assert_eq!(create["context"]["user_agent"], "audit-test/1.0");
+    assert_eq!(create["context"]["ip"], "127.0.0.1");
+    assert_eq!(create["context"]["origin"], "api");
+
+    assert_eq!(updated["changes"], json!({ "symbol": { "old": "", "new": "pl" } }), "only what changed");
+    assert_eq!(deleted["changes"]["symbol"], json!({ "old": "pl", "new": null }));
+    assert_eq!(verify(&server), Verification::Intact { entries: 4 }, "login + three writes");
+}
+
+#[test]
+fn failed_writes_leave_no_entry() {
+    let server = TestServer::start();
+    let admin = server.admin();
+    let before = entries(&admin, "").len();
+    assert_eq!(admin.post("/api/v1/uoms/", &json!({ "code": "EA", "name": "Again", "uom_type": "Count" })).status, 400);
+    assert_eq!(admin.delete("/api/v1/uoms/KG/").status, 409, "protected");
+    assert_eq!(admin.patch("/api/v1/uoms/EA/", &json!({ "uom_type": "Nope" })).status, 400);
+    assert_eq!(entries(&admin, "").len(), before);
+}
+
+#[test]
+fn auth_events_are_recorded() {
+    let server = TestServer::start();
+    assert_eq!(
+        server.client().post("/api/v1/auth/token/", &json!({ "username": "mallory", "password": "x" })).status,
+        401
+    );
+    let session =
+        server.client().post("/api/v1/auth/token/", &json!({ "username": "admin", "password": ADMIN_PASSWORD }));
+    let refresh = session.json["refresh"].as_str().expect("refresh").to_string();
+    let rotated = server.client().post("/api/v1/auth/token/refresh/", &json!({ "refresh": refresh }));
+    assert_eq!(rotated.status, 200);
+    assert_eq!(server.client().post("/api/v1/auth/token/refresh/", &json!({ "refresh": refresh })).status, 401);
+    let admin = server.admin();
+    assert_eq!(admin.post("/api/v1/auth/logout/", &json!({})).status, 204);
+
+    let auditor = server.admin();
+    let failed = entries(&auditor, "action=LOGIN_FAILED");
+    assert_eq!(failed.len(), 1);
+    assert_eq!((failed[0]["username"].as_str(), &failed[0]["user"]), (Some("mallory"), &Value::Null));
+    assert_eq!(entries(&auditor, "action=TOKEN_REUSE_DETECTED").len(), 1);
+    assert_eq!(entries(&auditor, "action=LOGOUT").len(), 1);
+    assert_eq!(entries(&auditor, "action=LOGIN_SUCCESS").len(), 3);
+    assert!(matches!(verify(&server), Verification::Intact { .. }));
+}
+
+#[test]
+fn the_trail_is_for_superusers_and_read_only() {
+    let server = TestServer::start();
+    plinth::auth::create_user(
+        server.db(),
+        plinth::auth::NewUser {
+            username: "bob".into(),
+            email: String::new(),
+            password: "bob-password-1".into(),
+            is_staff: false,
+            is_superuser: false,
+        },
+    )
+    .expect("user");
+    assert_detail(&server.client().get("/api/v1/audit-logs/"), 401, "not_authenticated");
+    assert_detail(&server.login("bob", "bob-password-1").get("/api/v1/audit-logs/"), 403, "permission_denied");
+    let admin = server.admin();
+    let newest = &entries(&admin, "")[0];
+    let id = newest["id"].as_str().expect("id");
+    assert_eq!(get_ok(&admin, &format!("/api/v1/audit-logs/{id}/"))["hash"], newest["hash"]);
+    assert_detail(&admin.post("/api/v1/audit-logs/", &json!({ "action": "CREATE" })), 403, "permission_denied");
+    assert_detail(&admin.delete(&format!("/api/v1/audit-logs/{id}/")), 403, "permission_denied");
+}
+
+#[test]
+fn filters_narrow_the_trail() {
+    let server = TestServer::start();
+    let admin = server.admin();
+    for code in ["A1", "A2"] {
+        assert_eq!(
+            admin.post("/api/v1/uoms/", &json!({ "code": code, "name": code, "uom_type": "Count" })).status,
+            201
+        );
+    }
+    let all_creates = entries(&admin, "action=CREATE&model=uom");
+    assert_eq!(all_creates.len(), 2);
+    let first_at = all_creates[1]["created_at"].as_str().expect("created_at");
+    let later = entries(&admin, &format!("action=CREATE&created_at__gt={}", crate::common::enc(first_at)));
+    assert_eq!(later.len(), 1, "date range filters");
+    assert_eq!(later[0]["object_id"], "A2");
+    let user = all_creates[0]["user"].as_str().expect("user");
+    assert_eq!(entries(&admin, &format!("user={user}&model=uom")).len(), 2);
+    assert_eq!(entries(&admin, "search=A1&model=uom").len(), 1);
+}
+
+#[test]
+fn the_database_refuses_to_change_entries() {
+    let server = TestServer::start();
+    let _admin = server.admin();
+    for sql in ["UPDATE audit_logs SET username = 'eve'", "DELETE FROM audit_logs"] {
+        let outcome = server.db().write(move |conn| conn.execute(sql, []).map_err(StoreError::from));
+        let message = format!("{outcome:?}");
+        assert!(message.contains("append-only"), "{sql}: {message}");
+    }
+    assert!(matches!(verify(&server), Verification::Intact { entries: 1 }));
+}
+
+#[test]
+fn tampering_is_detected_at_the_first_broken_link() {
+    let server = TestServer::start();
+    let admin = server.admin();
+    for code in ["T1", "T2", "T3"] {
+        assert_eq!(
+            admin.post("/api/v1/uoms/", &json!({ "code": code, "name": code, "uom_type": "Count" })).status,
+            201
+        );
+    }
+    assert_eq!(verify(&server), Verification::Intact { entries: 4 });
+    // Someone with the database file removes the guard and rewrites history.
+    server
+        .db()
+        .write(|conn| {
+            conn.execute_batch(
+                "DROP TRIGGER audit_logs_append_only_update;
+                 UPDATE audit_logs SET object_repr = 'forged' WHERE seq = 3;",
+            )
+            .map_err(StoreError::from)
+        })
+        .expect("tamper");
+    match verify(&server) {
+        Verification::Broken { seq, reason, .. } => {
+            assert_eq!(seq, 3);
+            assert!(reason.contains("altered"), "{reason}");
+        }
+        other => panic!("tampering undetected: {other:?}"),
+    }
+}
+
+#[test]
+fn every_write_publishes_a_change_event_for_consumers() {
+    let server = TestServer::start();
+    let admin = server.admin();
+    assert_eq!(admin.post("/api/v1/statuses/", &json!({ "slug": "on_hold", "name": "On Hold" })).status, 201);
+    assert_eq!(admin.patch("/api/v1/statuses/on_hold/", &json!({ "color": "#123456" })).status, 200);
+    assert_eq!(admin.delete("/api/v1/statuses/on_hold/").status, 204);
+    let events = server.db().read(|conn| feed::pending(conn, "search", 100)).expect("feed");
+    let summary: Vec<(&str, &str, &str)> =
+        events.iter().map(|e| (e.model.as_str(), e.object_id.as_str(), e.action.as_str())).collect();
+    assert_eq!(
+        summary,
+        [("status", "on_hold", "create"), ("status", "on_hold", "update"), ("status", "on_hold", "delete")]
+    );
+    assert_eq!(events[1].changed_fields, ["color"]);
+    // Each consumer has its own cursor; acknowledged events are not handed out again.
+    let last = events[1].seq;
+    server.db().write(move |conn| feed::acknowledge(conn, "search", last)).expect("ack");
+    let rest = server.db().read(|conn| feed::pending(conn, "search", 100)).expect("feed");
+    assert_eq!(rest.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(), ["delete"]);
+    let other = server.db().read(|conn| feed::pending(conn, "automation", 100)).expect("feed");
+    assert_eq!(other.len(), 3, "another consumer starts from the beginning");
+}
