@@ -142,7 +142,7 @@ fn verify_audit(config: &Config) -> Result<()> {
             println!("Audit trail intact: {entries} entries.");
             Ok(())
         }
-        Verification::Broken { seq, id, reason } => bail!("audit trail broken at entry #{seq} ({id}): {reason}"),
+        Verification::Broken { seq, reason } => bail!("audit trail broken at entry #{seq}: {reason}"),
     }
 }
 

@@ -9,7 +9,7 @@ pub use diff::{diff, mask};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::store::{Connection, OptionalExtension, StoreError, new_id, now};
+use crate::store::{Connection, OptionalExtension, StoreError, now};
 
 /// Hash that precedes the first entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -73,8 +73,8 @@ pub struct Entry<'a> {
 
 /// The fields that are hashed, in chain order.
 struct Link {
+    /// Position in the chain (the entry's id).
     seq: i64,
-    id: String,
     created_at: String,
     user: Option<String>,
     username: String,
@@ -91,7 +91,6 @@ impl Link {
     fn hash(&self, prev_hash: &str) -> String {
         let canonical = json!([
             self.seq,
-            self.id,
             self.created_at,
             self.user,
             self.username,
@@ -114,14 +113,13 @@ impl Link {
 /// Appends an entry; must run inside the write transaction of the change it records.
 pub fn record(conn: &Connection, entry: Entry) -> Result<(), StoreError> {
     let last: Option<(i64, String)> = conn
-        .prepare_cached("SELECT seq, hash FROM audit_logs ORDER BY seq DESC LIMIT 1")?
+        .prepare_cached("SELECT id, hash FROM audit_logs ORDER BY id DESC LIMIT 1")?
         .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
     let (prev_seq, prev_hash) = last.unwrap_or((0, GENESIS.to_string()));
     let repr: String = entry.object_repr.chars().take(255).collect();
     let link = Link {
         seq: prev_seq + 1,
-        id: new_id(),
         created_at: now(),
         user: entry.user.map(str::to_string),
         username: entry.username.to_string(),
@@ -135,12 +133,11 @@ pub fn record(conn: &Connection, entry: Entry) -> Result<(), StoreError> {
     };
     let hash = link.hash(&prev_hash);
     conn.prepare_cached(
-        "INSERT INTO audit_logs (id, seq, created_at, user, username, organization, action, model, object_id,
+        "INSERT INTO audit_logs (id, created_at, user, username, organization, action, model, object_id,
                                  object_repr, changes, context, prev_hash, hash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
     )?
     .execute(rusqlite::params![
-        link.id,
         link.seq,
         link.created_at,
         link.user,
@@ -166,8 +163,8 @@ pub enum Verification {
     },
     /// The first entry whose stored hashes do not match its content or predecessor.
     Broken {
+        /// Position (id) of the first broken entry.
         seq: i64,
-        id: String,
         reason: String,
     },
 }
@@ -175,8 +172,8 @@ pub enum Verification {
 /// Recomputes every link of the chain, oldest first.
 pub fn verify(conn: &Connection) -> Result<Verification, StoreError> {
     let mut stmt = conn.prepare(
-        "SELECT seq, id, created_at, user, username, organization, action, model, object_id, object_repr,
-                changes, context, prev_hash, hash FROM audit_logs ORDER BY seq",
+        "SELECT id, created_at, user, username, organization, action, model, object_id, object_repr,
+                changes, context, prev_hash, hash FROM audit_logs ORDER BY id",
     )?;
     let mut rows = stmt.query([])?;
     let mut expected_prev = GENESIS.to_string();
@@ -185,20 +182,19 @@ pub fn verify(conn: &Connection) -> Result<Verification, StoreError> {
     while let Some(row) = rows.next()? {
         let link = Link {
             seq: row.get(0)?,
-            id: row.get(1)?,
-            created_at: row.get(2)?,
-            user: row.get(3)?,
-            username: row.get(4)?,
-            organization: row.get(5)?,
-            action: row.get(6)?,
-            model: row.get(7)?,
-            object_id: row.get(8)?,
-            object_repr: row.get(9)?,
-            changes: row.get(10)?,
-            context: row.get(11)?,
+            created_at: row.get(1)?,
+            user: row.get(2)?,
+            username: row.get(3)?,
+            organization: row.get(4)?,
+            action: row.get(5)?,
+            model: row.get(6)?,
+            object_id: row.get(7)?,
+            object_repr: row.get(8)?,
+            changes: row.get(9)?,
+            context: row.get(10)?,
         };
-        let (prev_hash, hash): (String, String) = (row.get(12)?, row.get(13)?);
-        let broken = |reason: &str| Verification::Broken { seq: link.seq, id: link.id.clone(), reason: reason.into() };
+        let (prev_hash, hash): (String, String) = (row.get(11)?, row.get(12)?);
+        let broken = |reason: &str| Verification::Broken { seq: link.seq, reason: reason.into() };
         if link.seq != expected_seq {
             return Ok(broken(&format!("expected entry #{expected_seq}: an entry is missing")));
         }

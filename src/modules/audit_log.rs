@@ -24,7 +24,7 @@ pub const ACTIONS: &[&str] = &[
 
 pub const AUDIT_LOG: ModelDef = ModelDef {
     fields: &[
-        Field::integer("seq", 1, i64::MAX).read_only().help("Position in the hash chain."),
+        Field::integer("id", 1, i64::MAX).read_only().help("Position in the hash chain."),
         Field::datetime("created_at").read_only(),
         Field::text("user", 36).nullable().read_only().help("Id of the acting user (kept after the user is gone)."),
         Field::text("username", 150).blank().read_only().help("Username at the time (or the one attempted)."),
@@ -41,9 +41,9 @@ pub const AUDIT_LOG: ModelDef = ModelDef {
     tracking: false,
     audited: false,
     search: &["object_repr", "username", "model", "object_id"],
-    filters: &["model", "object_id", "user", "username", "organization", "action", "created_at", "seq"],
-    ordering: &["created_at", "seq", "action", "model"],
-    default_order: &["-seq"],
+    filters: &["id", "model", "object_id", "user", "username", "organization", "action", "created_at"],
+    ordering: &["id", "created_at", "action", "model"],
+    default_order: &["-id"],
     read: ReadRule::Superuser,
     write: WriteRule::Never,
     display: "{action} {model} {object_repr}",

@@ -111,7 +111,7 @@ fn the_trail_is_for_superusers_and_read_only() {
     assert_detail(&server.login("bob", "bob-password-1").get("/api/v1/audit-logs/"), 403, "permission_denied");
     let admin = server.admin();
     let newest = &entries(&admin, "")[0];
-    let id = newest["id"].as_str().expect("id");
+    let id = newest["id"].as_i64().expect("integer id: the position in the chain");
     assert_eq!(get_ok(&admin, &format!("/api/v1/audit-logs/{id}/"))["hash"], newest["hash"]);
     assert_detail(&admin.post("/api/v1/audit-logs/", &json!({ "action": "CREATE" })), 403, "permission_denied");
     assert_detail(&admin.delete(&format!("/api/v1/audit-logs/{id}/")), 403, "permission_denied");
@@ -167,7 +167,7 @@ fn tampering_is_detected_at_the_first_broken_link() {
         .write(|conn| {
             conn.execute_batch(
                 "DROP TRIGGER audit_logs_append_only_update;
-                 UPDATE audit_logs SET object_repr = 'forged' WHERE seq = 3;",
+                 UPDATE audit_logs SET object_repr = 'forged' WHERE id = 3;",
             )
             .map_err(StoreError::from)
         })

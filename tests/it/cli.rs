@@ -523,7 +523,7 @@ fn audit_verify_reports_an_intact_chain_and_the_first_tampered_entry() {
 
     let conn = rusqlite::Connection::open(data.join("plinth.db")).expect("open db");
     conn.execute_batch(
-        "DROP TRIGGER audit_logs_append_only_update; UPDATE audit_logs SET username = 'eve' WHERE seq = 2;",
+        "DROP TRIGGER audit_logs_append_only_update; UPDATE audit_logs SET username = 'eve' WHERE id = 2;",
     )
     .expect("tamper");
     drop(conn);

@@ -73,14 +73,19 @@ fn check_model(server: &TestServer, model: &Model) -> Vec<String> {
                 .push(format!("{table}.{}: type {} but the model says {expected_type}", field.name, column.declared));
         }
         let is_key = field.name == model.def.key;
-        if column.not_null == field.nullable && !is_key {
+        // An INTEGER PRIMARY KEY is the rowid: never NULL, whatever the pragma says.
+        let rowid = column.primary_key && column.declared == "INTEGER";
+        if column.not_null == field.nullable && !is_key && !rowid {
             problems.push(format!(
                 "{table}.{}: NOT NULL is {} but nullable is {}",
                 field.name, column.not_null, field.nullable
             ));
         }
-        if column.primary_key != is_key {
-            problems.push(format!("{table}.{}: primary key mismatch", field.name));
+        if is_key && !column.primary_key && !unique_columns(server, table).contains(&field.name.to_string()) {
+            problems.push(format!("{table}.{}: the key is neither the primary key nor unique", field.name));
+        }
+        if column.primary_key && !is_key && !rowid {
+            problems.push(format!("{table}.{}: primary key but not the model's key", field.name));
         }
         if let Kind::ForeignKey { model: target, on_delete } = field.kind {
             let (target_table, target_key) = crud::target_table(registry(), target);
@@ -116,24 +121,28 @@ fn every_model_definition_matches_the_live_schema() {
     assert!(problems.is_empty(), "schema drift:\n{}", problems.join("\n"));
 }
 
+/// Columns with a single-column UNIQUE index.
+fn unique_columns(server: &TestServer, table: &str) -> Vec<String> {
+    server
+        .db()
+        .read(|conn| {
+            let sql = format!(
+                "SELECT ii.name FROM pragma_index_list('{table}') il JOIN pragma_index_info(il.name) ii
+                 WHERE il.\"unique\" = 1 AND (SELECT COUNT(*) FROM pragma_index_info(il.name)) = 1"
+            );
+            let mut stmt = conn.prepare(&sql)?;
+            let rows = stmt.query_map([], |r| r.get(0))?.collect::<Result<Vec<String>, _>>()?;
+            Ok::<_, StoreError>(rows)
+        })
+        .expect("index_list")
+}
+
 #[test]
 fn unique_fields_are_unique_in_the_database() {
     let server = TestServer::start();
     let mut problems = Vec::new();
     for model in registry().models() {
-        let indexes: Vec<String> = server
-            .db()
-            .read(|conn| {
-                let sql = format!(
-                    "SELECT ii.name FROM pragma_index_list('{0}') il JOIN pragma_index_info(il.name) ii
-                     WHERE il.\"unique\" = 1 AND (SELECT COUNT(*) FROM pragma_index_info(il.name)) = 1",
-                    model.def.table
-                );
-                let mut stmt = conn.prepare(&sql)?;
-                let rows = stmt.query_map([], |r| r.get(0))?.collect::<Result<Vec<String>, _>>()?;
-                Ok::<_, StoreError>(rows)
-            })
-            .expect("index_list");
+        let indexes = unique_columns(&server, model.def.table);
         for field in model.columns.iter().filter(|f| f.unique) {
             if !indexes.contains(&field.name.to_string()) {
                 problems
