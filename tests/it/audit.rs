@@ -8,7 +8,7 @@ use plinth::audit::{self, Verification};
 use plinth::feed;
 use plinth::store::StoreError;
 
-use crate::common::{ADMIN_PASSWORD, Client, TestServer, assert_detail, get_ok};
+use crate::common::{ADMIN_PASSWORD, Client, TestServer, assert_detail, get_ok, regular_user};
 
 /// Entries of the trail, newest first, per an `audit-logs/` query.
 fn entries(admin: &Client, query: &str) -> Vec<Value> {
@@ -96,19 +96,8 @@ fn auth_events_are_recorded() {
 #[test]
 fn the_trail_is_for_superusers_and_read_only() {
     let server = TestServer::start();
-    plinth::auth::create_user(
-        server.db(),
-        plinth::auth::NewUser {
-            username: "bob".into(),
-            email: String::new(),
-            password: "bob-password-1".into(),
-            is_staff: false,
-            is_superuser: false,
-        },
-    )
-    .expect("user");
     assert_detail(&server.client().get("/api/v1/audit-logs/"), 401, "not_authenticated");
-    assert_detail(&server.login("bob", "bob-password-1").get("/api/v1/audit-logs/"), 403, "permission_denied");
+    assert_detail(&regular_user(&server).get("/api/v1/audit-logs/"), 403, "permission_denied");
     let admin = server.admin();
     let newest = &entries(&admin, "")[0];
     let id = newest["id"].as_i64().expect("integer id: the position in the chain");

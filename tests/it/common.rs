@@ -195,6 +195,22 @@ pub fn parse_response(bytes: &[u8]) -> Resp {
     Resp { status, headers, text, json }
 }
 
+/// A logged-in user who is neither staff nor superuser.
+pub fn regular_user(server: &TestServer) -> Client {
+    plinth::auth::create_user(
+        server.db(),
+        plinth::auth::NewUser {
+            username: "bob".into(),
+            email: String::new(),
+            password: "bob-password-1".into(),
+            is_staff: false,
+            is_superuser: false,
+        },
+    )
+    .expect("create bob");
+    server.login("bob", "bob-password-1")
+}
+
 /// GETs `path`, asserts 200 and answers the JSON body.
 pub fn get_ok(client: &Client, path: &str) -> Value {
     let resp = client.get(path);

@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use serde_json::{Value, json};
 
 use crate::common::{
-    ADMIN_PASSWORD, Client, TestServer, assert_detail, assert_field_error, assert_not_found, enc, get_ok,
+    ADMIN_PASSWORD, Client, TestServer, assert_detail, assert_field_error, assert_not_found, enc, get_ok, regular_user,
 };
 
 /// Seeded statuses in the default order (category, then name).
@@ -33,22 +33,6 @@ fn admin_with_id(server: &TestServer) -> (Client, String) {
     let token = resp.json["access"].as_str().expect("access token");
     let id = resp.json["user"]["id"].as_str().expect("user id").to_string();
     (server.client().with_token(token), id)
-}
-
-/// A logged-in user who is neither staff nor superuser.
-fn regular_user(server: &TestServer) -> Client {
-    plinth::auth::create_user(
-        server.db(),
-        plinth::auth::NewUser {
-            username: "bob".into(),
-            email: String::new(),
-            password: "bob-password-1".into(),
-            is_staff: false,
-            is_superuser: false,
-        },
-    )
-    .expect("create bob");
-    server.login("bob", "bob-password-1")
 }
 
 /// The `key` field of each result of a list answer, in order.
