@@ -29,6 +29,10 @@ pub struct Config {
     pub log_requests: bool,
     /// Password for the first administrator; random (and printed) when absent.
     pub admin_password: Option<String>,
+    /// Failed-login throttling.
+    pub throttle: crate::auth::ThrottleSettings,
+    /// Reverse proxies whose `X-Forwarded-For` is believed (none by default).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Config {
@@ -44,6 +48,8 @@ impl Config {
             refresh_ttl: Duration::from_secs(7 * 24 * 3600),
             log_requests: true,
             admin_password: None,
+            throttle: crate::auth::ThrottleSettings::default(),
+            trusted_proxies: Vec::new(),
         }
     }
 
@@ -64,6 +70,7 @@ pub struct FileSettings {
     pub access_ttl_seconds: Option<u64>,
     pub refresh_ttl_seconds: Option<u64>,
     pub log_requests: Option<bool>,
+    pub trusted_proxies: Option<Vec<std::net::IpAddr>>,
 }
 
 /// A settings file that cannot be used.
@@ -97,5 +104,8 @@ impl FileSettings {
         config.access_ttl = self.access_ttl_seconds.map_or(config.access_ttl, Duration::from_secs);
         config.refresh_ttl = self.refresh_ttl_seconds.map_or(config.refresh_ttl, Duration::from_secs);
         config.log_requests = self.log_requests.unwrap_or(config.log_requests);
+        if let Some(proxies) = self.trusted_proxies {
+            config.trusted_proxies = proxies;
+        }
     }
 }

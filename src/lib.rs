@@ -100,8 +100,7 @@ pub fn start(config: &Config) -> Result<Running, StartError> {
     })?;
     let db = open(config)?;
     let admin_password = bootstrap_admin(&db, config.admin_password.as_deref())?;
-    let tokens = auth::TokenSettings { access_ttl: config.access_ttl, refresh_ttl: config.refresh_ttl };
-    let state = api::State::new(db.clone(), modules::registry(), tokens, config.body_limit, config.log_requests);
+    let state = api::State::new(db.clone(), modules::registry(), config);
     let http = api::HttpServer::start(listener, Arc::new(state), config.workers)
         .map_err(|source| StartError::Bind { addr: config.addr.clone(), source })?;
     Ok(Running { db, http, admin_password })

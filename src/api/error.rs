@@ -58,6 +58,18 @@ impl ApiError {
         }
     }
 
+    /// Headers the answer carries besides the body (`Allow`, `Retry-After`).
+    pub fn headers(&self) -> Vec<(&'static str, String)> {
+        match self {
+            ApiError::MethodNotAllowed { allow } if allow.contains(&"GET") => {
+                vec![("Allow", format!("{}, HEAD", allow.join(", ")))]
+            }
+            ApiError::MethodNotAllowed { allow } => vec![("Allow", allow.join(", "))],
+            ApiError::Auth(AuthError::Throttled(seconds)) => vec![("Retry-After", seconds.to_string())],
+            _ => Vec::new(),
+        }
+    }
+
     /// Whether this is a server fault whose cause belongs in the log.
     pub fn is_server_fault(&self) -> bool {
         matches!(self, ApiError::Engine(EngineError::Store(_)) | ApiError::Auth(AuthError::Store(_) | AuthError::Hash))
@@ -90,6 +102,9 @@ fn auth_error(err: &AuthError) -> (u16, Value) {
         AuthError::UnknownUser => (404, detail("Not found.", "not_found")),
         AuthError::WeakPassword(message) => (400, json!({ "password": [message] })),
         AuthError::BadUsername(message) => (400, json!({ "username": [message] })),
+        AuthError::Throttled(seconds) => {
+            (429, detail(&format!("Request was throttled. Expected available in {seconds} seconds."), "throttled"))
+        }
         AuthError::Hash | AuthError::Store(_) => (500, detail("A server error occurred.", "error")),
     }
 }

@@ -6,7 +6,9 @@ use super::State;
 use super::error::ApiError;
 use super::request::Ctx;
 use super::router::Route;
-use crate::auth;
+use std::time::Instant;
+
+use crate::auth::{self, AuthError};
 use crate::engine::{ActionCall, EngineError, FieldErrors, Model, crud};
 
 /// A successful answer.
@@ -143,8 +145,21 @@ fn token(state: &State, ctx: &mut Ctx) -> Result<Reply, ApiError> {
     let body = ctx.json()?;
     let fields = string_fields(&body, &["username", "password"], &["otp"])?;
     let (username, password) = (fields[0].as_deref().unwrap_or(""), fields[1].as_deref().unwrap_or(""));
-    let session = auth::login(&state.db, state.tokens, username, password, &ctx.caller.context)?;
-    Ok(Reply::json(200, &serde_json::to_value(session).unwrap_or_default()))
+    let address = ctx.caller.context.ip.clone().unwrap_or_default();
+    if let Some(wait) = state.throttle.wait(username, &address, Instant::now()) {
+        return Err(AuthError::Throttled(wait.as_secs_f64().ceil() as u64).into());
+    }
+    match auth::login(&state.db, state.tokens, username, password, &ctx.caller.context) {
+        Ok(session) => {
+            state.throttle.succeeded(username);
+            Ok(Reply::json(200, &serde_json::to_value(session).unwrap_or_default()))
+        }
+        Err(AuthError::InvalidCredentials) => {
+            state.throttle.failed(username, &address, Instant::now());
+            Err(AuthError::InvalidCredentials.into())
+        }
+        Err(other) => Err(other.into()),
+    }
 }
 
 fn token_refresh(state: &State, ctx: &mut Ctx) -> Result<Reply, ApiError> {

@@ -9,7 +9,7 @@ mod router;
 pub use error::ApiError;
 
 use std::io;
-use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
+use std::net::{IpAddr, SocketAddr, TcpListener, ToSocketAddrs};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
@@ -34,23 +34,32 @@ pub struct State {
     pub body_limit: usize,
     /// Write one log line per request to stderr.
     pub log_requests: bool,
+    /// Failed-login bookkeeping.
+    pub throttle: auth::Throttle,
+    /// Peers whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<IpAddr>,
     openapi: Vec<u8>,
     meta: Vec<u8>,
     router: matchit::Router<Route>,
 }
 
 impl State {
-    pub fn new(
-        db: Db,
-        registry: &'static Registry,
-        tokens: TokenSettings,
-        body_limit: usize,
-        log_requests: bool,
-    ) -> State {
+    pub fn new(db: Db, registry: &'static Registry, config: &crate::Config) -> State {
         let openapi =
             serde_json::to_vec(&crate::engine::openapi::document(registry, crate::VERSION)).unwrap_or_default();
         let meta = serde_json::to_vec(&crate::engine::meta::models(registry)).unwrap_or_default();
-        State { db, registry, tokens, body_limit, log_requests, openapi, meta, router: router::build(registry) }
+        State {
+            db,
+            registry,
+            tokens: TokenSettings { access_ttl: config.access_ttl, refresh_ttl: config.refresh_ttl },
+            body_limit: config.body_limit,
+            log_requests: config.log_requests,
+            throttle: auth::Throttle::new(config.throttle),
+            trusted_proxies: config.trusted_proxies.clone(),
+            openapi,
+            meta,
+            router: router::build(registry),
+        }
     }
 }
 
@@ -136,13 +145,7 @@ fn handle(state: &State, mut request: tiny_http::Request) {
     let url = request.url().to_string();
     let (path, query) = request::split_url(&url);
     let outcome = run(state, &mut request, &method, path, query, &request_id);
-    let allow = match &outcome {
-        Err(ApiError::MethodNotAllowed { allow }) if allow.contains(&"GET") => {
-            Some(format!("{}, HEAD", allow.join(", ")))
-        }
-        Err(ApiError::MethodNotAllowed { allow }) => Some(allow.join(", ")),
-        _ => None,
-    };
+    let extra_headers = outcome.as_ref().err().map(ApiError::headers).unwrap_or_default();
     let (status, body) = match outcome {
         Ok(reply) => (reply.status, reply.body),
         Err(err) => {
@@ -154,7 +157,7 @@ fn handle(state: &State, mut request: tiny_http::Request) {
         }
     };
     let client = request.remote_addr().map(|a| a.ip().to_string()).unwrap_or_default();
-    respond(request, status, body, &request_id, allow);
+    respond(request, status, body, &request_id, extra_headers);
     if state.log_requests {
         let ms = started.elapsed().as_secs_f64() * 1000.0;
         eprintln!(
@@ -191,7 +194,7 @@ fn run(
         (_, Some(token)) => Some(auth::authenticate(&state.db, token)?),
     };
     let context = audit::Context {
-        ip: request.remote_addr().map(|a| a.ip().to_string()),
+        ip: client_address(request, &state.trusted_proxies).map(|ip| ip.to_string()),
         user_agent: request::header(request, "User-Agent").map(|ua| ua.chars().take(255).collect()),
         request_id: request_id.to_string(),
         origin: "api",
@@ -209,6 +212,25 @@ fn run(
     dispatch(state, route, &mut ctx)
 }
 
+/// The client's address: the peer, or — only when the peer is a trusted proxy — the nearest
+/// untrusted hop of `X-Forwarded-For` (anyone else could write anything there).
+fn client_address(request: &tiny_http::Request, trusted: &[IpAddr]) -> Option<IpAddr> {
+    let peer = request.remote_addr()?.ip();
+    if !trusted.contains(&peer) {
+        return Some(peer);
+    }
+    let forwarded = request::header(request, "X-Forwarded-For").unwrap_or("");
+    let hops = forwarded.split(',').rev().map(|hop| hop.trim().parse::<IpAddr>());
+    for hop in hops {
+        match hop {
+            Ok(ip) if trusted.contains(&ip) => continue,
+            Ok(ip) => return Some(ip),
+            Err(_) => break,
+        }
+    }
+    Some(peer)
+}
+
 /// The client's `X-Request-Id` when it is short and plain, else a new one.
 fn request_id(request: &tiny_http::Request) -> String {
     request::header(request, "X-Request-Id")
@@ -216,11 +238,15 @@ fn request_id(request: &tiny_http::Request) -> String {
         .map_or_else(crate::store::new_id, str::to_string)
 }
 
-fn respond(request: tiny_http::Request, status: u16, body: Option<Vec<u8>>, request_id: &str, allow: Option<String>) {
+fn respond(
+    request: tiny_http::Request,
+    status: u16,
+    body: Option<Vec<u8>>,
+    request_id: &str,
+    extra: Vec<(&'static str, String)>,
+) {
     let mut headers = vec![header("X-Request-Id", request_id)];
-    if let Some(allow) = allow {
-        headers.push(header("Allow", &allow));
-    }
+    headers.extend(extra.iter().map(|(name, value)| header(name, value)));
     let response = match body {
         Some(bytes) => {
             headers.push(header("Content-Type", "application/json; charset=utf-8"));

@@ -2,10 +2,12 @@
 //! refresh tokens, logout. Answers who the caller is; what they may do is `access`.
 
 mod password;
+mod throttle;
 mod tokens;
 mod users;
 
 pub use password::{hash_password, verify_password};
+pub use throttle::{Limit, Throttle, ThrottleSettings};
 pub use tokens::{Session, TokenSettings, authenticate, login, logout, refresh};
 pub use users::{NewUser, UserInfo, count_users, create_user, set_password};
 
@@ -31,6 +33,9 @@ pub enum AuthError {
     /// The password does not meet the rules.
     #[error("{0}")]
     WeakPassword(String),
+    /// Too many failed logins: try again after this many seconds.
+    #[error("too many failed logins; retry in {0} s")]
+    Throttled(u64),
     /// The username does not meet the rules.
     #[error("{0}")]
     BadUsername(String),

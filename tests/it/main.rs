@@ -12,3 +12,4 @@ mod reference;
 mod schema;
 mod smoke;
 mod store;
+mod throttle;
