@@ -42,6 +42,7 @@ pub fn dispatch(state: &State, route: Route, ctx: &mut Ctx) -> Result<Reply, Api
         (Route::Token, _) => token(state, ctx),
         (Route::TokenRefresh, _) => token_refresh(state, ctx),
         (Route::Logout, _) => logout(state, ctx),
+        (Route::PasswordChange, _) => password_change(state, ctx),
         (Route::List(model), "GET") => list(state, model, ctx),
         (Route::List(model), _) => {
             let body = ctx.json()?;
@@ -167,6 +168,20 @@ fn token_refresh(state: &State, ctx: &mut Ctx) -> Result<Reply, ApiError> {
     let fields = string_fields(&body, &["refresh"], &[])?;
     let session = auth::refresh(&state.db, state.tokens, fields[0].as_deref().unwrap_or(""), &ctx.caller.context)?;
     Ok(Reply::json(200, &serde_json::to_value(session).unwrap_or_default()))
+}
+
+fn password_change(state: &State, ctx: &mut Ctx) -> Result<Reply, ApiError> {
+    let token = ctx.bearer().ok_or(EngineError::NotAuthenticated)?.to_string();
+    let body = ctx.json()?;
+    let fields = string_fields(&body, &["old_password", "new_password"], &[])?;
+    let (old, new) = (fields[0].as_deref().unwrap_or(""), fields[1].as_deref().unwrap_or(""));
+    match auth::change_password(&state.db, &token, old, new, &ctx.caller.context) {
+        Ok(()) => Ok(Reply::json(200, &json!({ "detail": "Password has been changed." }))),
+        Err(AuthError::WeakPassword(message)) => {
+            Err(EngineError::Validation(FieldErrors::single("new_password", message)).into())
+        }
+        Err(other) => Err(other.into()),
+    }
 }
 
 fn logout(state: &State, ctx: &mut Ctx) -> Result<Reply, ApiError> {

@@ -14,6 +14,7 @@ pub enum Route {
     Token,
     TokenRefresh,
     Logout,
+    PasswordChange,
     List(&'static Model),
     Item(&'static Model),
     Action(&'static Model, &'static Action),
@@ -24,7 +25,7 @@ impl Route {
     pub fn allowed(self) -> &'static [&'static str] {
         match self {
             Route::Health | Route::OpenApi | Route::MetaModels => &["GET"],
-            Route::Token | Route::TokenRefresh | Route::Logout => &["POST"],
+            Route::Token | Route::TokenRefresh | Route::Logout | Route::PasswordChange => &["POST"],
             Route::List(_) => &["GET", "POST"],
             Route::Item(_) => &["GET", "PUT", "PATCH", "DELETE"],
             Route::Action(_, action) if action.method == "POST" => &["POST"],
@@ -49,6 +50,7 @@ pub fn build(registry: &'static Registry) -> Router<Route> {
     add(format!("{BASE}/auth/token"), Route::Token);
     add(format!("{BASE}/auth/token/refresh"), Route::TokenRefresh);
     add(format!("{BASE}/auth/logout"), Route::Logout);
+    add(format!("{BASE}/auth/password/change"), Route::PasswordChange);
     for model in registry.models() {
         let plural = model.def.plural;
         add(format!("{BASE}/{plural}"), Route::List(model));

@@ -24,6 +24,7 @@ pub enum Action {
     LoginFailed,
     Logout,
     TokenReuseDetected,
+    PasswordChanged,
 }
 
 impl Action {
@@ -36,6 +37,7 @@ impl Action {
             Action::LoginFailed => "LOGIN_FAILED",
             Action::Logout => "LOGOUT",
             Action::TokenReuseDetected => "TOKEN_REUSE_DETECTED",
+            Action::PasswordChanged => "PASSWORD_CHANGED",
         }
     }
 }

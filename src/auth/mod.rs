@@ -9,7 +9,7 @@ mod users;
 pub use password::{hash_password, verify_password};
 pub use throttle::{Limit, Throttle, ThrottleSettings};
 pub use tokens::{Session, TokenSettings, authenticate, login, logout, refresh};
-pub use users::{NewUser, UserInfo, count_users, create_user, set_password};
+pub use users::{NewUser, UserInfo, change_password, check_password, count_users, create_user, set_password};
 
 use thiserror::Error;
 
@@ -33,6 +33,9 @@ pub enum AuthError {
     /// The password does not meet the rules.
     #[error("{0}")]
     WeakPassword(String),
+    /// The current password given to change it was wrong.
+    #[error("the old password is wrong")]
+    WrongOldPassword,
     /// Too many failed logins: try again after this many seconds.
     #[error("too many failed logins; retry in {0} s")]
     Throttled(u64),

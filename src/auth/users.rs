@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 use super::{AuthError, hash_password};
+use crate::audit::{self, Context};
 use crate::store::{Connection, Db, OptionalExtension, StoreError, new_id, now};
 
 /// Shortest password accepted.
@@ -54,6 +55,65 @@ pub fn create_user(db: &Db, user: NewUser) -> Result<String, AuthError> {
     })
 }
 
+/// Changes the caller's own password: the old one must match; every other session of the
+/// user is revoked (the one presenting `access_token` stays), and the change is audited.
+pub fn change_password(
+    db: &Db,
+    access_token: &str,
+    old_password: &str,
+    new_password: &str,
+    context: &Context,
+) -> Result<(), AuthError> {
+    let token_hash = super::hash_secret(access_token);
+    let found: Option<(String, String, String, String)> = db.read(|conn| {
+        conn.query_row(
+            "SELECT u.id, u.username, u.password_hash, t.family FROM auth_tokens t JOIN users u ON u.id = t.user_id
+             WHERE t.token_hash = ?1 AND t.kind = 'access' AND t.revoked_at IS NULL",
+            [&token_hash],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .optional()
+        .map_err(StoreError::from)
+    })?;
+    let (user_id, username, stored, family) = found.ok_or(AuthError::InvalidToken)?;
+    if !super::verify_password(old_password, Some(&stored)) {
+        return Err(AuthError::WrongOldPassword);
+    }
+    check_password(new_password)?;
+    let hash = hash_password(new_password)?;
+    let context = context.clone();
+    db.write(move |conn| {
+        let at = now();
+        conn.execute(
+            "UPDATE users SET password_hash = ?1, updated_at = ?2 WHERE id = ?3",
+            rusqlite::params![hash, at, user_id],
+        )
+        .map_err(StoreError::from)?;
+        conn.execute(
+            "UPDATE auth_tokens SET revoked_at = ?1 WHERE user_id = ?2 AND family <> ?3 AND revoked_at IS NULL",
+            rusqlite::params![at, user_id, family],
+        )
+        .map_err(StoreError::from)?;
+        let entry = audit::Entry {
+            action: audit::Action::PasswordChanged,
+            user: Some(&user_id),
+            username: &username,
+            organization: None,
+            model: "user",
+            object_id: &user_id,
+            object_repr: &username,
+            changes: Some(audit::diff(Some(&secret("old")), Some(&secret("new")), &[])),
+            context: &context,
+        };
+        Ok(audit::record(conn, entry)?)
+    })
+}
+
+/// A one-field record standing for a password version, for the (masked) audit diff.
+fn secret(version: &str) -> serde_json::Map<String, serde_json::Value> {
+    serde_json::Map::from_iter([("password".to_string(), serde_json::Value::from(version))])
+}
+
 /// Replaces a user's password and revokes every token they hold.
 pub fn set_password(db: &Db, username: &str, password: &str) -> Result<(), AuthError> {
     check_password(password)?;
@@ -91,11 +151,18 @@ fn check_username(username: &str) -> Result<(), AuthError> {
     }
 }
 
-fn check_password(password: &str) -> Result<(), AuthError> {
+/// Django's password validators: minimum length, not a common password, not only digits.
+pub fn check_password(password: &str) -> Result<(), AuthError> {
     if password.chars().count() < MIN_PASSWORD_LEN {
         return Err(AuthError::WeakPassword(format!(
             "This password is too short. It must contain at least {MIN_PASSWORD_LEN} characters."
         )));
+    }
+    if passwords::analyzer::is_common_password(password) {
+        return Err(AuthError::WeakPassword("This password is too common.".into()));
+    }
+    if password.chars().all(|c| c.is_ascii_digit()) {
+        return Err(AuthError::WeakPassword("This password is entirely numeric.".into()));
     }
     Ok(())
 }

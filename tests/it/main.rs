@@ -8,6 +8,7 @@ mod common;
 mod engine;
 mod http;
 mod openapi;
+mod password;
 mod reference;
 mod schema;
 mod smoke;
