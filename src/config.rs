@@ -26,6 +26,8 @@ pub struct Config {
     pub synchronous: Synchronous,
     pub access_ttl: Duration,
     pub refresh_ttl: Duration,
+    /// How long a password reset token stays valid.
+    pub reset_ttl: Duration,
     pub log_requests: bool,
     /// Password for the first administrator; random (and printed) when absent.
     pub admin_password: Option<String>,
@@ -46,6 +48,7 @@ impl Config {
             synchronous: Synchronous::Full,
             access_ttl: Duration::from_secs(15 * 60),
             refresh_ttl: Duration::from_secs(7 * 24 * 3600),
+            reset_ttl: Duration::from_secs(3600),
             log_requests: true,
             admin_password: None,
             throttle: crate::auth::ThrottleSettings::default(),

@@ -102,6 +102,7 @@ fn auth_error(err: &AuthError) -> (u16, Value) {
         AuthError::UnknownUser => (404, detail("Not found.", "not_found")),
         AuthError::WeakPassword(message) => (400, json!({ "password": [message] })),
         AuthError::BadUsername(message) => (400, json!({ "username": [message] })),
+        AuthError::InvalidResetToken => (400, json!({ "token": ["Invalid or expired token."] })),
         AuthError::WrongOldPassword => {
             (400, json!({ "old_password": ["Your old password was entered incorrectly. Please enter it again."] }))
         }

@@ -43,6 +43,19 @@ pub fn dispatch(state: &State, route: Route, ctx: &mut Ctx) -> Result<Reply, Api
         (Route::TokenRefresh, _) => token_refresh(state, ctx),
         (Route::Logout, _) => logout(state, ctx),
         (Route::PasswordChange, _) => password_change(state, ctx),
+        (Route::PasswordReset, _) => {
+            let body = ctx.json()?;
+            let fields = string_fields(&body, &["email"], &[])?;
+            auth::request_reset(&state.db, fields[0].as_deref().unwrap_or(""), state.reset_ttl)?;
+            Ok(Reply::json(200, &json!({ "detail": "Password reset e-mail has been sent." })))
+        }
+        (Route::PasswordResetConfirm, _) => {
+            let body = ctx.json()?;
+            let fields = string_fields(&body, &["token", "new_password"], &[])?;
+            let (token, new) = (fields[0].as_deref().unwrap_or(""), fields[1].as_deref().unwrap_or(""));
+            new_password_errors(auth::confirm_reset(&state.db, token, new, &ctx.caller.context))?;
+            Ok(Reply::json(200, &json!({ "detail": "Password has been reset with the new password." })))
+        }
         (Route::List(model), "GET") => list(state, model, ctx),
         (Route::List(model), _) => {
             let body = ctx.json()?;
@@ -175,12 +188,17 @@ fn password_change(state: &State, ctx: &mut Ctx) -> Result<Reply, ApiError> {
     let body = ctx.json()?;
     let fields = string_fields(&body, &["old_password", "new_password"], &[])?;
     let (old, new) = (fields[0].as_deref().unwrap_or(""), fields[1].as_deref().unwrap_or(""));
-    match auth::change_password(&state.db, &token, old, new, &ctx.caller.context) {
-        Ok(()) => Ok(Reply::json(200, &json!({ "detail": "Password has been changed." }))),
+    new_password_errors(auth::change_password(&state.db, &token, old, new, &ctx.caller.context))?;
+    Ok(Reply::json(200, &json!({ "detail": "Password has been changed." })))
+}
+
+/// A weak password is a field error on `new_password` for the endpoints that take one.
+fn new_password_errors(outcome: Result<(), AuthError>) -> Result<(), ApiError> {
+    match outcome {
         Err(AuthError::WeakPassword(message)) => {
             Err(EngineError::Validation(FieldErrors::single("new_password", message)).into())
         }
-        Err(other) => Err(other.into()),
+        other => Ok(other?),
     }
 }
 

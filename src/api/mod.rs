@@ -31,6 +31,8 @@ pub struct State {
     pub db: Db,
     pub registry: &'static Registry,
     pub tokens: TokenSettings,
+    /// How long a password reset token stays valid.
+    pub reset_ttl: std::time::Duration,
     pub body_limit: usize,
     /// Write one log line per request to stderr.
     pub log_requests: bool,
@@ -52,6 +54,7 @@ impl State {
             db,
             registry,
             tokens: TokenSettings { access_ttl: config.access_ttl, refresh_ttl: config.refresh_ttl },
+            reset_ttl: config.reset_ttl,
             body_limit: config.body_limit,
             log_requests: config.log_requests,
             throttle: auth::Throttle::new(config.throttle),
@@ -190,7 +193,11 @@ fn run(
         })
         .collect::<Result<Vec<_>, ApiError>>()?;
     let principal = match (route, request::bearer(request)) {
-        (Route::Health | Route::Token | Route::TokenRefresh, _) | (_, None) => None,
+        (
+            Route::Health | Route::Token | Route::TokenRefresh | Route::PasswordReset | Route::PasswordResetConfirm,
+            _,
+        )
+        | (_, None) => None,
         (_, Some(token)) => Some(auth::authenticate(&state.db, token)?),
     };
     let context = audit::Context {

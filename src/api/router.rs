@@ -15,6 +15,8 @@ pub enum Route {
     TokenRefresh,
     Logout,
     PasswordChange,
+    PasswordReset,
+    PasswordResetConfirm,
     List(&'static Model),
     Item(&'static Model),
     Action(&'static Model, &'static Action),
@@ -25,7 +27,12 @@ impl Route {
     pub fn allowed(self) -> &'static [&'static str] {
         match self {
             Route::Health | Route::OpenApi | Route::MetaModels => &["GET"],
-            Route::Token | Route::TokenRefresh | Route::Logout | Route::PasswordChange => &["POST"],
+            Route::Token
+            | Route::TokenRefresh
+            | Route::Logout
+            | Route::PasswordChange
+            | Route::PasswordReset
+            | Route::PasswordResetConfirm => &["POST"],
             Route::List(_) => &["GET", "POST"],
             Route::Item(_) => &["GET", "PUT", "PATCH", "DELETE"],
             Route::Action(_, action) if action.method == "POST" => &["POST"],
@@ -51,6 +58,8 @@ pub fn build(registry: &'static Registry) -> Router<Route> {
     add(format!("{BASE}/auth/token/refresh"), Route::TokenRefresh);
     add(format!("{BASE}/auth/logout"), Route::Logout);
     add(format!("{BASE}/auth/password/change"), Route::PasswordChange);
+    add(format!("{BASE}/auth/password/reset"), Route::PasswordReset);
+    add(format!("{BASE}/auth/password/reset/confirm"), Route::PasswordResetConfirm);
     for model in registry.models() {
         let plural = model.def.plural;
         add(format!("{BASE}/{plural}"), Route::List(model));

@@ -25,6 +25,7 @@ pub enum Action {
     Logout,
     TokenReuseDetected,
     PasswordChanged,
+    PasswordReset,
 }
 
 impl Action {
@@ -38,6 +39,7 @@ impl Action {
             Action::Logout => "LOGOUT",
             Action::TokenReuseDetected => "TOKEN_REUSE_DETECTED",
             Action::PasswordChanged => "PASSWORD_CHANGED",
+            Action::PasswordReset => "PASSWORD_RESET",
         }
     }
 }

@@ -2,11 +2,13 @@
 //! refresh tokens, logout. Answers who the caller is; what they may do is `access`.
 
 mod password;
+mod reset;
 mod throttle;
 mod tokens;
 mod users;
 
 pub use password::{hash_password, verify_password};
+pub use reset::{confirm_reset, request_reset};
 pub use throttle::{Limit, Throttle, ThrottleSettings};
 pub use tokens::{Session, TokenSettings, authenticate, login, logout, refresh};
 pub use users::{NewUser, UserInfo, change_password, check_password, count_users, create_user, set_password};
@@ -33,6 +35,9 @@ pub enum AuthError {
     /// The password does not meet the rules.
     #[error("{0}")]
     WeakPassword(String),
+    /// The password reset token is unknown, spent or expired.
+    #[error("invalid or expired reset token")]
+    InvalidResetToken,
     /// The current password given to change it was wrong.
     #[error("the old password is wrong")]
     WrongOldPassword,

@@ -269,5 +269,28 @@ fn fixed_paths() -> Map<String, Value> {
             json!({ "post": { "operationId": "auth_logout", "summary": "Revoke this session's tokens", "tags": ["Auth"],
             "responses": with_errors(ok("204", "Logged out.", None), &["401"]) } }),
         ),
+        (
+            "/api/v1/auth/password/change/".to_string(),
+            json!({ "post": { "operationId": "auth_password_change", "summary": "Change your password; your other sessions end",
+                "tags": ["Auth"],
+                "requestBody": body(json!({ "type": "object", "required": ["old_password", "new_password"], "properties": {
+                    "old_password": { "type": "string" }, "new_password": { "type": "string" } } })),
+                "responses": with_errors(ok("200", "Changed.", Some(json!({ "type": "object" }))), &["400", "401"]) } }),
+        ),
+        (
+            "/api/v1/auth/password/reset/".to_string(),
+            json!({ "post": { "operationId": "auth_password_reset",
+                "summary": "Mail a password reset token (same answer for unknown addresses)", "tags": ["Auth"], "security": [],
+                "requestBody": body(json!({ "type": "object", "required": ["email"], "properties": { "email": { "type": "string" } } })),
+                "responses": with_errors(ok("200", "Queued if the address is known.", Some(json!({ "type": "object" }))), &["400"]) } }),
+        ),
+        (
+            "/api/v1/auth/password/reset/confirm/".to_string(),
+            json!({ "post": { "operationId": "auth_password_reset_confirm", "summary": "Set a new password with a reset token",
+                "tags": ["Auth"], "security": [],
+                "requestBody": body(json!({ "type": "object", "required": ["token", "new_password"], "properties": {
+                    "token": { "type": "string" }, "new_password": { "type": "string" } } })),
+                "responses": with_errors(ok("200", "Reset; every session ended.", Some(json!({ "type": "object" }))), &["400"]) } }),
+        ),
     ])
 }

@@ -89,7 +89,11 @@ fn model_actions_are_documented() {
     let server = TestServer::start();
     let doc = document(&server);
     assert!(doc["paths"]["/api/v1/uoms/convert/"]["get"].is_object());
-    assert!(doc["paths"]["/api/v1/auth/token/"]["post"].is_object());
+    for fixed in
+        ["token/", "token/refresh/", "logout/", "password/change/", "password/reset/", "password/reset/confirm/"]
+    {
+        assert!(doc["paths"][format!("/api/v1/auth/{fixed}")]["post"].is_object(), "auth/{fixed} undocumented");
+    }
     assert!(doc["paths"]["/api/v1/countries/"]["post"].is_null(), "read-only vocabularies document no writes");
 }
 

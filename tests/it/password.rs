@@ -55,3 +55,81 @@ fn changing_needs_a_session_and_both_fields() {
     assert_field_error(&admin.post(CHANGE, &json!({ "old_password": ADMIN_PASSWORD })), "new_password", "required");
     assert_field_error(&admin.post(CHANGE, &json!({ "new_password": NEW_PASSWORD, "x": 1 })), "x", "Unknown field");
 }
+
+const RESET: &str = "/api/v1/auth/password/reset/";
+const CONFIRM: &str = "/api/v1/auth/password/reset/confirm/";
+
+/// Gives the admin an e-mail address.
+fn with_email(server: &TestServer) {
+    server
+        .db()
+        .write(|conn| {
+            conn.execute("UPDATE users SET email = 'Admin@Example.com' WHERE username = 'admin'", [])
+                .map_err(plinth::store::StoreError::from)
+        })
+        .expect("set email");
+}
+
+/// The reset token in the newest outbox message to `to`, if any.
+fn mailed_token(server: &TestServer, to: &str) -> Option<String> {
+    let to = to.to_string();
+    let body: Option<String> = server
+        .db()
+        .read(|conn| {
+            use plinth::store::OptionalExtension;
+            conn.query_row("SELECT body FROM mail_outbox WHERE to_address = ?1 ORDER BY created_at DESC", [&to], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(plinth::store::StoreError::from)
+        })
+        .expect("outbox");
+    body.and_then(|b| b.split_whitespace().find(|w| w.len() == 64).map(str::to_string))
+}
+
+#[test]
+fn a_mailed_token_resets_the_password_once_and_ends_every_session() {
+    let server = TestServer::start();
+    with_email(&server);
+    let session = server.admin();
+    let asked = server.client().post(RESET, &json!({ "email": "admin@example.com" }));
+    assert_eq!(asked.status, 200, "{}", asked.text);
+    let token = mailed_token(&server, "admin@example.com").expect("a message with the token was queued");
+
+    let done = server.client().post(CONFIRM, &json!({ "token": token, "new_password": NEW_PASSWORD }));
+    assert_eq!(done.status, 200, "{}", done.text);
+    assert_detail(&session.get("/api/v1/audit-logs/"), 401, "not_authenticated");
+    let fresh = server.login("admin", NEW_PASSWORD);
+    assert_eq!(get_ok(&fresh, "/api/v1/audit-logs/?action=PASSWORD_RESET")["count"], 1);
+
+    let again = server.client().post(CONFIRM, &json!({ "token": token, "new_password": "yet-another-passphrase" }));
+    assert_field_error(&again, "token", "Invalid or expired");
+}
+
+#[test]
+fn unknown_addresses_get_the_same_answer_and_no_mail() {
+    let server = TestServer::start();
+    with_email(&server);
+    let known = server.client().post(RESET, &json!({ "email": "admin@example.com" }));
+    let unknown = server.client().post(RESET, &json!({ "email": "nobody@example.com" }));
+    assert_eq!((known.status, &known.json), (unknown.status, &unknown.json));
+    assert!(mailed_token(&server, "nobody@example.com").is_none());
+}
+
+#[test]
+fn reset_tokens_expire_and_weak_passwords_are_refused() {
+    let server = TestServer::start_with(|config| config.reset_ttl = std::time::Duration::ZERO);
+    with_email(&server);
+    assert_eq!(server.client().post(RESET, &json!({ "email": "admin@example.com" })).status, 200);
+    let token = mailed_token(&server, "admin@example.com").expect("token");
+    let weak = server.client().post(CONFIRM, &json!({ "token": token, "new_password": "password" }));
+    assert_field_error(&weak, "new_password", "too common");
+    let expired = server.client().post(CONFIRM, &json!({ "token": token, "new_password": NEW_PASSWORD }));
+    assert_field_error(&expired, "token", "Invalid or expired");
+    assert_field_error(
+        &server.client().post(CONFIRM, &json!({ "token": "forged", "new_password": NEW_PASSWORD })),
+        "token",
+        "Invalid",
+    );
+    assert_eq!(server.login("admin", ADMIN_PASSWORD).get("/api/v1/health/").status, 200, "password unchanged");
+}
