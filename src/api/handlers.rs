@@ -9,7 +9,8 @@ use super::router::Route;
 use std::time::Instant;
 
 use crate::auth::{self, AuthError};
-use crate::engine::{ActionCall, EngineError, FieldErrors, Model, crud};
+use crate::engine::{ActionCall, EngineError, Field, FieldErrors, Model, crud, value};
+use crate::store::SqlValue;
 
 /// A successful answer.
 pub struct Reply {
@@ -43,6 +44,20 @@ pub fn dispatch(state: &State, route: Route, ctx: &mut Ctx) -> Result<Reply, Api
         (Route::TokenRefresh, _) => token_refresh(state, ctx),
         (Route::Logout, _) => logout(state, ctx),
         (Route::PasswordChange, _) => password_change(state, ctx),
+        (Route::ApiKeys, "GET") => {
+            let keys = auth::list_keys(&state.db, principal(ctx)?)?;
+            let page = json!({ "count": keys.len(), "next": null, "previous": null, "results": keys });
+            Ok(Reply::json(200, &page))
+        }
+        (Route::ApiKeys, _) => create_api_key(state, ctx),
+        (Route::ApiKey, "GET") => {
+            let key = auth::get_key(&state.db, principal(ctx)?, ctx.param("key"))?.ok_or(EngineError::NotFound)?;
+            Ok(Reply::json(200, &serde_json::to_value(key).unwrap_or_default()))
+        }
+        (Route::ApiKey, _) => {
+            let revoked = auth::revoke_key(&state.db, principal(ctx)?, ctx.param("key"), &ctx.caller.context)?;
+            if revoked { Ok(Reply::empty()) } else { Err(EngineError::NotFound.into()) }
+        }
         (Route::PasswordReset, _) => {
             let body = ctx.json()?;
             let fields = string_fields(&body, &["email"], &[])?;
@@ -200,6 +215,38 @@ fn new_password_errors(outcome: Result<(), AuthError>) -> Result<(), ApiError> {
         }
         other => Ok(other?),
     }
+}
+
+/// The authenticated caller, or 401.
+fn principal<'a>(ctx: &'a Ctx) -> Result<&'a crate::access::Principal, ApiError> {
+    Ok(ctx.caller.principal.as_ref().ok_or(EngineError::NotAuthenticated)?)
+}
+
+fn create_api_key(state: &State, ctx: &mut Ctx) -> Result<Reply, ApiError> {
+    let body = ctx.json()?;
+    let fields = string_fields(&body, &["name"], &["expires_at"])?;
+    let name = fields[0].clone().unwrap_or_default();
+    let mut errors = FieldErrors::new();
+    if name.chars().count() > 100 {
+        errors.add("name", "Ensure this field has no more than 100 characters.");
+    }
+    let expires_at = match &fields[1] {
+        None => None,
+        Some(raw) => match value::to_sql(&Field::datetime("expires_at"), &Value::from(raw.as_str())) {
+            Ok(SqlValue::Text(at)) if at > crate::store::now() => Some(at),
+            Ok(_) => {
+                errors.add("expires_at", "Must be in the future.");
+                None
+            }
+            Err(message) => {
+                errors.add("expires_at", message);
+                None
+            }
+        },
+    };
+    errors.into_result()?;
+    let created = auth::create_key(&state.db, principal(ctx)?, &name, expires_at, &ctx.caller.context)?;
+    Ok(Reply::json(201, &serde_json::to_value(created).unwrap_or_default()))
 }
 
 fn logout(state: &State, ctx: &mut Ctx) -> Result<Reply, ApiError> {

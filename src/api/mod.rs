@@ -192,14 +192,11 @@ fn run(
             Ok((k.to_string(), decoded.into_owned()))
         })
         .collect::<Result<Vec<_>, ApiError>>()?;
-    let principal = match (route, request::bearer(request)) {
-        (
-            Route::Health | Route::Token | Route::TokenRefresh | Route::PasswordReset | Route::PasswordResetConfirm,
-            _,
-        )
-        | (_, None) => None,
-        (_, Some(token)) => Some(auth::authenticate(&state.db, token)?),
+    let principal = match route {
+        Route::Health | Route::Token | Route::TokenRefresh | Route::PasswordReset | Route::PasswordResetConfirm => None,
+        _ => authenticate(state, request)?,
     };
+
     let context = audit::Context {
         ip: client_address(request, &state.trusted_proxies).map(|ip| ip.to_string()),
         user_agent: request::header(request, "User-Agent").map(|ua| ua.chars().take(255).collect()),
@@ -217,6 +214,17 @@ fn run(
         body_limit: state.body_limit,
     };
     dispatch(state, route, &mut ctx)
+}
+
+/// The caller from `X-API-Key` or `Authorization: Bearer`; anonymous without either.
+fn authenticate(state: &State, request: &tiny_http::Request) -> Result<Option<crate::access::Principal>, ApiError> {
+    if let Some(key) = request::header(request, "X-API-Key").filter(|k| !k.is_empty()) {
+        return Ok(Some(auth::authenticate_key(&state.db, key.trim())?));
+    }
+    match request::bearer(request) {
+        Some(token) => Ok(Some(auth::authenticate(&state.db, token)?)),
+        None => Ok(None),
+    }
 }
 
 /// The client's address: the peer, or — only when the peer is a trusted proxy — the nearest

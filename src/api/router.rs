@@ -17,6 +17,8 @@ pub enum Route {
     PasswordChange,
     PasswordReset,
     PasswordResetConfirm,
+    ApiKeys,
+    ApiKey,
     List(&'static Model),
     Item(&'static Model),
     Action(&'static Model, &'static Action),
@@ -33,7 +35,8 @@ impl Route {
             | Route::PasswordChange
             | Route::PasswordReset
             | Route::PasswordResetConfirm => &["POST"],
-            Route::List(_) => &["GET", "POST"],
+            Route::List(_) | Route::ApiKeys => &["GET", "POST"],
+            Route::ApiKey => &["GET", "DELETE"],
             Route::Item(_) => &["GET", "PUT", "PATCH", "DELETE"],
             Route::Action(_, action) if action.method == "POST" => &["POST"],
             Route::Action(..) => &["GET"],
@@ -60,6 +63,8 @@ pub fn build(registry: &'static Registry) -> Router<Route> {
     add(format!("{BASE}/auth/password/change"), Route::PasswordChange);
     add(format!("{BASE}/auth/password/reset"), Route::PasswordReset);
     add(format!("{BASE}/auth/password/reset/confirm"), Route::PasswordResetConfirm);
+    add(format!("{BASE}/auth/api-keys"), Route::ApiKeys);
+    add(format!("{BASE}/auth/api-keys/{{key}}"), Route::ApiKey);
     for model in registry.models() {
         let plural = model.def.plural;
         add(format!("{BASE}/{plural}"), Route::List(model));

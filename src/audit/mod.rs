@@ -26,6 +26,8 @@ pub enum Action {
     TokenReuseDetected,
     PasswordChanged,
     PasswordReset,
+    ApiKeyCreated,
+    ApiKeyRevoked,
 }
 
 impl Action {
@@ -40,6 +42,8 @@ impl Action {
             Action::TokenReuseDetected => "TOKEN_REUSE_DETECTED",
             Action::PasswordChanged => "PASSWORD_CHANGED",
             Action::PasswordReset => "PASSWORD_RESET",
+            Action::ApiKeyCreated => "API_KEY_CREATED",
+            Action::ApiKeyRevoked => "API_KEY_REVOKED",
         }
     }
 }

@@ -1,12 +1,14 @@
 //! Authentication: users and their argon2id passwords, login, bearer tokens with rotating
 //! refresh tokens, logout. Answers who the caller is; what they may do is `access`.
 
+mod api_keys;
 mod password;
 mod reset;
 mod throttle;
 mod tokens;
 mod users;
 
+pub use api_keys::{ApiKey, CreatedKey, authenticate_key, create_key, get_key, list_keys, revoke_key};
 pub use password::{hash_password, verify_password};
 pub use reset::{confirm_reset, request_reset};
 pub use throttle::{Limit, Throttle, ThrottleSettings};

@@ -292,5 +292,27 @@ fn fixed_paths() -> Map<String, Value> {
                     "token": { "type": "string" }, "new_password": { "type": "string" } } })),
                 "responses": with_errors(ok("200", "Reset; every session ended.", Some(json!({ "type": "object" }))), &["400"]) } }),
         ),
+        (
+            "/api/v1/auth/api-keys/".to_string(),
+            json!({
+                "get": { "operationId": "auth_api_keys_list", "summary": "Your API keys (never their secrets)", "tags": ["Auth"],
+                    "responses": with_errors(ok("200", "Your keys.", Some(json!({ "type": "object" }))), &["401"]) },
+                "post": { "operationId": "auth_api_keys_create", "summary": "Create an API key; its secret is returned once as `key`",
+                    "tags": ["Auth"],
+                    "requestBody": body(json!({ "type": "object", "required": ["name"], "properties": {
+                        "name": { "type": "string", "maxLength": 100 }, "expires_at": { "type": "string", "format": "date-time" } } })),
+                    "responses": with_errors(ok("201", "The key, with its secret.", Some(json!({ "type": "object" }))), &["400", "401"]) },
+            }),
+        ),
+        (
+            "/api/v1/auth/api-keys/{key}/".to_string(),
+            json!({
+                "parameters": [{ "name": "key", "in": "path", "required": true, "schema": { "type": "string" } }],
+                "get": { "operationId": "auth_api_keys_retrieve", "summary": "One of your API keys", "tags": ["Auth"],
+                    "responses": with_errors(ok("200", "The key.", Some(json!({ "type": "object" }))), &["401", "404"]) },
+                "delete": { "operationId": "auth_api_keys_revoke", "summary": "Revoke one of your API keys", "tags": ["Auth"],
+                    "responses": with_errors(ok("204", "Revoked.", None), &["401", "404"]) },
+            }),
+        ),
     ])
 }
