@@ -4,9 +4,9 @@
 
 use serde::Serialize;
 
-use super::{AuthError, hash_secret, random_secret};
+use super::{AccountEvent, AuthError, hash_secret, random_secret, record_event};
 use crate::access::Principal;
-use crate::audit::{self, Action, Context};
+use crate::audit::{Action, Context};
 use crate::store::{Connection, Db, OptionalExtension, StoreError, new_id, now};
 
 /// Length of the recognisable start of a key.
@@ -69,7 +69,7 @@ pub fn create_key(
             rusqlite::params![id, name, &stored_secret[..PREFIX_LEN], hash_secret(&stored_secret), owner_id, expires_at, now()],
         )
         .map_err(StoreError::from)?;
-        log(conn, Action::ApiKeyCreated, &owner_id, &username, &id, &name, &context)?;
+        log(conn, Action::ApiKeyCreated, (&owner_id, &username), (&id, &name), &context)?;
         fetch(conn, &id, &owner_id)?.ok_or(AuthError::InvalidToken)
     })?;
     Ok(CreatedKey { info: key, key: secret })
@@ -98,7 +98,7 @@ pub fn revoke_key(db: &Db, owner: &Principal, id: &str, context: &Context) -> Re
         let Some(key) = fetch(conn, &id, &owner_id)? else { return Ok(false) };
         if !key.revoked {
             conn.execute("UPDATE api_keys SET revoked = 1 WHERE id = ?1", [&id]).map_err(StoreError::from)?;
-            log(conn, Action::ApiKeyRevoked, &owner_id, &username, &id, &key.name, &context)?;
+            log(conn, Action::ApiKeyRevoked, (&owner_id, &username), (&id, &key.name), &context)?;
         }
         Ok(true)
     })
@@ -141,22 +141,16 @@ fn fetch(conn: &Connection, id: &str, owner: &str) -> Result<Option<ApiKey>, Aut
 fn log(
     conn: &Connection,
     action: Action,
-    user: &str,
-    username: &str,
-    key_id: &str,
-    key_name: &str,
+    owner: (&str, &str),
+    key: (&str, &str),
     context: &Context,
 ) -> Result<(), AuthError> {
-    let entry = audit::Entry {
+    let event = AccountEvent {
         action,
-        user: Some(user),
-        username,
-        organization: None,
-        model: "apikey",
-        object_id: key_id,
-        object_repr: key_name,
+        user: Some(owner.0),
+        username: owner.1,
+        object: ("apikey", key.0, key.1),
         changes: None,
-        context,
     };
-    Ok(audit::record(conn, entry)?)
+    record_event(conn, event, context)
 }

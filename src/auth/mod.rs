@@ -56,6 +56,37 @@ pub enum AuthError {
     Store(#[from] StoreError),
 }
 
+/// An account event (login, password, API key) for the audit trail.
+struct AccountEvent<'a> {
+    action: crate::audit::Action,
+    user: Option<&'a str>,
+    username: &'a str,
+    /// The object acted upon: `("user", id, username)` or `("apikey", id, name)`.
+    object: (&'a str, &'a str, &'a str),
+    changes: Option<serde_json::Value>,
+}
+
+/// Records an account event inside the caller's transaction.
+fn record_event(
+    conn: &crate::store::Connection,
+    event: AccountEvent,
+    context: &crate::audit::Context,
+) -> Result<(), AuthError> {
+    let (model, object_id, object_repr) = event.object;
+    let entry = crate::audit::Entry {
+        action: event.action,
+        user: event.user,
+        username: event.username,
+        organization: None,
+        model,
+        object_id,
+        object_repr,
+        changes: event.changes,
+        context,
+    };
+    Ok(crate::audit::record(conn, entry)?)
+}
+
 /// 256 random bits as lower-case hex: tokens, keys and generated passwords.
 pub fn random_secret() -> String {
     let mut bytes = [0u8; 32];

@@ -5,8 +5,8 @@
 
 use std::time::Duration;
 
-use super::{AuthError, check_password, hash_password, hash_secret, random_secret};
-use crate::audit::{self, Context};
+use super::{AccountEvent, AuthError, check_password, hash_password, hash_secret, random_secret, record_event};
+use crate::audit::{Action, Context};
 use crate::store::{Connection, Db, OptionalExtension, StoreError, format_timestamp, new_id, now};
 
 /// Queues a reset token for the active account with this e-mail address, if there is one.
@@ -67,18 +67,14 @@ pub fn confirm_reset(db: &Db, token: &str, new_password: &str, context: &Context
         for (sql, params) in statements {
             conn.execute(sql, params).map_err(StoreError::from)?;
         }
-        let entry = audit::Entry {
-            action: audit::Action::PasswordReset,
+        let event = AccountEvent {
+            action: Action::PasswordReset,
             user: Some(&user_id),
             username: &username,
-            organization: None,
-            model: "user",
-            object_id: &user_id,
-            object_repr: &username,
+            object: ("user", &user_id, &username),
             changes: None,
-            context: &context,
         };
-        Ok(audit::record(conn, entry)?)
+        record_event(conn, event, &context)
     })
 }
 

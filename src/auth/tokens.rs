@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use super::{AuthError, UserInfo, hash_secret, random_secret, verify_password};
+use super::{AccountEvent, AuthError, UserInfo, hash_secret, random_secret, record_event, verify_password};
 use crate::access::Principal;
-use crate::audit::{self, Action, Context};
+use crate::audit::{Action, Context};
 use crate::store::{Connection, Db, OptionalExtension, StoreError, format_timestamp, new_id, now};
 
 /// Token lifetimes.
@@ -59,7 +59,7 @@ pub fn login(
     })
 }
 
-/// Records an authentication event in the audit trail.
+/// Records an authentication event about `user` in the audit trail.
 fn log_event(
     conn: &Connection,
     action: Action,
@@ -67,18 +67,8 @@ fn log_event(
     username: &str,
     context: &Context,
 ) -> Result<(), AuthError> {
-    let entry = audit::Entry {
-        action,
-        user,
-        username,
-        organization: None,
-        model: "user",
-        object_id: user.unwrap_or(""),
-        object_repr: username,
-        changes: None,
-        context,
-    };
-    Ok(audit::record(conn, entry)?)
+    let event = AccountEvent { action, user, username, object: ("user", user.unwrap_or(""), username), changes: None };
+    record_event(conn, event, context)
 }
 
 /// Spends a refresh token for a new pair (rotation with reuse detection).

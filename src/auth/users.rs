@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::{AuthError, hash_password};
+use super::{AccountEvent, AuthError, hash_password, record_event};
 use crate::audit::{self, Context};
 use crate::store::{Connection, Db, OptionalExtension, StoreError, new_id, now};
 
@@ -94,18 +94,14 @@ pub fn change_password(
             rusqlite::params![at, user_id, family],
         )
         .map_err(StoreError::from)?;
-        let entry = audit::Entry {
+        let event = AccountEvent {
             action: audit::Action::PasswordChanged,
             user: Some(&user_id),
             username: &username,
-            organization: None,
-            model: "user",
-            object_id: &user_id,
-            object_repr: &username,
+            object: ("user", &user_id, &username),
             changes: Some(audit::diff(Some(&secret("old")), Some(&secret("new")), &[])),
-            context: &context,
         };
-        Ok(audit::record(conn, entry)?)
+        record_event(conn, event, &context)
     })
 }
 
