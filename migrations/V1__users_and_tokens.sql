@@ -5,14 +5,15 @@ CREATE TABLE users (
     email         TEXT NOT NULL DEFAULT '',
     first_name    TEXT NOT NULL DEFAULT '',
     last_name     TEXT NOT NULL DEFAULT '',
-    password_hash TEXT NOT NULL,
+    password      TEXT NOT NULL,           -- argon2id PHC string, never shown
     is_active     INTEGER NOT NULL DEFAULT 1 CHECK (is_active IN (0, 1)),
     is_staff      INTEGER NOT NULL DEFAULT 0 CHECK (is_staff IN (0, 1)),
     is_superuser  INTEGER NOT NULL DEFAULT 0 CHECK (is_superuser IN (0, 1)),
     last_login    TEXT,
-    date_joined   TEXT NOT NULL,
-    created_at    TEXT NOT NULL,
-    updated_at    TEXT NOT NULL
+    created_at    TEXT NOT NULL,           -- the date joined
+    updated_at    TEXT NOT NULL,
+    created_by    TEXT REFERENCES users (id) ON DELETE SET NULL,
+    updated_by    TEXT REFERENCES users (id) ON DELETE SET NULL
 ) STRICT;
 
 -- Access and refresh tokens; only SHA-256 hashes are stored. A login starts a family that

@@ -17,8 +17,9 @@ pub fn check_read(def: &ModelDef, principal: Option<&Principal>) -> Result<(), E
     match (def.read, principal) {
         (ReadRule::Anyone, _) | (ReadRule::Authenticated, Some(_)) => Ok(()),
         (ReadRule::Superuser, Some(p)) if p.is_superuser => Ok(()),
-        (ReadRule::Superuser, Some(_)) => Err(EngineError::PermissionDenied),
-        (ReadRule::Authenticated | ReadRule::Superuser, None) => Err(EngineError::NotAuthenticated),
+        (ReadRule::Staff, Some(p)) if p.is_staff || p.is_superuser => Ok(()),
+        (ReadRule::Superuser | ReadRule::Staff, Some(_)) => Err(EngineError::PermissionDenied),
+        (ReadRule::Authenticated | ReadRule::Superuser | ReadRule::Staff, None) => Err(EngineError::NotAuthenticated),
     }
 }
 

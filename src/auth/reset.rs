@@ -16,7 +16,7 @@ pub fn request_reset(db: &Db, email: &str, ttl: Duration) -> Result<(), AuthErro
         let account: Option<(String, String)> = conn
             .query_row(
                 "SELECT id, username FROM users WHERE email = ?1 COLLATE NOCASE AND email <> '' AND is_active = 1
-                 ORDER BY date_joined LIMIT 1",
+                 ORDER BY created_at LIMIT 1",
                 [&email],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
@@ -61,7 +61,7 @@ pub fn confirm_reset(db: &Db, token: &str, new_password: &str, context: &Context
         let (user_id, username) = user.ok_or(AuthError::InvalidResetToken)?;
         let statements: [(&str, &[&dyn rusqlite::ToSql]); 3] = [
             ("UPDATE password_resets SET used_at = ?1 WHERE user_id = ?2 AND used_at IS NULL", &[&at, &user_id]),
-            ("UPDATE users SET password_hash = ?1, updated_at = ?2 WHERE id = ?3", &[&hash, &at, &user_id]),
+            ("UPDATE users SET password = ?1, updated_at = ?2 WHERE id = ?3", &[&hash, &at, &user_id]),
             ("UPDATE auth_tokens SET revoked_at = ?1 WHERE user_id = ?2 AND revoked_at IS NULL", &[&at, &user_id]),
         ];
         for (sql, params) in statements {

@@ -213,7 +213,7 @@ fn revoke_family(conn: &Connection, family: &str) -> Result<(), AuthError> {
     Ok(())
 }
 
-const USER_COLUMNS: &str = "id, username, email, is_staff, is_superuser, password_hash, is_active";
+const USER_COLUMNS: &str = "id, username, email, is_staff, is_superuser, password, is_active";
 
 fn user_from_row(r: &rusqlite::Row) -> rusqlite::Result<Candidate> {
     Ok(Candidate {

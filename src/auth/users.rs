@@ -43,9 +43,17 @@ pub fn create_user(db: &Db, user: NewUser) -> Result<String, AuthError> {
         let id = new_id();
         let at = now();
         let inserted = conn.execute(
-            "INSERT INTO users (id, username, email, password_hash, is_staff, is_superuser, date_joined, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?7)",
-            rusqlite::params![id, user.username, user.email, hash, user.is_staff || user.is_superuser, user.is_superuser, at],
+            "INSERT INTO users (id, username, email, password, is_staff, is_superuser, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
+            rusqlite::params![
+                id,
+                user.username,
+                user.email,
+                hash,
+                user.is_staff || user.is_superuser,
+                user.is_superuser,
+                at
+            ],
         );
         match inserted.map_err(StoreError::from) {
             Ok(_) => Ok(id),
@@ -67,7 +75,7 @@ pub fn change_password(
     let token_hash = super::hash_secret(access_token);
     let found: Option<(String, String, String, String)> = db.read(|conn| {
         conn.query_row(
-            "SELECT u.id, u.username, u.password_hash, t.family FROM auth_tokens t JOIN users u ON u.id = t.user_id
+            "SELECT u.id, u.username, u.password, t.family FROM auth_tokens t JOIN users u ON u.id = t.user_id
              WHERE t.token_hash = ?1 AND t.kind = 'access' AND t.revoked_at IS NULL",
             [&token_hash],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
@@ -85,7 +93,7 @@ pub fn change_password(
     db.write(move |conn| {
         let at = now();
         conn.execute(
-            "UPDATE users SET password_hash = ?1, updated_at = ?2 WHERE id = ?3",
+            "UPDATE users SET password = ?1, updated_at = ?2 WHERE id = ?3",
             rusqlite::params![hash, at, user_id],
         )
         .map_err(StoreError::from)?;
@@ -118,11 +126,8 @@ pub fn set_password(db: &Db, username: &str, password: &str) -> Result<(), AuthE
     db.write(move |conn| {
         let id = user_id(conn, &username)?.ok_or(AuthError::UnknownUser)?;
         let at = now();
-        conn.execute(
-            "UPDATE users SET password_hash = ?1, updated_at = ?2 WHERE id = ?3",
-            rusqlite::params![hash, at, id],
-        )
-        .map_err(StoreError::from)?;
+        conn.execute("UPDATE users SET password = ?1, updated_at = ?2 WHERE id = ?3", rusqlite::params![hash, at, id])
+            .map_err(StoreError::from)?;
         conn.execute(
             "UPDATE auth_tokens SET revoked_at = ?1 WHERE user_id = ?2 AND revoked_at IS NULL",
             rusqlite::params![at, id],

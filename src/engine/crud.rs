@@ -261,6 +261,9 @@ fn log_write(
     before: Option<&Record>,
     after: Option<&Record>,
 ) -> Result<(), EngineError> {
+    if let Some(hook) = model.def.after_write {
+        hook(conn, before, after)?;
+    }
     if !model.def.audited {
         return Ok(());
     }
@@ -314,8 +317,8 @@ pub fn fetch(conn: &Connection, model: &Model, key: &str) -> Result<Option<Recor
 
 /// Converts a row selected with `model.select_list` into API JSON.
 pub fn read_row(model: &Model, row: &Row) -> rusqlite::Result<Record> {
-    let mut record = Record::with_capacity(model.columns.len());
-    for (i, field) in model.columns.iter().enumerate() {
+    let mut record = Record::with_capacity(model.readable.len());
+    for (i, field) in model.readable.iter().enumerate() {
         let raw: SqlValue = row.get(i)?;
         record.insert(field.name.to_string(), value::to_json(field.kind, raw));
     }
@@ -351,7 +354,9 @@ fn validate_input(model: &Model, body: &Value, mode: Mode) -> Result<Vec<(Field,
         }
     }
     if mode != Mode::Patch {
-        for field in model.writable().filter(|f| f.required() && !object.contains_key(f.name)) {
+        // A password is set on create; replacing an object (PUT) keeps it unless given.
+        let needed = |f: &&Field| f.required() && !(mode == Mode::Put && f.write_only());
+        for field in model.writable().filter(needed).filter(|f| !object.contains_key(f.name)) {
             errors.add(field.name, "This field is required.");
         }
     }

@@ -77,6 +77,8 @@ pub enum Kind {
     Country,
     /// IANA time zone name.
     Timezone,
+    /// A password: checked by the password rules, stored as an argon2id hash, never shown.
+    Password,
 }
 
 impl Kind {
@@ -116,6 +118,7 @@ impl Kind {
             Kind::Color => "color",
             Kind::Country => "country",
             Kind::Timezone => "timezone",
+            Kind::Password => "password",
         }
     }
 }
@@ -205,6 +208,9 @@ impl Field {
     pub const fn timezone(name: &'static str) -> Field {
         Field::new(name, Kind::Timezone)
     }
+    pub const fn password(name: &'static str) -> Field {
+        Field::new(name, Kind::Password)
+    }
 
     pub const fn nullable(mut self) -> Field {
         self.nullable = true;
@@ -235,6 +241,11 @@ impl Field {
     pub fn required(&self) -> bool {
         self.default.is_none() && !self.nullable && !self.blank && !self.read_only
     }
+
+    /// Accepted on input, never shown.
+    pub fn write_only(&self) -> bool {
+        matches!(self.kind, Kind::Password)
+    }
 }
 
 /// Who may read a model.
@@ -244,6 +255,8 @@ pub enum ReadRule {
     Anyone,
     /// Any authenticated caller.
     Authenticated,
+    /// Staff and superusers.
+    Staff,
     /// Superusers only (until roles grant `<model>.view`).
     Superuser,
 }
@@ -273,6 +286,10 @@ pub struct Action {
 
 /// Cross-field validation run on the merged record before every create and update.
 pub type Validator = fn(&Record) -> Result<(), FieldErrors>;
+
+/// Runs inside the write's transaction after a create (`before` absent), update or delete
+/// (`after` absent), for consequences such as ending a deactivated user's sessions.
+pub type AfterWrite = fn(&crate::store::Connection, Option<&Record>, Option<&Record>) -> Result<(), super::EngineError>;
 
 /// A complete model definition.
 pub struct ModelDef {
@@ -309,6 +326,7 @@ pub struct ModelDef {
     /// Columns the admin list shows.
     pub list_columns: &'static [&'static str],
     pub validate: Option<Validator>,
+    pub after_write: Option<AfterWrite>,
     pub actions: &'static [Action],
 }
 
@@ -336,6 +354,7 @@ impl ModelDef {
             display: "{id}",
             list_columns: &[],
             validate: None,
+            after_write: None,
             actions: &[],
         }
     }

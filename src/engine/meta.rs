@@ -29,6 +29,7 @@ pub fn models(registry: &Registry) -> Value {
                 "read": match def.read {
                     ReadRule::Anyone => "anyone",
                     ReadRule::Authenticated => "authenticated",
+                    ReadRule::Staff => "staff",
                     ReadRule::Superuser => "superuser",
                 },
                 "writable": def.write != WriteRule::Never,
@@ -50,6 +51,7 @@ fn field(f: &Field) -> Value {
         "blank": f.blank,
         "unique": f.unique,
         "read_only": f.read_only,
+        "write_only": f.write_only(),
         "help": f.help,
         "default": f.default.map(|d| d.to_json()),
     });

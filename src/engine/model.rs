@@ -24,7 +24,9 @@ pub struct Model {
     pub def: &'static ModelDef,
     /// All columns: key first, declared fields, `custom_fields`, then the tracking columns.
     pub columns: Vec<Field>,
-    /// `"col1", "col2", …` for SELECT and RETURNING.
+    /// The columns shown (all but write-only ones), in `select_list` order.
+    pub readable: Vec<Field>,
+    /// `"col1", "col2", …` of the readable columns, for SELECT and RETURNING.
     pub select_list: String,
 }
 
@@ -41,8 +43,9 @@ impl Model {
         if def.tracking {
             columns.extend(TRACKING);
         }
-        let select_list = columns.iter().map(|c| format!("\"{}\"", c.name)).collect::<Vec<_>>().join(", ");
-        Model { def, columns, select_list }
+        let readable: Vec<Field> = columns.iter().filter(|c| !c.write_only()).copied().collect();
+        let select_list = readable.iter().map(|c| format!("\"{}\"", c.name)).collect::<Vec<_>>().join(", ");
+        Model { def, columns, readable, select_list }
     }
 
     /// The column called `name`.

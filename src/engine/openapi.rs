@@ -56,6 +56,7 @@ fn field_schema(field: &Field) -> Value {
         Kind::Color => json!({ "type": "string", "pattern": "^#[0-9A-Fa-f]{6}$" }),
         Kind::Country => json!({ "type": "string", "minLength": 2, "maxLength": 2 }),
         Kind::Timezone => json!({ "type": "string" }),
+        Kind::Password => json!({ "type": "string", "writeOnly": true, "minLength": 8 }),
     };
     if let Value::Object(obj) = &mut schema {
         if field.nullable {
@@ -77,7 +78,8 @@ fn field_schema(field: &Field) -> Value {
 
 fn model_schema(model: &Model) -> Value {
     let properties: Map<String, Value> = model.columns.iter().map(|f| (f.name.to_string(), field_schema(f))).collect();
-    let required: Vec<&str> = model.columns.iter().filter(|f| f.required()).map(|f| f.name).collect();
+    // Write-only fields are required in requests only; one schema serves both directions.
+    let required: Vec<&str> = model.readable.iter().filter(|f| f.required()).map(|f| f.name).collect();
     json!({ "type": "object", "title": model.def.label, "properties": properties, "required": required, "additionalProperties": false })
 }
 

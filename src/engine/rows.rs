@@ -19,8 +19,8 @@ impl Serialize for RowJson<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use rusqlite::types::ValueRef;
         use serde::ser::Error;
-        let mut map = serializer.serialize_map(Some(self.model.columns.len()))?;
-        for (i, field) in self.model.columns.iter().enumerate() {
+        let mut map = serializer.serialize_map(Some(self.model.readable.len()))?;
+        for (i, field) in self.model.readable.iter().enumerate() {
             let value = self.row.get_ref(i).map_err(S::Error::custom)?;
             map.serialize_key(field.name)?;
             match (field.kind, value) {

@@ -31,6 +31,7 @@ pub fn to_sql(field: &Field, value: &Value) -> Result<SqlValue, String> {
         Kind::Color => color(value, field.blank),
         Kind::Country => country(value, field.blank),
         Kind::Timezone => timezone(value, field.blank),
+        Kind::Password => password(value),
     }
 }
 
@@ -209,6 +210,12 @@ fn color(value: &Value, blank: bool) -> Result<SqlValue, String> {
         Some(_) => Ok(SqlValue::Text(s.to_ascii_uppercase())),
         None => Err("Enter a valid hex color in the form #RRGGBB.".into()),
     }
+}
+
+fn password(value: &Value) -> Result<SqlValue, String> {
+    let plain = as_str(value)?;
+    crate::auth::check_password(plain).map_err(|e| e.to_string())?;
+    crate::auth::hash_password(plain).map(SqlValue::Text).map_err(|e| e.to_string())
 }
 
 fn country(value: &Value, blank: bool) -> Result<SqlValue, String> {

@@ -3,6 +3,7 @@
 
 pub mod audit_log;
 pub mod reference;
+pub mod users;
 
 use std::sync::OnceLock;
 
@@ -11,6 +12,7 @@ use crate::store::{Db, StoreError};
 
 /// Every model definition, in the order the API documents them.
 pub const MODELS: &[&ModelDef] = &[
+    &users::USER,
     &reference::STATUS,
     &reference::CURRENCY,
     &reference::UOM,

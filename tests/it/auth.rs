@@ -121,7 +121,7 @@ fn login_answers_tokens_and_the_user() {
     );
     let keys: Vec<&str> = session.body.as_object().unwrap().keys().map(String::as_str).collect();
     assert_eq!(keys, ["access", "refresh", "expires_in", "user"]);
-    assert!(session.body["user"].get("password_hash").is_none());
+    assert!(session.body["user"].get("password_hash").is_none() && session.body["user"].get("password").is_none());
 
     let admin = login(&server, "admin", ADMIN_PASSWORD);
     assert_eq!(admin.body["user"]["is_superuser"], true);
@@ -369,13 +369,12 @@ fn passwords_are_argon2id_and_tokens_are_stored_only_as_sha256() {
     let session = login(&server, "hana", "hana-secret-pass");
     let rotated = refresh(&server, &session.refresh);
 
-    let hash: String =
-        sql(&server, |c| c.query_row("SELECT password_hash FROM users WHERE id = ?1", [&id], |r| r.get(0)));
+    let hash: String = sql(&server, |c| c.query_row("SELECT password FROM users WHERE id = ?1", [&id], |r| r.get(0)));
     assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "PHC string: {hash}");
     assert_eq!(hash.split('$').count(), 6, "$argon2id$v$params$salt$hash: {hash}");
     assert!(!hash.contains("hana-secret-pass"));
     let admin_hash: String =
-        sql(&server, |c| c.query_row("SELECT password_hash FROM users WHERE username = 'admin'", [], |r| r.get(0)));
+        sql(&server, |c| c.query_row("SELECT password FROM users WHERE username = 'admin'", [], |r| r.get(0)));
     assert_ne!(admin_hash, hash);
     assert!(admin_hash.starts_with("$argon2id$"));
 

@@ -15,3 +15,4 @@ mod schema;
 mod smoke;
 mod store;
 mod throttle;
+mod users;

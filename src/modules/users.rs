@@ -1,0 +1,59 @@
+//! `users/`: account administration for staff (read) and superusers (write). Passwords are
+//! write-only and hashed; deactivating a user ends all their sessions and API keys at once.
+
+use serde_json::Value;
+
+use crate::engine::{Default, EngineError, Field, FieldErrors, ModelDef, ReadRule, Record};
+use crate::store::{Connection, StoreError, now};
+
+pub const USER: ModelDef = ModelDef {
+    fields: &[
+        Field::text("username", 150).unique().help("Letters, digits and @.+-_ only; unique regardless of case."),
+        Field::text("email", 254).blank(),
+        Field::text("first_name", 150).blank(),
+        Field::text("last_name", 150).blank(),
+        Field::password("password").help("Write-only; at least 8 characters, not common, not only digits."),
+        Field::boolean("is_active").default(Default::Bool(true)).help("Inactive users cannot sign in."),
+        Field::boolean("is_staff").default(Default::Bool(false)).help("May view user administration."),
+        Field::boolean("is_superuser").default(Default::Bool(false)).help("Has every permission."),
+        Field::datetime("last_login").nullable().read_only(),
+    ],
+    search: &["username", "email", "first_name", "last_name"],
+    filters: &["username", "email", "is_active", "is_staff", "is_superuser"],
+    ordering: &["username", "email", "created_at", "last_login"],
+    default_order: &["username"],
+    read: ReadRule::Staff,
+    display: "{username}",
+    list_columns: &["username", "email", "first_name", "last_name", "is_active", "is_staff", "last_login"],
+    validate: Some(validate_user),
+    after_write: Some(end_sessions_when_deactivated),
+    ..ModelDef::base("user", "User", "users", "users")
+};
+
+fn validate_user(record: &Record) -> Result<(), FieldErrors> {
+    let username = record.get("username").and_then(Value::as_str).unwrap_or("");
+    if username.chars().all(|c| c.is_alphanumeric() || "@.+-_".contains(c)) {
+        Ok(())
+    } else {
+        Err(FieldErrors::single("username", "Enter a valid username: letters, digits and @.+-_ only."))
+    }
+}
+
+/// A deactivated user's tokens and API keys stop working in the same transaction.
+fn end_sessions_when_deactivated(
+    conn: &Connection,
+    before: Option<&Record>,
+    after: Option<&Record>,
+) -> Result<(), EngineError> {
+    let active = |record: Option<&Record>| record.and_then(|r| r.get("is_active")).and_then(Value::as_bool);
+    let (Some(true), Some(false)) = (active(before), active(after)) else { return Ok(()) };
+    let Some(id) = after.and_then(|r| r.get("id")).and_then(Value::as_str) else { return Ok(()) };
+    let at = now();
+    conn.execute(
+        "UPDATE auth_tokens SET revoked_at = ?1 WHERE user_id = ?2 AND revoked_at IS NULL",
+        rusqlite::params![at, id],
+    )
+    .map_err(StoreError::from)?;
+    conn.execute("UPDATE api_keys SET revoked = 1 WHERE user_id = ?1", [id]).map_err(StoreError::from)?;
+    Ok(())
+}
