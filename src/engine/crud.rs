@@ -163,10 +163,14 @@ pub fn update(
     partial: bool,
 ) -> Result<Record, EngineError> {
     check_write(model, caller)?;
-    // Like DRF: an unknown object is 404 before its body is judged.
-    db.read(|conn| fetch(conn, model, key))?.ok_or(EngineError::NotFound)?;
     let mode = if partial { Mode::Patch } else { Mode::Put };
-    let values = validate_input(model, body, mode)?;
+    // Like DRF, an unknown object is 404 before its body is judged: only a body that fails
+    // validation costs a look-up here (the write itself re-reads the row).
+    let values =
+        validate_input(model, body, mode).map_err(|invalid| match db.read(|conn| fetch(conn, model, key)) {
+            Ok(None) => EngineError::NotFound,
+            _ => invalid,
+        })?;
     let author = Author::of(caller);
     let key = key.to_string();
     db.write(move |conn| {

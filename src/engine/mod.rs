@@ -34,13 +34,6 @@ pub struct Caller {
     pub context: audit::Context,
 }
 
-impl Caller {
-    /// The authenticated user's id, if any.
-    pub fn user_id(&self) -> Option<&str> {
-        self.principal.as_ref().map(|p| p.user_id.as_str())
-    }
-}
-
 /// What an [`Action`] handler receives.
 pub struct ActionCall<'a> {
     pub db: &'a Db,

@@ -68,24 +68,20 @@ fn sql<T>(server: &TestServer, query: impl FnOnce(&Connection) -> rusqlite::Resu
 
 /// Whether `access` is accepted (a read with it answers 200 rather than 401).
 fn access_works(server: &TestServer, access: &str) -> bool {
-    let resp = server.client().with_token(access).get("/api/v1/currencies/USD/");
-    match resp.status {
-        200 => true,
-        401 => {
-            assert_not_authenticated(&resp);
-            false
-        }
-        other => panic!("unexpected status {other}: {}", resp.text),
-    }
+    accepted(&server.client().with_token(access).get("/api/v1/currencies/USD/"))
 }
 
 /// Whether `refresh_token` can still be spent (spends it when it can).
 fn refresh_works(server: &TestServer, refresh_token: &str) -> bool {
-    let resp = try_refresh(server, refresh_token);
+    accepted(&try_refresh(server, refresh_token))
+}
+
+/// `true` for 200, `false` for a proper 401; anything else fails the test.
+fn accepted(resp: &Resp) -> bool {
     match resp.status {
         200 => true,
         401 => {
-            assert_not_authenticated(&resp);
+            assert_not_authenticated(resp);
             false
         }
         other => panic!("unexpected status {other}: {}", resp.text),
