@@ -103,6 +103,9 @@ fn auth_error(err: &AuthError) -> (u16, Value) {
         AuthError::WeakPassword(message) => (400, json!({ "password": [message] })),
         AuthError::BadUsername(message) => (400, json!({ "username": [message] })),
         AuthError::InvalidResetToken => (400, json!({ "token": ["Invalid or expired token."] })),
+        AuthError::InvalidOrganization(id) => {
+            (400, json!({ "organization": [format!("Invalid pk \"{id}\" - object does not exist.")] }))
+        }
         AuthError::WrongOldPassword => {
             (400, json!({ "old_password": ["Your old password was entered incorrectly. Please enter it again."] }))
         }

@@ -9,7 +9,8 @@ use super::router::Route;
 use std::time::Instant;
 
 use crate::auth::{self, AuthError};
-use crate::engine::{ActionCall, EngineError, Field, FieldErrors, Model, crud, value};
+use crate::engine::filter::Sql;
+use crate::engine::{ActionCall, ActionOutput, EngineError, Field, FieldErrors, Model, Scope, crud, value};
 use crate::store::SqlValue;
 
 /// A successful answer.
@@ -40,6 +41,11 @@ pub fn dispatch(state: &State, route: Route, ctx: &mut Ctx) -> Result<Reply, Api
         (Route::Health, _) => Ok(Reply::json(200, &json!({ "status": "ok", "version": crate::VERSION }))),
         (Route::OpenApi, _) => Ok(Reply::raw(200, state.openapi.clone())),
         (Route::MetaModels, _) => Ok(Reply::raw(200, state.meta.clone())),
+        (Route::MetaPermissions, _) => {
+            let permissions = crate::access::permissions(state.registry);
+            Ok(Reply::json(200, &json!({ "permissions": permissions })))
+        }
+        (Route::MyOrganizations, _) => my_organizations(state, ctx),
         (Route::Token, _) => token(state, ctx),
         (Route::TokenRefresh, _) => token_refresh(state, ctx),
         (Route::Logout, _) => logout(state, ctx),
@@ -78,15 +84,16 @@ pub fn dispatch(state: &State, route: Route, ctx: &mut Ctx) -> Result<Reply, Api
             Ok(Reply::json(201, &Value::Object(created)))
         }
         (Route::Item(model), "GET") => {
-            Ok(Reply::json(200, &Value::Object(crud::retrieve(&state.db, model, &ctx.caller, ctx.param("key"))?)))
+            let key = item_key(model, ctx)?;
+            Ok(Reply::json(200, &Value::Object(crud::retrieve(&state.db, model, &ctx.caller, &key)?)))
         }
         (Route::Item(model), "DELETE") => {
-            crud::delete(&state.db, model, &ctx.caller, ctx.param("key"))?;
+            crud::delete(&state.db, model, &ctx.caller, &item_key(model, ctx)?)?;
             Ok(Reply::empty())
         }
         (Route::Item(model), method) => {
+            let key = item_key(model, ctx)?;
             let body = ctx.json()?;
-            let key = ctx.param("key").to_string();
             let updated = crud::update(&state.db, state.registry, model, &ctx.caller, &key, &body, method == "PATCH")?;
             Ok(Reply::json(200, &Value::Object(updated)))
         }
@@ -102,10 +109,36 @@ pub fn dispatch(state: &State, route: Route, ctx: &mut Ctx) -> Result<Reply, Api
                 query: &ctx.query,
                 body: body.as_ref(),
             };
-            crate::access::check_read(model.def, ctx.caller.principal.as_ref())?;
-            Ok(Reply::json(200, &(action.handler)(&call)?))
+            crate::engine::scope::check_read(model, ctx.caller.principal.as_ref())?;
+            match (action.handler)(&call)? {
+                ActionOutput::Json(value) => Ok(Reply::json(200, &value)),
+                ActionOutput::Page(page) => Ok(page_reply(ctx, &page)),
+            }
         }
     }
+}
+
+/// The object key of an item route; `me` names the caller's own row of an owner-scoped model
+/// (`profiles/me/`).
+fn item_key(model: &Model, ctx: &Ctx) -> Result<String, ApiError> {
+    let key = ctx.param("key");
+    match model.def.scope {
+        Scope::Owner(_) if key == "me" => Ok(principal(ctx)?.user_id.clone()),
+        _ => Ok(key.to_string()),
+    }
+}
+
+/// `users/me/organizations/`: the organizations where the caller is an active member.
+fn my_organizations(state: &State, ctx: &Ctx) -> Result<Reply, ApiError> {
+    let user = principal(ctx)?.user_id.clone();
+    let model = state.registry.get("organization").ok_or(EngineError::NotFound)?;
+    let condition = Sql {
+        text: "\"id\" IN (SELECT \"organization\" FROM organization_memberships WHERE \"user\" = ? AND is_active = 1)"
+            .into(),
+        params: vec![SqlValue::Text(user)],
+    };
+    let page = crud::list_matching(&state.db, state.registry, model, &ctx.caller, &ctx.query, Some(condition))?;
+    Ok(page_reply(ctx, &page))
 }
 
 /// The head of a list answer in DRF's pagination shape; `results` is appended as text.
@@ -118,6 +151,11 @@ struct PageHead {
 
 fn list(state: &State, model: &'static Model, ctx: &Ctx) -> Result<Reply, ApiError> {
     let page = crud::list(&state.db, state.registry, model, &ctx.caller, &ctx.query)?;
+    Ok(page_reply(ctx, &page))
+}
+
+/// A page in DRF's list shape.
+fn page_reply(ctx: &Ctx, page: &crud::Page) -> Reply {
     let head = PageHead {
         count: page.count,
         next: page.has_next().then(|| page_url(ctx, page.page + 1)),
@@ -128,7 +166,7 @@ fn list(state: &State, model: &'static Model, ctx: &Ctx) -> Result<Reply, ApiErr
     body.extend_from_slice(b",\"results\":");
     body.extend_from_slice(page.results.as_bytes());
     body.push(b'}');
-    Ok(Reply::raw(200, body))
+    Reply::raw(200, body)
 }
 
 /// The absolute URL of another page of the same list (other parameters kept).
@@ -224,7 +262,7 @@ fn principal<'a>(ctx: &'a Ctx) -> Result<&'a crate::access::Principal, ApiError>
 
 fn create_api_key(state: &State, ctx: &mut Ctx) -> Result<Reply, ApiError> {
     let body = ctx.json()?;
-    let fields = string_fields(&body, &["name"], &["expires_at"])?;
+    let fields = string_fields(&body, &["name"], &["expires_at", "organization"])?;
     let name = fields[0].clone().unwrap_or_default();
     let mut errors = FieldErrors::new();
     if name.chars().count() > 100 {
@@ -245,7 +283,8 @@ fn create_api_key(state: &State, ctx: &mut Ctx) -> Result<Reply, ApiError> {
         },
     };
     errors.into_result()?;
-    let created = auth::create_key(&state.db, principal(ctx)?, &name, expires_at, &ctx.caller.context)?;
+    let new = auth::NewKey { name, expires_at, organization: fields[2].clone() };
+    let created = auth::create_key(&state.db, principal(ctx)?, new, &ctx.caller.context)?;
     Ok(Reply::json(201, &serde_json::to_value(created).unwrap_or_default()))
 }
 

@@ -3,7 +3,7 @@
 
 use matchit::Router;
 
-use crate::engine::{Action, Model, Registry};
+use crate::engine::{Action, Model, Registry, WriteRule};
 
 /// What a path leads to.
 #[derive(Clone, Copy)]
@@ -11,6 +11,8 @@ pub enum Route {
     Health,
     OpenApi,
     MetaModels,
+    MetaPermissions,
+    MyOrganizations,
     Token,
     TokenRefresh,
     Logout,
@@ -28,15 +30,19 @@ impl Route {
     /// Methods this route answers.
     pub fn allowed(self) -> &'static [&'static str] {
         match self {
-            Route::Health | Route::OpenApi | Route::MetaModels => &["GET"],
+            Route::Health | Route::OpenApi | Route::MetaModels | Route::MetaPermissions | Route::MyOrganizations => {
+                &["GET"]
+            }
             Route::Token
             | Route::TokenRefresh
             | Route::Logout
             | Route::PasswordChange
             | Route::PasswordReset
             | Route::PasswordResetConfirm => &["POST"],
+            Route::List(model) if model.def.write == WriteRule::UpdateOnly => &["GET"],
             Route::List(_) | Route::ApiKeys => &["GET", "POST"],
             Route::ApiKey => &["GET", "DELETE"],
+            Route::Item(model) if model.def.write == WriteRule::UpdateOnly => &["GET", "PUT", "PATCH"],
             Route::Item(_) => &["GET", "PUT", "PATCH", "DELETE"],
             Route::Action(_, action) if action.method == "POST" => &["POST"],
             Route::Action(..) => &["GET"],
@@ -57,6 +63,8 @@ pub fn build(registry: &'static Registry) -> Router<Route> {
     add(format!("{BASE}/health"), Route::Health);
     add(format!("{BASE}/openapi.json"), Route::OpenApi);
     add(format!("{BASE}/meta/models"), Route::MetaModels);
+    add(format!("{BASE}/meta/permissions"), Route::MetaPermissions);
+    add(format!("{BASE}/users/me/organizations"), Route::MyOrganizations);
     add(format!("{BASE}/auth/token"), Route::Token);
     add(format!("{BASE}/auth/token/refresh"), Route::TokenRefresh);
     add(format!("{BASE}/auth/logout"), Route::Logout);

@@ -1,6 +1,7 @@
 //! API keys: long-lived credentials for scripts and integrations, sent as `X-API-Key`. The
 //! secret is returned once at creation (it starts with its stored prefix); only its hash is
-//! kept. Keys authenticate as their owner until they expire or are revoked.
+//! kept. Keys authenticate as their owner until they expire or are revoked; a key limited to
+//! one organization carries only the owner's rights there.
 
 use serde::Serialize;
 
@@ -21,6 +22,8 @@ pub struct ApiKey {
     pub name: String,
     pub prefix: String,
     pub owner: String,
+    /// The one organization the key acts in, if limited.
+    pub organization: Option<String>,
     pub expires_at: Option<String>,
     pub revoked: bool,
     pub last_used_at: Option<String>,
@@ -35,7 +38,7 @@ pub struct CreatedKey {
     pub key: String,
 }
 
-const COLUMNS: &str = "id, name, prefix, user_id, expires_at, revoked, last_used_at, created_at";
+const COLUMNS: &str = "id, name, prefix, user_id, expires_at, revoked, last_used_at, created_at, organization";
 
 fn from_row(r: &rusqlite::Row) -> rusqlite::Result<ApiKey> {
     Ok(ApiKey {
@@ -47,32 +50,62 @@ fn from_row(r: &rusqlite::Row) -> rusqlite::Result<ApiKey> {
         revoked: r.get(5)?,
         last_used_at: r.get(6)?,
         created_at: r.get(7)?,
+        organization: r.get(8)?,
     })
 }
 
-/// Creates a key for `owner`.
-pub fn create_key(
-    db: &Db,
-    owner: &Principal,
-    name: &str,
-    expires_at: Option<String>,
-    context: &Context,
-) -> Result<CreatedKey, AuthError> {
+/// What a new key is: its name, expiry and optional organization limit.
+pub struct NewKey {
+    pub name: String,
+    pub expires_at: Option<String>,
+    pub organization: Option<String>,
+}
+
+/// Creates a key for `owner`. A key limited to an organization needs the owner's active
+/// membership there (any organization for a superuser); a limited caller makes limited keys.
+pub fn create_key(db: &Db, owner: &Principal, new: NewKey, context: &Context) -> Result<CreatedKey, AuthError> {
     let secret = format!("plk_{}", random_secret());
-    let (owner_id, username, name, context) =
-        (owner.user_id.clone(), owner.username.clone(), name.to_string(), context.clone());
+    let organization = match (&owner.organization, new.organization) {
+        (Some(limit), Some(org)) if *limit != org => return Err(AuthError::InvalidOrganization(org)),
+        (limit, org) => org.or_else(|| limit.clone()),
+    };
+    let (owner, context) = (owner.clone(), context.clone());
     let stored_secret = secret.clone();
     let key = db.write(move |conn| {
+        if let Some(org) = &organization {
+            check_organization(conn, &owner, org)?;
+        }
+        let (owner_id, username, name) = (&owner.user_id, &owner.username, &new.name);
         let id = new_id();
         conn.execute(
-            "INSERT INTO api_keys (id, name, prefix, key_hash, user_id, expires_at, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            rusqlite::params![id, name, &stored_secret[..PREFIX_LEN], hash_secret(&stored_secret), owner_id, expires_at, now()],
+            "INSERT INTO api_keys (id, name, prefix, key_hash, user_id, expires_at, created_at, organization)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            rusqlite::params![
+                id,
+                name,
+                &stored_secret[..PREFIX_LEN],
+                hash_secret(&stored_secret),
+                owner_id,
+                new.expires_at,
+                now(),
+                organization
+            ],
         )
         .map_err(StoreError::from)?;
-        log(conn, Action::ApiKeyCreated, (&owner_id, &username), (&id, &name), &context)?;
-        fetch(conn, &id, &owner_id)?.ok_or(AuthError::InvalidToken)
+        log(conn, Action::ApiKeyCreated, (owner_id, username), (&id, name), &context)?;
+        fetch(conn, &id, owner_id)?.ok_or(AuthError::InvalidToken)
     })?;
     Ok(CreatedKey { info: key, key: secret })
+}
+
+/// The organization must exist and, unless the owner is a superuser, have them as an active member.
+fn check_organization(conn: &Connection, owner: &Principal, organization: &str) -> Result<(), AuthError> {
+    let sql = "SELECT EXISTS (SELECT 1 FROM organizations o WHERE o.id = ?1 AND (?3 OR EXISTS (
+                 SELECT 1 FROM organization_memberships m WHERE m.organization = o.id AND m.\"user\" = ?2 AND m.is_active = 1)))";
+    let ok: bool = conn
+        .query_row(sql, rusqlite::params![organization, owner.user_id, owner.bypasses()], |r| r.get(0))
+        .map_err(StoreError::from)?;
+    if ok { Ok(()) } else { Err(AuthError::InvalidOrganization(organization.to_string())) }
 }
 
 /// The owner's keys, newest first.
@@ -110,14 +143,19 @@ pub fn authenticate_key(db: &Db, secret: &str) -> Result<Principal, AuthError> {
     let found = db.read(|conn| {
         conn.prepare_cached(
             "SELECT k.id, u.id, u.username, u.is_staff, u.is_superuser,
-                    k.last_used_at IS NULL OR k.last_used_at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?3)
+                    k.last_used_at IS NULL OR k.last_used_at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?3), k.organization
              FROM api_keys k JOIN users u ON u.id = k.user_id
              WHERE k.key_hash = ?1 AND k.revoked = 0 AND (k.expires_at IS NULL OR k.expires_at > ?2) AND u.is_active = 1",
         )
         .map_err(StoreError::from)?
         .query_row(rusqlite::params![hash, now(), format!("-{LAST_USED_GRANULARITY} seconds")], |r| {
-            let principal =
-                Principal { user_id: r.get(1)?, username: r.get(2)?, is_staff: r.get(3)?, is_superuser: r.get(4)? };
+            let principal = Principal {
+                user_id: r.get(1)?,
+                username: r.get(2)?,
+                is_staff: r.get(3)?,
+                is_superuser: r.get(4)?,
+                organization: r.get(6)?,
+            };
             Ok((r.get::<_, String>(0)?, principal, r.get::<_, bool>(5)?))
         })
         .optional()

@@ -8,7 +8,7 @@ mod throttle;
 mod tokens;
 mod users;
 
-pub use api_keys::{ApiKey, CreatedKey, authenticate_key, create_key, get_key, list_keys, revoke_key};
+pub use api_keys::{ApiKey, CreatedKey, NewKey, authenticate_key, create_key, get_key, list_keys, revoke_key};
 pub use password::{hash_password, verify_password};
 pub use reset::{confirm_reset, request_reset};
 pub use throttle::{Limit, Throttle, ThrottleSettings};
@@ -43,6 +43,9 @@ pub enum AuthError {
     /// The current password given to change it was wrong.
     #[error("the old password is wrong")]
     WrongOldPassword,
+    /// The organization named is not one the user belongs to.
+    #[error("no such organization among the user's")]
+    InvalidOrganization(String),
     /// Too many failed logins: try again after this many seconds.
     #[error("too many failed logins; retry in {0} s")]
     Throttled(u64),

@@ -162,7 +162,13 @@ pub fn authenticate(db: &Db, access_token: &str) -> Result<Principal, AuthError>
         )
         .map_err(StoreError::from)?
         .query_row(rusqlite::params![hash, now()], |r| {
-            Ok(Principal { user_id: r.get(0)?, username: r.get(1)?, is_staff: r.get(2)?, is_superuser: r.get(3)? })
+            Ok(Principal {
+                user_id: r.get(0)?,
+                username: r.get(1)?,
+                is_staff: r.get(2)?,
+                is_superuser: r.get(3)?,
+                organization: None,
+            })
         })
         .optional()
         .map_err(StoreError::from)?

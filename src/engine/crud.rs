@@ -5,12 +5,14 @@
 use rusqlite::params_from_iter;
 use serde_json::Value;
 
-use super::def::{Field, Kind, WriteRule};
+use super::def::{Field, Kind, Scope};
 use super::error::{EngineError, FieldErrors};
+use super::filter::Sql;
 use super::model::{Model, Registry, TRACKING};
 use super::query::{ListParams, PageRequest};
-use super::{Caller, Record, value};
-use crate::access;
+use super::scope::{self, Verb};
+use super::{Author, Caller, Record, Written, value};
+use crate::access::{self, Principal};
 use crate::audit;
 use crate::feed::{self, Change};
 use crate::store::{Connection, Db, OptionalExtension, Row, SqlValue, StoreError};
@@ -39,8 +41,22 @@ pub fn list(
     caller: &Caller,
     query: &[(String, String)],
 ) -> Result<Page, EngineError> {
-    access::check_read(model.def, caller.principal.as_ref())?;
-    let params = ListParams::parse(registry, model, query)?;
+    list_matching(db, registry, model, caller, query, None)
+}
+
+/// Lists `model` per the query string, restricted further by `condition`.
+pub fn list_matching(
+    db: &Db,
+    registry: &Registry,
+    model: &'static Model,
+    caller: &Caller,
+    query: &[(String, String)],
+    condition: Option<Sql>,
+) -> Result<Page, EngineError> {
+    scope::check_read(model, caller.principal.as_ref())?;
+    let mut params = ListParams::parse(registry, model, query)?;
+    let restrictions = scope::visible(model, caller.principal.as_ref())?.into_iter().chain(condition);
+    params.filter = super::query::join_and(std::iter::once(params.filter).chain(restrictions).collect());
     let table = model.def.table;
     let where_clause = &params.filter.text;
     let size = params.page_size;
@@ -81,8 +97,8 @@ pub fn list(
 
 /// Reads one object by its key.
 pub fn retrieve(db: &Db, model: &'static Model, caller: &Caller, key: &str) -> Result<Record, EngineError> {
-    access::check_read(model.def, caller.principal.as_ref())?;
-    db.read(|conn| fetch(conn, model, key)?.ok_or(EngineError::NotFound))
+    scope::check_read(model, caller.principal.as_ref())?;
+    db.read(|conn| fetch_visible(conn, model, caller.principal.as_ref(), key)?.ok_or(EngineError::NotFound))
 }
 
 /// Creates an object from a JSON body; answers the stored object.
@@ -93,8 +109,9 @@ pub fn create(
     caller: &Caller,
     body: &Value,
 ) -> Result<Record, EngineError> {
-    check_write(model, caller)?;
-    let mut values = validate_input(model, body, Mode::Create)?;
+    scope::check_write(db, model, caller.principal.as_ref(), Verb::Add)?;
+    let body = with_sole_organization(db, model, caller.principal.as_ref(), body)?;
+    let mut values = validate_input(model, &body, Mode::Create)?;
     for field in model.writable() {
         if !values.iter().any(|(f, _)| f.name == field.name) {
             if let Some(default) = field.default {
@@ -111,10 +128,15 @@ pub fn create(
             }
         }
     }
-    run_validator(model, &values, None)?;
+    let proposed = merged(&values, None);
+    run_validator(model, &proposed)?;
     let author = Author::of(caller);
     db.write(move |conn| {
-        check_references(conn, registry, &values)?;
+        check_references(conn, registry, author.principal.as_ref(), &values)?;
+        scope::check_object(conn, model, author.principal.as_ref(), None, Some(&proposed))?;
+        if let Some(check) = model.def.check {
+            check(conn, &author, &proposed, None)?;
+        }
         let now = crate::store::now();
         let mut columns: Vec<&str> = values.iter().map(|(f, _)| f.name).collect();
         let mut params: Vec<SqlValue> = values.into_iter().map(|(_, v)| v).collect();
@@ -123,7 +145,7 @@ pub fn create(
             params.push(SqlValue::Text(crate::store::new_id()));
         }
         if model.def.tracking {
-            let user = author.user.clone();
+            let user = author.user().map(str::to_string);
             let stamps = [
                 ("created_at", Some(now.clone())),
                 ("updated_at", Some(now)),
@@ -152,6 +174,29 @@ pub fn create(
     })
 }
 
+/// An organization-scoped create may leave out `organization` when the caller belongs to
+/// exactly one (API.md, Values).
+fn with_sole_organization(
+    db: &Db,
+    model: &Model,
+    principal: Option<&Principal>,
+    body: &Value,
+) -> Result<Value, EngineError> {
+    let (Scope::Organization, Some(object), Some(principal)) = (model.def.scope, body.as_object(), principal) else {
+        return Ok(body.clone());
+    };
+    if object.contains_key("organization") {
+        return Ok(body.clone());
+    }
+    let principal = principal.clone();
+    let sole = db.read(move |conn| Ok::<_, EngineError>(access::sole_organization(conn, &principal)?))?;
+    let mut object = object.clone();
+    if let Some(org) = sole {
+        object.insert("organization".into(), Value::String(org));
+    }
+    Ok(Value::Object(object))
+}
+
 /// Updates an object: `partial` for PATCH, else PUT (required fields must be present).
 pub fn update(
     db: &Db,
@@ -162,38 +207,45 @@ pub fn update(
     body: &Value,
     partial: bool,
 ) -> Result<Record, EngineError> {
-    check_write(model, caller)?;
+    scope::check_write(db, model, caller.principal.as_ref(), Verb::Change)?;
     let mode = if partial { Mode::Patch } else { Mode::Put };
     // Like DRF, an unknown object is 404 before its body is judged: only a body that fails
     // validation costs a look-up here (the write itself re-reads the row).
-    let values =
-        validate_input(model, body, mode).map_err(|invalid| match db.read(|conn| fetch(conn, model, key)) {
+    let values = validate_input(model, body, mode).map_err(|invalid| {
+        match db.read(|conn| fetch_visible(conn, model, caller.principal.as_ref(), key)) {
             Ok(None) => EngineError::NotFound,
             _ => invalid,
-        })?;
+        }
+    })?;
     let author = Author::of(caller);
     let key = key.to_string();
     db.write(move |conn| {
-        let existing = fetch(conn, model, &key)?.ok_or(EngineError::NotFound)?;
+        let existing = fetch_visible(conn, model, author.principal.as_ref(), &key)?.ok_or(EngineError::NotFound)?;
         let stored_key = existing.get(model.def.key).and_then(Value::as_str).unwrap_or(&key).to_string();
         let values: Vec<(Field, SqlValue)> = values
             .into_iter()
             .filter(|(f, v)| !(f.name == model.def.key && matches!(v, SqlValue::Text(t) if *t == stored_key)))
             .collect();
         if let Some((field, _)) = values.iter().find(|(f, _)| f.name == model.def.key) {
-            return Err(FieldErrors::single(field.name, "This field cannot be changed once set.")
-                .into_result()
-                .unwrap_err());
+            return Err(EngineError::Validation(FieldErrors::single(
+                field.name,
+                "This field cannot be changed once set.",
+            )));
         }
-        run_validator(model, &values, Some(&existing))?;
-        check_references(conn, registry, &values)?;
+        let proposed = merged(&values, Some(&existing));
+        run_validator(model, &proposed)?;
+        check_references(conn, registry, author.principal.as_ref(), &values)?;
+        scope::check_object(conn, model, author.principal.as_ref(), Some(&existing), Some(&proposed))?;
+        if let Some(check) = model.def.check {
+            check(conn, &author, &proposed, Some(&existing))?;
+        }
         let mut sets: Vec<String> = values.iter().map(|(f, _)| format!("\"{}\" = ?", f.name)).collect();
         let mut params: Vec<SqlValue> = values.into_iter().map(|(_, v)| v).collect();
         if model.def.tracking {
             sets.push("\"updated_at\" = ?".into());
             params.push(SqlValue::Text(crate::store::now()));
             sets.push("\"updated_by\" = ?".into());
-            params.push(author.user.clone().map_or(SqlValue::Null, SqlValue::Text));
+            params.push(author.user().map_or(SqlValue::Null, |u| SqlValue::Text(u.to_string())));
         }
         if sets.is_empty() {
             return Ok(existing);
@@ -217,10 +269,12 @@ pub fn update(
 
 /// Deletes an object; `409 protected` while other rows reference it.
 pub fn delete(db: &Db, model: &'static Model, caller: &Caller, key: &str) -> Result<(), EngineError> {
-    check_write(model, caller)?;
+    scope::check_write(db, model, caller.principal.as_ref(), Verb::Delete)?;
     let key = key.to_string();
     let author = Author::of(caller);
     db.write(move |conn| {
+        let existing = fetch_visible(conn, model, author.principal.as_ref(), &key)?.ok_or(EngineError::NotFound)?;
+        scope::check_object(conn, model, author.principal.as_ref(), Some(&existing), None)?;
         let sql = format!(
             "DELETE FROM \"{}\" WHERE \"{}\" = ? RETURNING {}",
             model.def.table, model.def.key, model.select_list
@@ -238,62 +292,55 @@ pub fn delete(db: &Db, model: &'static Model, caller: &Caller, key: &str) -> Res
     })
 }
 
-/// Who writes, as the audit trail records it (owned: it travels to the writer thread).
-struct Author {
-    user: Option<String>,
-    username: String,
-    context: audit::Context,
-}
-
-impl Author {
-    fn of(caller: &Caller) -> Author {
-        let principal = caller.principal.as_ref();
-        Author {
-            user: principal.map(|p| p.user_id.clone()),
-            username: principal.map(|p| p.username.clone()).unwrap_or_default(),
-            context: caller.context.clone(),
-        }
-    }
-}
-
 /// Records a write in the audit trail and the change feed, in the write's transaction.
 fn log_write(
     conn: &Connection,
-    model: &Model,
+    model: &'static Model,
     author: &Author,
     change: Change,
     before: Option<&Record>,
     after: Option<&Record>,
 ) -> Result<(), EngineError> {
-    if let Some(hook) = model.def.after_write {
-        hook(conn, before, after)?;
+    if model.def.audited {
+        record_change(conn, model, author, change, before, after)?;
     }
-    if !model.def.audited {
-        return Ok(());
+    match model.def.after_write {
+        Some(hook) => hook(conn, &Written { model, author, before, after }),
+        None => Ok(()),
     }
+}
+
+/// The audit entry and change-feed event of a write that changed something.
+fn record_change(
+    conn: &Connection,
+    model: &'static Model,
+    author: &Author,
+    change: Change,
+    before: Option<&Record>,
+    after: Option<&Record>,
+) -> Result<(), EngineError> {
     let Some(record) = after.or(before) else { return Ok(()) };
-    let changes = audit::diff(before, after, &TRACKING.map(|f| f.name));
+    let mut skipped: Vec<&str> = TRACKING.iter().map(|f| f.name).collect();
+    skipped.extend(model.columns.iter().filter(|f| !f.kind.is_stored()).map(|f| f.name));
+    let changes = audit::diff(before, after, &skipped);
     let changed_fields: Vec<String> = changes.as_object().map(|c| c.keys().cloned().collect()).unwrap_or_default();
     if changed_fields.is_empty() {
         return Ok(());
     }
-    let key = match record.get(model.def.key) {
-        Some(Value::String(s)) => s.clone(),
-        Some(other) => other.to_string(),
-        None => String::new(),
-    };
+    let key = record_key(model, record);
     let action = match change {
         Change::Create => audit::Action::Create,
         Change::Update => audit::Action::Update,
         Change::Delete => audit::Action::Delete,
     };
+    let organization = model.organization_of(record);
     audit::record(
         conn,
         audit::Entry {
             action,
-            user: author.user.as_deref(),
-            username: &author.username,
-            organization: None,
+            user: author.user(),
+            username: author.username(),
+            organization,
             model: model.def.name,
             object_id: &key,
             object_repr: &super::display(model.def.display, record),
@@ -301,16 +348,35 @@ fn log_write(
             context: &author.context,
         },
     )?;
-    feed::publish(conn, model.def.name, &key, change, None, &changed_fields)?;
+    feed::publish(conn, model.def.name, &key, change, organization, &changed_fields)?;
     Ok(())
 }
 
-fn check_write(model: &Model, caller: &Caller) -> Result<(), EngineError> {
-    access::check_write(model.def, caller.principal.as_ref())?;
-    match model.def.write {
-        WriteRule::Never => Err(EngineError::PermissionDenied),
-        WriteRule::Permission => Ok(()),
+/// A record's key as text.
+pub fn record_key(model: &Model, record: &Record) -> String {
+    match record.get(model.def.key) {
+        Some(Value::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+        None => String::new(),
     }
+}
+
+/// Reads one row by key if the caller may see it.
+pub fn fetch_visible(
+    conn: &Connection,
+    model: &Model,
+    principal: Option<&Principal>,
+    key: &str,
+) -> Result<Option<Record>, EngineError> {
+    let Some(visible) = scope::visible(model, principal)? else { return fetch(conn, model, key) };
+    let sql = format!(
+        "SELECT {} FROM \"{}\" WHERE \"{}\" = ? AND {}",
+        model.select_list, model.def.table, model.def.key, visible.text
+    );
+    let mut params = vec![SqlValue::Text(key.to_string())];
+    params.extend(visible.params);
+    let row = conn.prepare_cached(&sql)?.query_row(params_from_iter(&params), |row| read_row(model, row)).optional();
+    Ok(row.map_err(StoreError::from)?)
 }
 
 /// Reads one row by key on any connection.
@@ -367,24 +433,36 @@ fn validate_input(model: &Model, body: &Value, mode: Mode) -> Result<Vec<(Field,
     errors.into_result().map(|()| values)
 }
 
-/// Runs the model's cross-field validator over the record as it would be stored.
-fn run_validator(model: &Model, values: &[(Field, SqlValue)], existing: Option<&Record>) -> Result<(), EngineError> {
-    let Some(validate) = model.def.validate else { return Ok(()) };
+/// The record as it would be stored: `existing` with `values` applied.
+fn merged(values: &[(Field, SqlValue)], existing: Option<&Record>) -> Record {
     let mut merged = existing.cloned().unwrap_or_default();
     for (field, v) in values {
         merged.insert(field.name.to_string(), value::to_json(field.kind, v.clone()));
     }
-    validate(&merged).map_err(EngineError::Validation)
+    merged
 }
 
-/// Every foreign key value must name an existing row.
-fn check_references(conn: &Connection, registry: &Registry, values: &[(Field, SqlValue)]) -> Result<(), EngineError> {
+/// Runs the model's cross-field validator over the record as it would be stored.
+fn run_validator(model: &Model, proposed: &Record) -> Result<(), EngineError> {
+    let Some(validate) = model.def.validate else { return Ok(()) };
+    validate(proposed).map_err(EngineError::Validation)
+}
+
+/// Every foreign key value must name an existing row the caller may see: another
+/// organization's object is as absent as a missing one.
+fn check_references(
+    conn: &Connection,
+    registry: &Registry,
+    principal: Option<&Principal>,
+    values: &[(Field, SqlValue)],
+) -> Result<(), EngineError> {
     let mut errors = FieldErrors::new();
     for (field, v) in values {
         let (Kind::ForeignKey { model: target, .. }, SqlValue::Text(key)) = (field.kind, v) else { continue };
-        let (table, key_column) = target_table(registry, target);
-        let sql = format!("SELECT 1 FROM \"{table}\" WHERE \"{key_column}\" = ?");
-        let exists = conn.prepare_cached(&sql)?.exists([key]).map_err(StoreError::from)?;
+        let exists = match registry.get(target) {
+            Some(target) => fetch_visible(conn, target, principal, key)?.is_some(),
+            None => conn.prepare_cached("SELECT 1 FROM users WHERE id = ?")?.exists([key]).map_err(StoreError::from)?,
+        };
         if !exists {
             errors.add(field.name, format!("Invalid pk \"{key}\" - object does not exist."));
         }

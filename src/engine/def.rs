@@ -79,6 +79,18 @@ pub enum Kind {
     Timezone,
     /// A password: checked by the password rules, stored as an argon2id hash, never shown.
     Password,
+    /// E.164 phone number (`+` and 8 to 15 digits).
+    Phone,
+    /// BCP 47 language tag (`en`, `pt-BR`).
+    Language,
+    /// A list of short labels, stored as a JSON array; `?tags=a,b` matches any of them.
+    Tags,
+    /// Read-only companion of a foreign key: `column` of the row that field `via` points at
+    /// (`organization_name`). Not stored.
+    Lookup {
+        via: &'static str,
+        column: &'static str,
+    },
 }
 
 impl Kind {
@@ -98,7 +110,14 @@ impl Kind {
                 | Kind::Color
                 | Kind::Country
                 | Kind::Timezone
+                | Kind::Phone
+                | Kind::Language
         )
+    }
+
+    /// Whether the value lives in a column of the model's own table.
+    pub fn is_stored(self) -> bool {
+        !matches!(self, Kind::Lookup { .. })
     }
 
     /// Short name used by the metadata endpoint and the admin pages.
@@ -119,6 +138,10 @@ impl Kind {
             Kind::Country => "country",
             Kind::Timezone => "timezone",
             Kind::Password => "password",
+            Kind::Phone => "phone",
+            Kind::Language => "language",
+            Kind::Tags => "tags",
+            Kind::Lookup { .. } => "text",
         }
     }
 }
@@ -193,6 +216,9 @@ impl Field {
     pub const fn json_object(name: &'static str) -> Field {
         Field::new(name, Kind::Json(JsonShape::Object)).default(Default::EmptyObject)
     }
+    pub const fn json_array(name: &'static str) -> Field {
+        Field::new(name, Kind::Json(JsonShape::Array)).default(Default::EmptyArray)
+    }
     pub const fn choice(name: &'static str, choices: &'static [&'static str]) -> Field {
         Field::new(name, Kind::Choice(choices))
     }
@@ -210,6 +236,19 @@ impl Field {
     }
     pub const fn password(name: &'static str) -> Field {
         Field::new(name, Kind::Password)
+    }
+    pub const fn phone(name: &'static str) -> Field {
+        Field::new(name, Kind::Phone)
+    }
+    pub const fn language(name: &'static str) -> Field {
+        Field::new(name, Kind::Language)
+    }
+    pub const fn tags(name: &'static str) -> Field {
+        Field::new(name, Kind::Tags).default(Default::EmptyArray)
+    }
+    /// The read-only `column` of the row the foreign key `via` points at.
+    pub const fn lookup(name: &'static str, via: &'static str, column: &'static str) -> Field {
+        Field::new(name, Kind::Lookup { via, column }).nullable().read_only()
     }
 
     pub const fn nullable(mut self) -> Field {
@@ -264,10 +303,30 @@ pub enum ReadRule {
 /// Who may write a model.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum WriteRule {
-    /// Superusers (and, once roles exist, holders of the model permission).
+    /// Holders of `<model>.add` / `.change` / `.delete` (in the object's organization for
+    /// organization-scoped models); superusers always.
     Permission,
+    /// Superusers only: administration that could grant its author more rights.
+    Superuser,
+    /// Objects come and go with their owner; clients may only change them (no POST, DELETE).
+    UpdateOnly,
     /// Nobody: a vocabulary maintained by Plinth itself.
     Never,
+}
+
+/// Whose rows a caller sees and changes (DESIGN.md §6).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// Shared by everyone; reads follow the read rule.
+    Global,
+    /// Each row belongs to the organization in its `organization` field: callers see rows of
+    /// organizations where a role grants them `<model>.view`, others answer 404.
+    Organization,
+    /// The rows are the organizations themselves: each belongs to itself, and is created or
+    /// moved under its `parent` (which needs `organization.add` there).
+    Organizations,
+    /// Each row belongs to the user in this field: callers see and change only their own.
+    Owner(&'static str),
 }
 
 /// An extra operation on a model beyond CRUD (e.g. `uoms/convert/`). Handlers are plain
@@ -281,15 +340,20 @@ pub struct Action {
     pub summary: &'static str,
     /// Query parameters the action reads (documented in OpenAPI).
     pub params: &'static [&'static str],
-    pub handler: fn(&super::ActionCall) -> Result<Value, super::EngineError>,
+    pub handler: fn(&super::ActionCall) -> Result<super::ActionOutput, super::EngineError>,
 }
 
 /// Cross-field validation run on the merged record before every create and update.
 pub type Validator = fn(&Record) -> Result<(), FieldErrors>;
 
-/// Runs inside the write's transaction after a create (`before` absent), update or delete
-/// (`after` absent), for consequences such as ending a deactivated user's sessions.
-pub type AfterWrite = fn(&crate::store::Connection, Option<&Record>, Option<&Record>) -> Result<(), super::EngineError>;
+/// Runs inside the write's transaction before a create (`existing` absent) or update, with the
+/// record as it would be stored: rules that need the database, such as tree cycles.
+pub type Check =
+    fn(&crate::store::Connection, &super::Author, &Record, Option<&Record>) -> Result<(), super::EngineError>;
+
+/// Runs inside the write's transaction after a create, update or delete, for consequences
+/// such as ending a deactivated user's sessions.
+pub type AfterWrite = fn(&crate::store::Connection, &super::Written) -> Result<(), super::EngineError>;
 
 /// A complete model definition.
 pub struct ModelDef {
@@ -321,11 +385,13 @@ pub struct ModelDef {
     pub unique_together: &'static [&'static [&'static str]],
     pub read: ReadRule,
     pub write: WriteRule,
+    pub scope: Scope,
     /// Template for the object's display string, e.g. `"{name} ({code})"`.
     pub display: &'static str,
     /// Columns the admin list shows.
     pub list_columns: &'static [&'static str],
     pub validate: Option<Validator>,
+    pub check: Option<Check>,
     pub after_write: Option<AfterWrite>,
     pub actions: &'static [Action],
 }
@@ -351,9 +417,11 @@ impl ModelDef {
             unique_together: &[],
             read: ReadRule::Authenticated,
             write: WriteRule::Permission,
+            scope: Scope::Global,
             display: "{id}",
             list_columns: &[],
             validate: None,
+            check: None,
             after_write: None,
             actions: &[],
         }

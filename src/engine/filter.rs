@@ -88,6 +88,7 @@ pub fn condition(registry: &Registry, model: &Model, path: &str, op: Op, value: 
     let allowed = model.def.filters.iter().any(|f| *f == path || (*f == head && rest.is_some()));
     let field = model.column(head).filter(|_| allowed).ok_or_else(|| unknown_field(&path))?;
     match (rest, field.kind) {
+        (None, Kind::Tags) => tags_condition(field.name, op, value),
         (None, _) => leaf(&format!("\"{}\"", field.name), field, op, value),
         (Some(rest), Kind::ForeignKey { model: target, .. }) => {
             let target = registry.get(target).ok_or_else(|| unknown_field(&path))?;
@@ -102,6 +103,29 @@ pub fn condition(registry: &Registry, model: &Model, path: &str, op: Op, value: 
         }
         (Some(_), _) => Err(unknown_field(&path)),
     }
+}
+
+/// `tags` holds any of the given tags: `eq` takes one tag or a comma-separated list, `in` a list.
+fn tags_condition(name: &str, op: Op, value: &Value) -> Result<Sql, EngineError> {
+    let bad = || EngineError::invalid_filter(format!("\"{name}\" takes eq or in with tag strings."));
+    let wanted: Vec<SqlValue> = match (op, value) {
+        (Op::Eq, Value::String(list)) => {
+            list.split(',').map(str::trim).filter(|t| !t.is_empty()).map(|t| SqlValue::Text(t.into())).collect()
+        }
+        (Op::In, Value::Array(items)) if items.len() <= MAX_LIST => items
+            .iter()
+            .map(|v| v.as_str().map(|t| SqlValue::Text(t.trim().into())).ok_or_else(bad))
+            .collect::<Result<_, _>>()?,
+        _ => return Err(bad()),
+    };
+    if wanted.is_empty() {
+        return Err(bad());
+    }
+    let marks = vec!["?"; wanted.len()].join(", ");
+    Ok(Sql {
+        text: format!("EXISTS (SELECT 1 FROM json_each(\"{name}\") t WHERE t.value IN ({marks}))"),
+        params: wanted,
+    })
 }
 
 fn unknown_field(path: &str) -> EngineError {

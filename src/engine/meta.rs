@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use super::def::{Field, Kind, ReadRule, WriteRule};
+use super::def::{Field, Kind, ReadRule, Scope, WriteRule};
 use super::model::Registry;
 
 /// Every model's definition.
@@ -33,6 +33,12 @@ pub fn models(registry: &Registry) -> Value {
                     ReadRule::Superuser => "superuser",
                 },
                 "writable": def.write != WriteRule::Never,
+                "scope": match def.scope {
+                    Scope::Global => "global",
+                    Scope::Organization => "organization",
+                    Scope::Organizations => "organizations",
+                    Scope::Owner(_) => "owner",
+                },
                 "display": def.display,
                 "list_columns": def.list_columns,
                 "actions": def.actions.iter().map(|a| json!({ "name": a.name, "detail": a.detail, "method": a.method, "summary": a.summary })).collect::<Vec<_>>(),
@@ -63,6 +69,7 @@ fn field(f: &Field) -> Value {
         Kind::ForeignKey { model, on_delete } => {
             out["target"] = json!({ "model": model, "on_delete": on_delete.sql() })
         }
+        Kind::Lookup { via, column } => out["lookup"] = json!({ "via": via, "column": column }),
         _ => {}
     }
     out

@@ -4,15 +4,16 @@
 pub mod crud;
 pub mod def;
 mod error;
-mod filter;
+pub mod filter;
 pub mod meta;
 mod model;
 pub mod openapi;
 mod query;
 mod rows;
+pub mod scope;
 pub mod value;
 
-pub use def::{Action, Default, Field, Kind, ModelDef, OnDelete, ReadRule, WriteRule};
+pub use def::{Action, Default, Field, Kind, ModelDef, OnDelete, ReadRule, Scope, WriteRule};
 pub use error::{EngineError, FieldErrors};
 pub use model::{Model, Registry, TRACKING};
 pub use query::ListParams;
@@ -32,6 +33,46 @@ pub struct Caller {
     pub principal: Option<Principal>,
     /// Request id, client address, user agent and origin, as the audit trail records them.
     pub context: audit::Context,
+}
+
+/// Who writes, as the audit trail records it (owned: it travels to the writer thread).
+#[derive(Clone, Debug)]
+pub struct Author {
+    pub principal: Option<Principal>,
+    pub context: audit::Context,
+}
+
+impl Author {
+    pub fn of(caller: &Caller) -> Author {
+        Author { principal: caller.principal.clone(), context: caller.context.clone() }
+    }
+
+    /// The acting user's id.
+    pub fn user(&self) -> Option<&str> {
+        self.principal.as_ref().map(|p| p.user_id.as_str())
+    }
+
+    /// The acting user's name ("" for anonymous).
+    pub fn username(&self) -> &str {
+        self.principal.as_ref().map_or("", |p| p.username.as_str())
+    }
+}
+
+/// A completed write, as after-write hooks see it.
+pub struct Written<'a> {
+    pub model: &'static Model,
+    pub author: &'a Author,
+    /// The row before an update or delete.
+    pub before: Option<&'a Record>,
+    /// The row after a create or update.
+    pub after: Option<&'a Record>,
+}
+
+/// What an [`Action`] handler answers.
+pub enum ActionOutput {
+    Json(Value),
+    /// A list page, answered like the model's list.
+    Page(crud::Page),
 }
 
 /// What an [`Action`] handler receives.

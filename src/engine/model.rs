@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use super::def::{Default, Field, Kind, ModelDef, OnDelete};
+use super::def::{Default, Field, Kind, ModelDef, OnDelete, Scope};
 
 const ID: Field = Field::text("id", 36).read_only().help("Unique id (UUIDv7).");
 const CUSTOM_FIELDS: Field = Field::json_object("custom_fields").help("Custom data for this record.");
@@ -13,6 +13,12 @@ const CREATED_BY: Field = Field::foreign_key("created_by", "user", OnDelete::Set
 const UPDATED_BY: Field = Field::foreign_key("updated_by", "user", OnDelete::SetNull).nullable().read_only();
 /// The tracking columns the engine fills on every write.
 pub const TRACKING: [Field; 4] = [CREATED_AT, UPDATED_AT, CREATED_BY, UPDATED_BY];
+/// What an organization-scoped model gets unless it declares its own `organization`.
+const ORGANIZATION: [Field; 2] = [
+    Field::foreign_key("organization", "organization", OnDelete::Restrict)
+        .help("The organization this record belongs to; may be omitted when you belong to exactly one."),
+    Field::lookup("organization_name", "organization", "name"),
+];
 
 /// A model keyed by `id` gets a generated UUIDv7 unless it declares its own `id` field.
 fn generated_key(def: &ModelDef) -> bool {
@@ -26,15 +32,19 @@ pub struct Model {
     pub columns: Vec<Field>,
     /// The columns shown (all but write-only ones), in `select_list` order.
     pub readable: Vec<Field>,
-    /// `"col1", "col2", …` of the readable columns, for SELECT and RETURNING.
+    /// `"col1", "col2", …` of the readable columns (lookups as sub-selects), for SELECT and
+    /// RETURNING.
     pub select_list: String,
 }
 
 impl Model {
     fn new(def: &'static ModelDef) -> Model {
-        let mut columns = Vec::with_capacity(def.fields.len() + 6);
+        let mut columns = Vec::with_capacity(def.fields.len() + 8);
         if generated_key(def) {
             columns.push(ID);
+        }
+        if def.scope == Scope::Organization && !def.fields.iter().any(|f| f.name == "organization") {
+            columns.extend(ORGANIZATION);
         }
         columns.extend_from_slice(def.fields);
         if def.custom_fields {
@@ -44,8 +54,48 @@ impl Model {
             columns.extend(TRACKING);
         }
         let readable: Vec<Field> = columns.iter().filter(|c| !c.write_only()).copied().collect();
-        let select_list = readable.iter().map(|c| format!("\"{}\"", c.name)).collect::<Vec<_>>().join(", ");
-        Model { def, columns, readable, select_list }
+        Model { def, columns, readable, select_list: String::new() }
+    }
+
+    /// The SELECT expression of each readable column; lookups become correlated sub-selects.
+    fn select_expressions(&self, registry: &Registry) -> String {
+        let table = self.def.table;
+        let expressions: Vec<String> = self
+            .readable
+            .iter()
+            .map(|field| match field.kind {
+                Kind::Lookup { via, column } => {
+                    let target = self.column(via).and_then(|f| match f.kind {
+                        Kind::ForeignKey { model, .. } => Some(model),
+                        _ => None,
+                    });
+                    let (target_table, key) = match target.and_then(|t| registry.get(t)) {
+                        Some(target) => (target.def.table, target.def.key),
+                        None => ("users", "id"),
+                    };
+                    format!(
+                        "(SELECT l.\"{column}\" FROM \"{target_table}\" AS l WHERE l.\"{key}\" = \"{table}\".\"{via}\")"
+                    )
+                }
+                _ => format!("\"{table}\".\"{}\"", field.name),
+            })
+            .collect();
+        expressions.join(", ")
+    }
+
+    /// Columns stored in the model's table (not lookups).
+    pub fn stored(&self) -> impl Iterator<Item = &Field> {
+        self.columns.iter().filter(|c| c.kind.is_stored())
+    }
+
+    /// The organization a row belongs to, per the model's scope.
+    pub fn organization_of<'r>(&self, record: &'r super::Record) -> Option<&'r str> {
+        let field = match self.def.scope {
+            Scope::Organization => "organization",
+            Scope::Organizations => "id",
+            Scope::Global | Scope::Owner(_) => return None,
+        };
+        record.get(field).and_then(serde_json::Value::as_str)
     }
 
     /// The column called `name`.
@@ -76,7 +126,11 @@ impl Registry {
     pub fn new(defs: &[&'static ModelDef]) -> Registry {
         let models: Vec<Model> = defs.iter().map(|d| Model::new(d)).collect();
         let by_name = models.iter().enumerate().map(|(i, m)| (m.def.name, i)).collect();
-        let registry = Registry { models, by_name };
+        let mut registry = Registry { models, by_name };
+        let select_lists: Vec<String> = registry.models.iter().map(|m| m.select_expressions(&registry)).collect();
+        for (model, list) in registry.models.iter_mut().zip(select_lists) {
+            model.select_list = list;
+        }
         registry.check();
         registry
     }
@@ -103,7 +157,11 @@ impl Registry {
                 if let Kind::ForeignKey { model: target, .. } = field.kind {
                     assert!(target == "user" || self.get(target).is_some(), "{}: unknown target {target}", def.name);
                 }
-                if let (Kind::Json(_), Some(d)) = (field.kind, field.default) {
+                if let Kind::Lookup { via, .. } = field.kind {
+                    let points = model.column(via).is_some_and(|f| matches!(f.kind, Kind::ForeignKey { .. }));
+                    assert!(points, "{}: lookup {} needs the foreign key {via}", def.name, field.name);
+                }
+                if let (Kind::Json(_) | Kind::Tags, Some(d)) = (field.kind, field.default) {
                     assert!(matches!(d, Default::EmptyObject | Default::EmptyArray));
                 }
             }

@@ -55,7 +55,9 @@ fn field_schema(field: &Field) -> Value {
         Kind::Choice(choices) => json!({ "type": "string", "enum": choices }),
         Kind::Color => json!({ "type": "string", "pattern": "^#[0-9A-Fa-f]{6}$" }),
         Kind::Country => json!({ "type": "string", "minLength": 2, "maxLength": 2 }),
-        Kind::Timezone => json!({ "type": "string" }),
+        Kind::Timezone | Kind::Language | Kind::Lookup { .. } => json!({ "type": "string" }),
+        Kind::Phone => json!({ "type": "string", "pattern": "^(\\+[1-9][0-9]{7,14})?$" }),
+        Kind::Tags => json!({ "type": "array", "items": { "type": "string", "minLength": 1, "maxLength": 100 } }),
         Kind::Password => json!({ "type": "string", "writeOnly": true, "minLength": 8 }),
     };
     if let Value::Object(obj) = &mut schema {

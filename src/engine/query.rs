@@ -101,7 +101,7 @@ fn search(model: &Model, text: &str) -> Sql {
     sql
 }
 
-fn join_and(conditions: Vec<Sql>) -> Sql {
+pub(super) fn join_and(conditions: Vec<Sql>) -> Sql {
     let mut out = Sql::default();
     let parts: Vec<String> = conditions
         .into_iter()

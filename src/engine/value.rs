@@ -32,6 +32,10 @@ pub fn to_sql(field: &Field, value: &Value) -> Result<SqlValue, String> {
         Kind::Country => country(value, field.blank),
         Kind::Timezone => timezone(value, field.blank),
         Kind::Password => password(value),
+        Kind::Phone => phone(value, field.blank),
+        Kind::Language => language(value, field.blank),
+        Kind::Tags => tags(value),
+        Kind::Lookup { .. } => Err("This field is read-only.".into()),
     }
 }
 
@@ -41,7 +45,7 @@ pub fn to_json(kind: Kind, value: SqlValue) -> Value {
         (_, SqlValue::Null) => Value::Null,
         (Kind::Boolean, SqlValue::Integer(i)) => Value::Bool(i != 0),
         (Kind::Decimal { scale, .. }, SqlValue::Integer(i)) => Value::String(Decimal::new(i, scale).to_string()),
-        (Kind::Json(_), SqlValue::Text(t)) => serde_json::from_str(&t).unwrap_or(Value::Null),
+        (Kind::Json(_) | Kind::Tags, SqlValue::Text(t)) => serde_json::from_str(&t).unwrap_or(Value::Null),
         (_, SqlValue::Integer(i)) => Value::from(i),
         (_, SqlValue::Real(f)) => Value::from(f),
         (_, SqlValue::Text(t)) => Value::String(t),
@@ -240,6 +244,57 @@ fn timezone(value: &Value, blank: bool) -> Result<SqlValue, String> {
     }
 }
 
+/// Most tags on one record, and the longest tag.
+const MAX_TAGS: usize = 50;
+const MAX_TAG_LEN: usize = 100;
+
+fn tags(value: &Value) -> Result<SqlValue, String> {
+    let items =
+        value.as_array().ok_or_else(|| format!("Expected a list of items but got type \"{}\".", python_type(value)))?;
+    let mut tags: Vec<String> = Vec::with_capacity(items.len());
+    for item in items {
+        let tag = item.as_str().ok_or("Each tag must be a string.")?.trim();
+        if tag.is_empty() || tag.chars().count() > MAX_TAG_LEN {
+            return Err(format!("Each tag must have 1 to {MAX_TAG_LEN} characters."));
+        }
+        if !tags.iter().any(|t| t == tag) {
+            tags.push(tag.to_string());
+        }
+    }
+    if tags.len() > MAX_TAGS {
+        return Err(format!("Ensure this field has no more than {MAX_TAGS} tags."));
+    }
+    Ok(SqlValue::Text(Value::from(tags).to_string()))
+}
+
+/// E.164: `+`, a country code and subscriber number, 8 to 15 digits in all. Spaces, dots,
+/// dashes and parentheses are accepted as separators and removed.
+fn phone(value: &Value, blank: bool) -> Result<SqlValue, String> {
+    let s = as_str(value)?.trim();
+    if s.is_empty() && blank {
+        return Ok(SqlValue::Text(String::new()));
+    }
+    let compact: String = s.chars().filter(|c| !matches!(c, ' ' | '.' | '-' | '(' | ')')).collect();
+    let digits = compact
+        .strip_prefix('+')
+        .filter(|d| (8..=15).contains(&d.len()) && d.chars().all(|c| c.is_ascii_digit()) && !d.starts_with('0'));
+    match digits {
+        Some(_) => Ok(SqlValue::Text(compact)),
+        None => Err("Enter a valid phone number in international format, e.g. +4930123456.".into()),
+    }
+}
+
+fn language(value: &Value, blank: bool) -> Result<SqlValue, String> {
+    let s = as_str(value)?.trim();
+    if s.is_empty() && blank {
+        return Ok(SqlValue::Text(String::new()));
+    }
+    match language_tags::LanguageTag::parse(s) {
+        Ok(tag) if tag.is_valid() && s.len() <= 35 => Ok(SqlValue::Text(tag.to_string())),
+        _ => Err(format!("\"{s}\" is not a valid language tag (e.g. en, pt-BR).")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -287,5 +342,21 @@ mod tests {
         assert!(to_sql(&field(Kind::Color), &json!("#4caf50")).is_ok());
         assert!(to_sql(&field(Kind::Color), &json!("green")).is_err());
         assert!(to_sql(&field(Kind::Slug { max: 10 }), &json!("a b")).is_err());
+        assert_eq!(
+            to_sql(&field(Kind::Phone), &json!("+49 30 1234-56")).unwrap(),
+            SqlValue::Text("+4930123456".into())
+        );
+        assert!(to_sql(&field(Kind::Phone), &json!("030 123456")).is_err());
+        assert!(to_sql(&field(Kind::Phone), &json!("+0123456789")).is_err());
+        assert!(to_sql(&field(Kind::Language), &json!("pt-BR")).is_ok());
+        assert!(to_sql(&field(Kind::Language), &json!("not a tag")).is_err());
+    }
+
+    #[test]
+    fn tags_are_trimmed_and_unique() {
+        let stored = to_sql(&field(Kind::Tags), &json!([" a", "b", "a"])).unwrap();
+        assert_eq!(stored, SqlValue::Text("[\"a\",\"b\"]".into()));
+        assert!(to_sql(&field(Kind::Tags), &json!(["", "b"])).is_err());
+        assert!(to_sql(&field(Kind::Tags), &json!("a")).is_err());
     }
 }

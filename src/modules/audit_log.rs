@@ -1,7 +1,8 @@
-//! `audit-logs/`: the audit trail, read-only, for superusers (spec: Audit Logging). Entries
-//! are written by the `audit` module inside the transactions they record.
+//! `audit-logs/`: the audit trail, read-only (spec: Audit Logging): superusers see every entry,
+//! holders of `auditlog.view` those of their organizations. Entries are written by the `audit`
+//! module inside the transactions they record.
 
-use crate::engine::{Field, ModelDef, ReadRule, WriteRule};
+use crate::engine::{Field, ModelDef, ReadRule, Scope, WriteRule};
 
 /// Actions an entry may record.
 pub const ACTIONS: &[&str] = &[
@@ -46,6 +47,7 @@ pub const AUDIT_LOG: ModelDef = ModelDef {
     default_order: &["-id"],
     read: ReadRule::Superuser,
     write: WriteRule::Never,
+    scope: Scope::Organization,
     display: "{action} {model} {object_repr}",
     list_columns: &["created_at", "username", "action", "model", "object_repr"],
     ..ModelDef::base("auditlog", "Audit Log Entry", "audit-logs", "audit_logs")

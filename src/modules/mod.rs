@@ -2,17 +2,24 @@
 //! file lists them all and builds the registry the engine and the API serve.
 
 pub mod audit_log;
+pub mod organizations;
+pub mod profiles;
 pub mod reference;
+pub mod roles;
 pub mod users;
 
 use std::sync::OnceLock;
 
 use crate::engine::{ModelDef, Registry};
-use crate::store::{Db, StoreError};
+use crate::store::{Connection, Db, StoreError};
 
 /// Every model definition, in the order the API documents them.
 pub const MODELS: &[&ModelDef] = &[
     &users::USER,
+    &profiles::PROFILE,
+    &roles::ROLE,
+    &organizations::ORGANIZATION,
+    &roles::MEMBERSHIP,
     &reference::STATUS,
     &reference::CURRENCY,
     &reference::UOM,
@@ -31,5 +38,25 @@ pub fn registry() -> &'static Registry {
 
 /// Loads built-in data that is missing (idempotent; never touches edited rows).
 pub fn seed(db: &Db) -> Result<(), StoreError> {
-    reference::seed(db)
+    reference::seed(db)?;
+    db.write(roles::seed)
+}
+
+/// Runs `load` unless data set `name` is loaded at `version` already, then records it.
+fn seed_once(
+    conn: &Connection,
+    (name, version): (&str, i64),
+    load: impl FnOnce() -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
+    let loaded: i64 =
+        conn.query_row("SELECT COALESCE(MAX(version), 0) FROM seeds WHERE name = ?1", [name], |r| r.get(0))?;
+    if loaded >= version {
+        return Ok(());
+    }
+    load()?;
+    conn.execute(
+        "INSERT INTO seeds (name, version) VALUES (?1, ?2) ON CONFLICT (name) DO UPDATE SET version = excluded.version",
+        rusqlite::params![name, version],
+    )?;
+    Ok(())
 }

@@ -10,7 +10,8 @@ use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
 use crate::engine::{
-    Action, ActionCall, Default, EngineError, Field, FieldErrors, ModelDef, OnDelete, ReadRule, Record, WriteRule,
+    Action, ActionCall, ActionOutput, Default, EngineError, Field, FieldErrors, ModelDef, OnDelete, ReadRule, Record,
+    WriteRule,
 };
 use crate::store::{Connection, Db, StoreError, now};
 
@@ -191,7 +192,7 @@ fn validate_conversion(record: &Record) -> Result<(), FieldErrors> {
 
 /// `uoms/convert/?from=&to=&value=`: follows conversions (forwards or inverted) between
 /// units of the same type, through intermediate units if needed.
-fn convert_action(call: &ActionCall) -> Result<Value, EngineError> {
+fn convert_action(call: &ActionCall) -> Result<ActionOutput, EngineError> {
     let param = |name: &str| {
         call.param(name)
             .map(str::trim)
@@ -218,9 +219,9 @@ fn convert_action(call: &ActionCall) -> Result<Value, EngineError> {
     })?;
     let result =
         value.checked_mul(factor).ok_or_else(|| EngineError::bad_query("invalid_query", "The result is too large."))?;
-    Ok(
+    Ok(ActionOutput::Json(
         json!({ "from": from, "to": to, "value": value.normalize().to_string(), "factor": factor.normalize().to_string(), "result": result.round_dp(10).normalize().to_string() }),
-    )
+    ))
 }
 
 type Graph = (HashMap<String, String>, HashMap<String, Vec<(String, Decimal)>>);
@@ -344,7 +345,7 @@ const ORGANIZATION_TYPES: &[(&str, &str)] = &[
 pub fn seed(db: &Db) -> Result<(), StoreError> {
     db.write(|conn| {
         let at = now();
-        seed_once(conn, STATUS_SEED, || {
+        super::seed_once(conn, STATUS_SEED, || {
             let mut insert = conn.prepare(
                 "INSERT INTO statuses (slug, name, category, description, color, created_at, updated_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) ON CONFLICT DO NOTHING",
@@ -354,8 +355,8 @@ pub fn seed(db: &Db) -> Result<(), StoreError> {
             }
             Ok(())
         })?;
-        seed_once(conn, CURRENCY_SEED, || seed_currencies(conn, &at))?;
-        seed_once(conn, UOM_SEED, || {
+        super::seed_once(conn, CURRENCY_SEED, || seed_currencies(conn, &at))?;
+        super::seed_once(conn, UOM_SEED, || {
             let mut insert = conn.prepare(
                 "INSERT INTO uoms (code, name, uom_type, symbol, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)
                  ON CONFLICT DO NOTHING",
@@ -376,7 +377,7 @@ pub fn seed(db: &Db) -> Result<(), StoreError> {
             }
             Ok(())
         })?;
-        seed_once(conn, ORG_TYPE_SEED, || {
+        super::seed_once(conn, ORG_TYPE_SEED, || {
             let mut insert = conn.prepare(
                 "INSERT INTO organization_types (name, description, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)
                  ON CONFLICT DO NOTHING",
@@ -388,24 +389,6 @@ pub fn seed(db: &Db) -> Result<(), StoreError> {
         })?;
         sync_vocabularies(conn, &at)
     })
-}
-
-fn seed_once(
-    conn: &Connection,
-    (name, version): (&str, i64),
-    load: impl FnOnce() -> Result<(), StoreError>,
-) -> Result<(), StoreError> {
-    let loaded: i64 =
-        conn.query_row("SELECT COALESCE(MAX(version), 0) FROM seeds WHERE name = ?1", [name], |r| r.get(0))?;
-    if loaded >= version {
-        return Ok(());
-    }
-    load()?;
-    conn.execute(
-        "INSERT INTO seeds (name, version) VALUES (?1, ?2) ON CONFLICT (name) DO UPDATE SET version = excluded.version",
-        rusqlite::params![name, version],
-    )?;
-    Ok(())
 }
 
 /// Every ISO 4217 currency of the `iso_currency` crate; superseded ones are inactive.

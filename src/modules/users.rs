@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::engine::{Default, EngineError, Field, FieldErrors, ModelDef, ReadRule, Record};
+use crate::engine::{Default, EngineError, Field, FieldErrors, ModelDef, ReadRule, Record, WriteRule, Written};
 use crate::store::{Connection, StoreError, now};
 
 pub const USER: ModelDef = ModelDef {
@@ -26,7 +26,8 @@ pub const USER: ModelDef = ModelDef {
     display: "{username}",
     list_columns: &["username", "email", "first_name", "last_name", "is_active", "is_staff", "last_login"],
     validate: Some(validate_user),
-    after_write: Some(end_sessions_when_deactivated),
+    write: WriteRule::Superuser,
+    after_write: Some(after_user_write),
     ..ModelDef::base("user", "User", "users", "users")
 };
 
@@ -39,15 +40,14 @@ fn validate_user(record: &Record) -> Result<(), FieldErrors> {
     }
 }
 
-/// A deactivated user's tokens and API keys stop working in the same transaction.
-fn end_sessions_when_deactivated(
-    conn: &Connection,
-    before: Option<&Record>,
-    after: Option<&Record>,
-) -> Result<(), EngineError> {
+/// A deactivated user's tokens and API keys stop working in the same transaction. (A new
+/// user's profile is made by a trigger, whatever path creates the user.)
+fn after_user_write(conn: &Connection, written: &Written) -> Result<(), EngineError> {
+    let id = written.after.and_then(|r| r.get("id")).and_then(Value::as_str);
     let active = |record: Option<&Record>| record.and_then(|r| r.get("is_active")).and_then(Value::as_bool);
-    let (Some(true), Some(false)) = (active(before), active(after)) else { return Ok(()) };
-    let Some(id) = after.and_then(|r| r.get("id")).and_then(Value::as_str) else { return Ok(()) };
+    let (Some(true), Some(false), Some(id)) = (active(written.before), active(written.after), id) else {
+        return Ok(());
+    };
     let at = now();
     conn.execute(
         "UPDATE auth_tokens SET revoked_at = ?1 WHERE user_id = ?2 AND revoked_at IS NULL",

@@ -197,18 +197,58 @@ pub fn parse_response(bytes: &[u8]) -> Resp {
 
 /// A logged-in user who is neither staff nor superuser.
 pub fn regular_user(server: &TestServer) -> Client {
-    plinth::auth::create_user(
+    user(server, "bob").1
+}
+
+/// Creates a plain user `name` (password `<name>-password-1`); answers their id and a
+/// signed-in client.
+pub fn user(server: &TestServer, name: &str) -> (String, Client) {
+    let password = format!("{name}-password-1");
+    let id = plinth::auth::create_user(
         server.db(),
         plinth::auth::NewUser {
-            username: "bob".into(),
+            username: name.into(),
             email: String::new(),
-            password: "bob-password-1".into(),
+            password: password.clone(),
             is_staff: false,
             is_superuser: false,
         },
     )
-    .expect("create bob");
-    server.login("bob", "bob-password-1")
+    .unwrap_or_else(|e| panic!("create {name}: {e}"));
+    (id, server.login(name, &password))
+}
+
+/// The id of the role called `name`.
+pub fn role_id(client: &Client, name: &str) -> String {
+    let roles = get_ok(client, &format!("/api/v1/roles/?name={}", enc(name)));
+    roles["results"][0]["id"].as_str().unwrap_or_else(|| panic!("role {name}: {roles}")).to_string()
+}
+
+/// Creates an organization as the admin (a root unless `parent` is given); answers it.
+pub fn organization(admin: &Client, name: &str, parent: Option<&str>) -> Value {
+    let code = name.to_uppercase().replace(' ', "-");
+    let body = serde_json::json!({ "name": name, "code": code, "organization_type": "Company", "parent": parent });
+    let resp = admin.post("/api/v1/organizations/", &body);
+    assert_eq!(resp.status, 201, "create organization {name}: {}", resp.text);
+    resp.json
+}
+
+/// Makes `user` a member of `organization` with role `role` (as the admin).
+pub fn add_member(admin: &Client, user: &str, organization: &str, role: &str) -> Value {
+    let body = serde_json::json!({ "user": user, "organization": organization, "role": role_id(admin, role) });
+    let resp = admin.post("/api/v1/organization-memberships/", &body);
+    assert_eq!(resp.status, 201, "membership: {}", resp.text);
+    resp.json
+}
+
+/// A new root organization `name` with a new user `<name>-<role>` (lowercase) holding `role`
+/// there; answers the organization's id and the member's client.
+pub fn organization_with_member(server: &TestServer, name: &str, role: &str) -> (String, Client) {
+    let admin = server.admin();
+    let org = organization(&admin, name, None)["id"].as_str().expect("id").to_string();
+    let (user_id, client) = user(server, &format!("{name}-{role}").to_lowercase().replace(' ', "-"));
+    add_member(&admin, &user_id, &org, role);
+    (org, client)
 }
 
 /// GETs `path`, asserts 200 and answers the JSON body.

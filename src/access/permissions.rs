@@ -1,0 +1,67 @@
+//! The permission vocabulary: `<model>.<action>` strings derived from the model definitions
+//! (`meta/permissions/`), and how role entries with wildcards (`*`, `*.view`, `product.*`)
+//! cover them.
+
+use serde::Serialize;
+
+use crate::engine::{Registry, Scope, WriteRule};
+
+/// One permission a role can grant.
+#[derive(Debug, Serialize)]
+pub struct Permission {
+    /// `<model>.<action>`.
+    pub permission: String,
+    pub model: &'static str,
+    pub action: &'static str,
+    /// Human text, e.g. "Can add Organization".
+    pub label: String,
+}
+
+/// Every permission of the registry's models: `view` where reading depends on roles, `add`,
+/// `change`, `delete` where writing does, and one per POST action.
+pub fn list(registry: &Registry) -> Vec<Permission> {
+    let mut out = Vec::new();
+    for model in registry.models() {
+        let def = model.def;
+        let scoped = matches!(def.scope, Scope::Organization | Scope::Organizations);
+        let mut actions: Vec<&'static str> = Vec::new();
+        if scoped {
+            actions.push("view");
+        }
+        if def.write == WriteRule::Permission {
+            actions.extend(["add", "change", "delete"]);
+        }
+        actions.extend(def.actions.iter().filter(|a| a.method == "POST").map(|a| a.name));
+        for action in actions {
+            out.push(Permission {
+                permission: format!("{}.{action}", def.name),
+                model: def.name,
+                action,
+                label: format!("Can {action} {}", def.label),
+            });
+        }
+    }
+    out
+}
+
+/// Whether a role entry `held` grants `wanted` (itself possibly a wildcard entry).
+pub fn covers(held: &str, wanted: &str) -> bool {
+    if held == "*" || held == wanted {
+        return true;
+    }
+    let split = |p: &'_ str| -> (String, String) {
+        let (m, a) = p.split_once('.').unwrap_or((p, ""));
+        (m.to_string(), a.to_string())
+    };
+    let ((held_model, held_action), (model, action)) = (split(held), split(wanted));
+    (held_model == "*" || held_model == model) && (held_action == "*" || held_action == action)
+}
+
+/// Whether `entry` names a permission of the vocabulary or a wildcard over it.
+pub fn is_known(registry: &Registry, entry: &str) -> bool {
+    entry == "*"
+        || list(registry).iter().any(|p| {
+            let (model, action) = entry.split_once('.').unwrap_or((entry, ""));
+            (model == "*" || model == p.model) && (action == "*" || action == p.action)
+        })
+}
