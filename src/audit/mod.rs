@@ -28,6 +28,8 @@ pub enum Action {
     PasswordReset,
     ApiKeyCreated,
     ApiKeyRevoked,
+    TwoFactorEnabled,
+    TwoFactorDisabled,
 }
 
 impl Action {
@@ -44,6 +46,8 @@ impl Action {
             Action::PasswordReset => "PASSWORD_RESET",
             Action::ApiKeyCreated => "API_KEY_CREATED",
             Action::ApiKeyRevoked => "API_KEY_REVOKED",
+            Action::TwoFactorEnabled => "2FA_ENABLED",
+            Action::TwoFactorDisabled => "2FA_DISABLED",
         }
     }
 }
