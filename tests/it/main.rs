@@ -15,4 +15,5 @@ mod schema;
 mod smoke;
 mod store;
 mod throttle;
+mod totp;
 mod users;
