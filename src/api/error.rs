@@ -72,7 +72,11 @@ impl ApiError {
 
     /// Whether this is a server fault whose cause belongs in the log.
     pub fn is_server_fault(&self) -> bool {
-        matches!(self, ApiError::Engine(EngineError::Store(_)) | ApiError::Auth(AuthError::Store(_) | AuthError::Hash))
+        matches!(
+            self,
+            ApiError::Engine(EngineError::Store(_))
+                | ApiError::Auth(AuthError::Store(_) | AuthError::Hash | AuthError::QrCode(_))
+        )
     }
 }
 
@@ -109,9 +113,16 @@ fn auth_error(err: &AuthError) -> (u16, Value) {
         AuthError::WrongOldPassword => {
             (400, json!({ "old_password": ["Your old password was entered incorrectly. Please enter it again."] }))
         }
+        AuthError::OtpRequired => (401, detail("A one-time code (or a recovery code) is required.", "otp_required")),
+        AuthError::WrongOtp => (401, detail("The one-time code is invalid or was already used.", "otp_required")),
+        AuthError::InvalidCode => (400, json!({ "code": ["Invalid or expired code."] })),
+        AuthError::WrongPassword => (400, json!({ "password": ["Your password was entered incorrectly."] })),
+        AuthError::TwoFactorState(message) => (400, json!({ "non_field_errors": [message] })),
         AuthError::Throttled(seconds) => {
             (429, detail(&format!("Request was throttled. Expected available in {seconds} seconds."), "throttled"))
         }
-        AuthError::Hash | AuthError::Store(_) => (500, detail("A server error occurred.", "error")),
+        AuthError::Hash | AuthError::QrCode(_) | AuthError::Store(_) => {
+            (500, detail("A server error occurred.", "error"))
+        }
     }
 }

@@ -64,6 +64,9 @@ pub fn dispatch(state: &State, route: Route, ctx: &mut Ctx) -> Result<Reply, Api
             let revoked = auth::revoke_key(&state.db, principal(ctx)?, ctx.param("key"), &ctx.caller.context)?;
             if revoked { Ok(Reply::empty()) } else { Err(EngineError::NotFound.into()) }
         }
+        (Route::TotpSetup, _) => totp_setup(state, ctx),
+        (Route::TotpVerify, _) => totp_verify(state, ctx),
+        (Route::TotpDisable, _) => totp_disable(state, ctx),
         (Route::PasswordReset, _) => {
             let body = ctx.json()?;
             let fields = string_fields(&body, &["email"], &[])?;
@@ -211,19 +214,20 @@ fn string_fields(body: &Value, required: &[&str], optional: &[&str]) -> Result<V
 fn token(state: &State, ctx: &mut Ctx) -> Result<Reply, ApiError> {
     let body = ctx.json()?;
     let fields = string_fields(&body, &["username", "password"], &["otp"])?;
-    let (username, password) = (fields[0].as_deref().unwrap_or(""), fields[1].as_deref().unwrap_or(""));
+    let (username, password, otp) =
+        (fields[0].as_deref().unwrap_or(""), fields[1].as_deref().unwrap_or(""), fields[2].as_deref());
     let address = ctx.caller.context.ip.clone().unwrap_or_default();
     if let Some(wait) = state.throttle.wait(username, &address, Instant::now()) {
         return Err(AuthError::Throttled(wait.as_secs_f64().ceil() as u64).into());
     }
-    match auth::login(&state.db, state.tokens, username, password, &ctx.caller.context) {
+    match auth::login(&state.db, state.tokens, username, password, otp, &ctx.caller.context) {
         Ok(session) => {
             state.throttle.succeeded(username);
             Ok(Reply::json(200, &serde_json::to_value(session).unwrap_or_default()))
         }
-        Err(AuthError::InvalidCredentials) => {
+        Err(refused @ (AuthError::InvalidCredentials | AuthError::WrongOtp)) => {
             state.throttle.failed(username, &address, Instant::now());
-            Err(AuthError::InvalidCredentials.into())
+            Err(refused.into())
         }
         Err(other) => Err(other.into()),
     }
@@ -292,4 +296,27 @@ fn logout(state: &State, ctx: &mut Ctx) -> Result<Reply, ApiError> {
     let token = ctx.bearer().ok_or(EngineError::NotAuthenticated)?.to_string();
     auth::logout(&state.db, &token, &ctx.caller.context)?;
     Ok(Reply::empty())
+}
+
+fn totp_setup(state: &State, ctx: &mut Ctx) -> Result<Reply, ApiError> {
+    let user = principal(ctx)?.clone();
+    string_fields(&ctx.json()?, &[], &[])?;
+    let setup = auth::setup_totp(&state.db, &user)?;
+    Ok(Reply::json(200, &serde_json::to_value(setup).unwrap_or_default()))
+}
+
+fn totp_verify(state: &State, ctx: &mut Ctx) -> Result<Reply, ApiError> {
+    let user = principal(ctx)?.clone();
+    let fields = string_fields(&ctx.json()?, &["code"], &[])?;
+    let code = fields[0].as_deref().unwrap_or("");
+    let recovery_codes = auth::enable_totp(&state.db, &user, code, &ctx.caller.context)?;
+    Ok(Reply::json(200, &json!({ "recovery_codes": recovery_codes })))
+}
+
+fn totp_disable(state: &State, ctx: &mut Ctx) -> Result<Reply, ApiError> {
+    let user = principal(ctx)?.clone();
+    let fields = string_fields(&ctx.json()?, &["password"], &["code"])?;
+    let password = fields[0].as_deref().unwrap_or("");
+    auth::disable_totp(&state.db, &user, password, fields[1].as_deref(), &ctx.caller.context)?;
+    Ok(Reply::json(200, &json!({ "detail": "Two-factor authentication has been disabled." })))
 }

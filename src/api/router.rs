@@ -21,6 +21,9 @@ pub enum Route {
     PasswordResetConfirm,
     ApiKeys,
     ApiKey,
+    TotpSetup,
+    TotpVerify,
+    TotpDisable,
     List(&'static Model),
     Item(&'static Model),
     Action(&'static Model, &'static Action),
@@ -38,7 +41,10 @@ impl Route {
             | Route::Logout
             | Route::PasswordChange
             | Route::PasswordReset
-            | Route::PasswordResetConfirm => &["POST"],
+            | Route::PasswordResetConfirm
+            | Route::TotpSetup
+            | Route::TotpVerify
+            | Route::TotpDisable => &["POST"],
             Route::List(model) if model.def.write == WriteRule::UpdateOnly => &["GET"],
             Route::List(_) | Route::ApiKeys => &["GET", "POST"],
             Route::ApiKey => &["GET", "DELETE"],
@@ -73,6 +79,9 @@ pub fn build(registry: &'static Registry) -> Router<Route> {
     add(format!("{BASE}/auth/password/reset/confirm"), Route::PasswordResetConfirm);
     add(format!("{BASE}/auth/api-keys"), Route::ApiKeys);
     add(format!("{BASE}/auth/api-keys/{{key}}"), Route::ApiKey);
+    add(format!("{BASE}/auth/2fa/totp/setup"), Route::TotpSetup);
+    add(format!("{BASE}/auth/2fa/totp/verify"), Route::TotpVerify);
+    add(format!("{BASE}/auth/2fa/totp/disable"), Route::TotpDisable);
     for model in registry.models() {
         let plural = model.def.plural;
         add(format!("{BASE}/{plural}"), Route::List(model));

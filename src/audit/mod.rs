@@ -30,6 +30,8 @@ pub enum Action {
     ApiKeyRevoked,
     PermissionAssign,
     PermissionRevoke,
+    TwoFactorEnabled,
+    TwoFactorDisabled,
 }
 
 impl Action {
@@ -48,6 +50,8 @@ impl Action {
             Action::ApiKeyRevoked => "API_KEY_REVOKED",
             Action::PermissionAssign => "PERMISSION_ASSIGN",
             Action::PermissionRevoke => "PERMISSION_REVOKE",
+            Action::TwoFactorEnabled => "2FA_ENABLED",
+            Action::TwoFactorDisabled => "2FA_DISABLED",
         }
     }
 }

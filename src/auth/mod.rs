@@ -1,11 +1,14 @@
-//! Authentication: users and their argon2id passwords, login, bearer tokens with rotating
-//! refresh tokens, logout. Answers who the caller is; what they may do is `access`.
+//! Authentication: users and their argon2id passwords, login (with a TOTP second factor once
+//! enabled), bearer tokens with rotating refresh tokens, logout. Answers who the caller is;
+//! what they may do is `access`.
 
 mod api_keys;
 mod password;
+mod qr;
 mod reset;
 mod throttle;
 mod tokens;
+mod totp;
 mod users;
 
 pub use api_keys::{ApiKey, CreatedKey, NewKey, authenticate_key, create_key, get_key, list_keys, revoke_key};
@@ -13,6 +16,7 @@ pub use password::{hash_password, verify_password};
 pub use reset::{confirm_reset, request_reset};
 pub use throttle::{Limit, Throttle, ThrottleSettings};
 pub use tokens::{Session, TokenSettings, authenticate, login, logout, refresh};
+pub use totp::{TotpSetup, disable_totp, enable_totp, setup_totp};
 pub use users::{NewUser, UserInfo, change_password, check_password, count_users, create_user, set_password};
 
 use thiserror::Error;
@@ -46,6 +50,24 @@ pub enum AuthError {
     /// The organization named is not one the user belongs to.
     #[error("no such organization among the user's")]
     InvalidOrganization(String),
+    /// A second factor is enabled and the login carried no one-time code.
+    #[error("a one-time code is required")]
+    OtpRequired,
+    /// The login's one-time code is wrong, already used or outside its time window.
+    #[error("the one-time code is invalid")]
+    WrongOtp,
+    /// A code given to confirm or disable the second factor is wrong.
+    #[error("invalid or expired code")]
+    InvalidCode,
+    /// The account password given to confirm an action is wrong.
+    #[error("the password is wrong")]
+    WrongPassword,
+    /// The second factor is not in the state the action needs.
+    #[error("{0}")]
+    TwoFactorState(&'static str),
+    /// Drawing a QR code failed.
+    #[error("could not draw the QR code: {0}")]
+    QrCode(String),
     /// Too many failed logins: try again after this many seconds.
     #[error("too many failed logins; retry in {0} s")]
     Throttled(u64),
@@ -59,7 +81,7 @@ pub enum AuthError {
     Store(#[from] StoreError),
 }
 
-/// An account event (login, password, API key) for the audit trail.
+/// An account event (login, password, API key, second factor) for the audit trail.
 struct AccountEvent<'a> {
     action: crate::audit::Action,
     user: Option<&'a str>,
@@ -92,10 +114,15 @@ fn record_event(
 
 /// 256 random bits as lower-case hex: tokens, keys and generated passwords.
 pub fn random_secret() -> String {
-    let mut bytes = [0u8; 32];
+    hex::encode(random_bytes::<32>())
+}
+
+/// `N` bytes from the operating system's random source.
+fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut bytes = [0u8; N];
     // An OS without a working random source cannot run Plinth safely at all.
     getrandom::fill(&mut bytes).expect("the operating system's random source failed");
-    hex::encode(bytes)
+    bytes
 }
 
 /// SHA-256 of a secret as hex: what the database stores instead of the secret.

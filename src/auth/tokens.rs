@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use super::totp::{self, SecondFactor};
 use super::{AccountEvent, AuthError, UserInfo, hash_secret, random_secret, record_event, verify_password};
 use crate::access::Principal;
 use crate::audit::{Action, Context};
@@ -34,13 +35,16 @@ struct Candidate {
     active: bool,
 }
 
-/// Checks username and password and opens a session. Unknown users, wrong passwords and
-/// inactive accounts all answer [`AuthError::InvalidCredentials`] after the same work.
+/// Checks username, password and — once the user enabled it — the second factor (`otp`: a
+/// TOTP code or a recovery code), and opens a session. Unknown users, wrong passwords and
+/// inactive accounts all answer [`AuthError::InvalidCredentials`] after the same work; the
+/// second factor is looked at only after the password is verified.
 pub fn login(
     db: &Db,
     settings: TokenSettings,
     username: &str,
     password: &str,
+    otp: Option<&str>,
     context: &Context,
 ) -> Result<Session, AuthError> {
     let candidate = db.read(|conn| find_user(conn, username))?;
@@ -51,12 +55,23 @@ pub fn login(
         db.write(move |conn| log_event(conn, Action::LoginFailed, None, &attempted, &context))?;
         return Err(AuthError::InvalidCredentials);
     };
+    let otp = otp.map(str::to_string);
+    // A refused second factor still commits (its audit entry), so the write succeeds with
+    // the refusal inside rather than failing and rolling the entry back.
     db.write(move |conn| {
+        match totp::check_login(conn, &user.id, otp.as_deref())? {
+            SecondFactor::Passed => {}
+            SecondFactor::Missing => return Ok(Err(AuthError::OtpRequired)),
+            SecondFactor::Wrong => {
+                log_event(conn, Action::LoginFailed, Some(&user.id), &user.username, &context)?;
+                return Ok(Err(AuthError::WrongOtp));
+            }
+        }
         conn.execute("UPDATE users SET last_login = ?1 WHERE id = ?2", rusqlite::params![now(), user.id])
             .map_err(StoreError::from)?;
         log_event(conn, Action::LoginSuccess, Some(&user.id), &user.username, &context)?;
-        issue(conn, settings, user, &new_id())
-    })
+        issue(conn, settings, user, &new_id()).map(Ok)
+    })?
 }
 
 /// Records an authentication event about `user` in the audit trail.

@@ -1,5 +1,5 @@
 //! The OpenAPI 3.1 document of every route, generated from the model definitions plus the
-//! fixed endpoints (health, metadata, authentication).
+//! fixed endpoints (health, metadata, authentication, second factor).
 
 use serde_json::{Map, Value, json};
 
@@ -10,6 +10,7 @@ use super::query::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 /// Builds the whole document.
 pub fn document(registry: &Registry, version: &str) -> Value {
     let mut paths = fixed_paths();
+    paths.extend(two_factor_paths());
     let mut schemas = fixed_schemas();
     for model in registry.models() {
         model_paths(model, &mut paths);
@@ -239,7 +240,8 @@ fn fixed_paths() -> Map<String, Value> {
     let session = reference("Session");
     let body = |schema: Value| json!({ "required": true, "content": { "application/json": { "schema": schema } } });
     let credentials = json!({ "type": "object", "required": ["username", "password"], "properties": {
-        "username": { "type": "string" }, "password": { "type": "string" }, "otp": { "type": "string" } } });
+        "username": { "type": "string" }, "password": { "type": "string" }, "otp": { "type": "string",
+        "description": "A TOTP code or an unused recovery code, once the second factor is enabled." } } });
     let refresh =
         json!({ "type": "object", "required": ["refresh"], "properties": { "refresh": { "type": "string" } } });
     Map::from_iter([
@@ -317,6 +319,45 @@ fn fixed_paths() -> Map<String, Value> {
                 "delete": { "operationId": "auth_api_keys_revoke", "summary": "Revoke one of your API keys", "tags": ["Auth"],
                     "responses": with_errors(ok("204", "Revoked.", None), &["401", "404"]) },
             }),
+        ),
+    ])
+}
+
+/// The TOTP second-factor endpoints.
+fn two_factor_paths() -> Map<String, Value> {
+    let body = |schema: Value| json!({ "required": true, "content": { "application/json": { "schema": schema } } });
+    let string = json!({ "type": "string" });
+    let setup = json!({ "type": "object", "required": ["secret", "otpauth_url", "qr_png_base64"], "properties": {
+        "secret": { "type": "string", "description": "Base32 (RFC 4648, unpadded)." },
+        "otpauth_url": { "type": "string", "pattern": "^otpauth://totp/" },
+        "qr_png_base64": { "type": "string", "contentEncoding": "base64", "contentMediaType": "image/png" } },
+        "additionalProperties": false });
+    let recovery = json!({ "type": "object", "required": ["recovery_codes"], "properties": {
+        "recovery_codes": { "type": "array", "items": string, "description": "Single-use; shown only now." } },
+        "additionalProperties": false });
+    let code = json!({ "type": "object", "required": ["code"], "properties": { "code": string } });
+    let disable =
+        json!({ "type": "object", "required": ["password"], "properties": { "password": string, "code": string } });
+    Map::from_iter([
+        (
+            "/api/v1/auth/2fa/totp/setup/".to_string(),
+            json!({ "post": { "operationId": "auth_totp_setup", "tags": ["Auth"],
+                "summary": "Start TOTP setup: a new pending secret, its otpauth URL and QR code",
+                "responses": with_errors(ok("200", "The pending secret.", Some(setup)), &["400", "401"]) } }),
+        ),
+        (
+            "/api/v1/auth/2fa/totp/verify/".to_string(),
+            json!({ "post": { "operationId": "auth_totp_verify", "tags": ["Auth"],
+                "summary": "Enable TOTP with a first code; returns the recovery codes once",
+                "requestBody": body(code),
+                "responses": with_errors(ok("200", "Enabled.", Some(recovery)), &["400", "401"]) } }),
+        ),
+        (
+            "/api/v1/auth/2fa/totp/disable/".to_string(),
+            json!({ "post": { "operationId": "auth_totp_disable", "tags": ["Auth"],
+                "summary": "Disable TOTP (needs the password; a code is checked when given)",
+                "requestBody": body(disable),
+                "responses": with_errors(ok("200", "Disabled.", Some(json!({ "type": "object" }))), &["400", "401"]) } }),
         ),
     ])
 }

@@ -19,4 +19,5 @@ mod smoke;
 mod store;
 mod tenancy;
 mod throttle;
+mod totp;
 mod users;
