@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::def::{Field, JsonShape, Kind, WriteRule};
+use super::def::{Field, JsonShape, Kind, Scope, WriteRule};
 use super::model::{Model, Registry};
 use super::query::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 
@@ -153,26 +153,33 @@ fn model_paths(model: &Model, paths: &mut Map<String, Value>) {
         "get": { "operationId": format!("{}_list", def.name), "summary": format!("List {}", def.plural), "tags": [tag],
                  "parameters": list_params, "responses": with_errors(ok("200", "A page of results.", Some(page)), &["400", "401"]) },
     });
-    let writable = def.write != WriteRule::Never;
-    if writable {
+    let (creatable, changeable) = match def.write {
+        WriteRule::Never => (false, false),
+        WriteRule::UpdateOnly => (false, true),
+        WriteRule::Permission | WriteRule::Superuser => (true, true),
+    };
+    if creatable {
         collection["post"] = json!({ "operationId": format!("{}_create", def.name), "summary": format!("Create a {}", def.label), "tags": [tag],
             "requestBody": body, "responses": with_errors(ok("201", "Created.", Some(one.clone())), &["400", "401", "403", "413"]) });
     }
     paths.insert(format!("/api/v1/{}/", def.plural), collection);
 
+    let mine = if matches!(def.scope, Scope::Owner(_)) { "; `me` for your own" } else { "" };
     let key_param = json!({ "name": "key", "in": "path", "required": true, "schema": { "type": "string" },
-                            "description": format!("The {}'s {}.", def.label, def.key) });
+                            "description": format!("The {}'s {}{mine}.", def.label, def.key) });
     let mut item = json!({
         "parameters": [key_param],
         "get": { "operationId": format!("{}_retrieve", def.name), "summary": format!("Retrieve a {}", def.label), "tags": [tag],
                  "responses": with_errors(ok("200", "The object.", Some(one.clone())), &["401", "404"]) },
     });
-    if writable {
+    if changeable {
         for (method, summary) in [("put", "Replace"), ("patch", "Update part of")] {
             item[method] = json!({ "operationId": format!("{}_{}", def.name, if method == "put" { "update" } else { "partial_update" }),
                 "summary": format!("{summary} a {}", def.label), "tags": [tag], "requestBody": body,
                 "responses": with_errors(ok("200", "The updated object.", Some(one.clone())), &["400", "401", "403", "404", "413"]) });
         }
+    }
+    if creatable {
         item["delete"] = json!({ "operationId": format!("{}_destroy", def.name), "summary": format!("Delete a {}", def.label), "tags": [tag],
             "responses": with_errors(ok("204", "Deleted.", None), &["401", "403", "404", "409"]) });
     }
@@ -258,7 +265,18 @@ fn fixed_paths() -> Map<String, Value> {
         (
             "/api/v1/meta/models/".to_string(),
             json!({ "get": { "operationId": "meta_models", "summary": "Model definitions for the admin pages", "tags": ["Meta"],
-            "responses": ok("200", "Model definitions.", Some(object)) } }),
+            "responses": ok("200", "Model definitions.", Some(object.clone())) } }),
+        ),
+        (
+            "/api/v1/meta/permissions/".to_string(),
+            json!({ "get": { "operationId": "meta_permissions", "summary": "Every permission a role can grant", "tags": ["Meta"],
+            "responses": ok("200", "`{permissions: [{permission, model, action, label}]}`.", Some(object.clone())) } }),
+        ),
+        (
+            "/api/v1/users/me/organizations/".to_string(),
+            json!({ "get": { "operationId": "users_me_organizations", "summary": "The organizations where you are an active member",
+            "tags": ["Organization"],
+            "responses": with_errors(ok("200", "A page of organizations.", Some(object)), &["401"]) } }),
         ),
         (
             "/api/v1/auth/token/".to_string(),
@@ -306,7 +324,8 @@ fn fixed_paths() -> Map<String, Value> {
                 "post": { "operationId": "auth_api_keys_create", "summary": "Create an API key; its secret is returned once as `key`",
                     "tags": ["Auth"],
                     "requestBody": body(json!({ "type": "object", "required": ["name"], "properties": {
-                        "name": { "type": "string", "maxLength": 100 }, "expires_at": { "type": "string", "format": "date-time" } } })),
+                        "name": { "type": "string", "maxLength": 100 }, "expires_at": { "type": "string", "format": "date-time" },
+                        "organization": { "type": "string", "description": "Limit the key to this organization (one of yours)." } } })),
                     "responses": with_errors(ok("201", "The key, with its secret.", Some(json!({ "type": "object" }))), &["400", "401"]) },
             }),
         ),

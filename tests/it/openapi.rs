@@ -97,6 +97,15 @@ fn model_actions_are_documented() {
         assert!(doc["paths"][format!("/api/v1/auth/{fixed}")]["post"].is_object(), "auth/{fixed} undocumented");
     }
     assert!(doc["paths"]["/api/v1/countries/"]["post"].is_null(), "read-only vocabularies document no writes");
+    for fixed in ["/api/v1/meta/permissions/", "/api/v1/users/me/organizations/"] {
+        assert!(doc["paths"][fixed]["get"].is_object(), "{fixed} undocumented");
+    }
+    for action in ["children", "descendants", "ancestors"] {
+        assert!(doc["paths"][format!("/api/v1/organizations/{{key}}/{action}/")]["get"].is_object(), "{action}");
+    }
+    let profiles = &doc["paths"]["/api/v1/profiles/{key}/"];
+    assert!(profiles["patch"].is_object() && profiles["delete"].is_null(), "profiles are changed, never deleted");
+    assert!(doc["paths"]["/api/v1/profiles/"]["post"].is_null(), "profiles come with their users");
 }
 
 #[test]
