@@ -133,6 +133,17 @@ pub fn holds_all(
     Ok(wanted.iter().all(|w| held.iter().any(|h| covers(h, w))))
 }
 
+/// `Ok` when `principal` holds every entry of `wanted` (see [`holds_all`]), else 403.
+pub fn require_all(
+    conn: &Connection,
+    principal: Option<&Principal>,
+    wanted: &[String],
+    organization: Option<&str>,
+) -> Result<(), EngineError> {
+    let principal = signed_in(principal)?;
+    if holds_all(conn, principal, wanted, organization)? { Ok(()) } else { Err(EngineError::PermissionDenied) }
+}
+
 /// The one organization the caller belongs to (actively), if there is exactly one.
 pub fn sole_organization(conn: &Connection, principal: &Principal) -> Result<Option<String>, StoreError> {
     if let Some(limit) = &principal.organization {

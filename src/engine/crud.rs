@@ -135,7 +135,7 @@ pub fn create(
         check_references(conn, registry, author.principal.as_ref(), &values)?;
         scope::check_object(conn, model, author.principal.as_ref(), None, Some(&proposed))?;
         if let Some(check) = model.def.check {
-            check(conn, &author, &proposed, None)?;
+            check(conn, &author, Some(&proposed), None)?;
         }
         let now = crate::store::now();
         let mut columns: Vec<&str> = values.iter().map(|(f, _)| f.name).collect();
@@ -237,7 +237,7 @@ pub fn update(
         check_references(conn, registry, author.principal.as_ref(), &values)?;
         scope::check_object(conn, model, author.principal.as_ref(), Some(&existing), Some(&proposed))?;
         if let Some(check) = model.def.check {
-            check(conn, &author, &proposed, Some(&existing))?;
+            check(conn, &author, Some(&proposed), Some(&existing))?;
         }
         let mut sets: Vec<String> = values.iter().map(|(f, _)| format!("\"{}\" = ?", f.name)).collect();
         let mut params: Vec<SqlValue> = values.into_iter().map(|(_, v)| v).collect();
@@ -275,6 +275,9 @@ pub fn delete(db: &Db, model: &'static Model, caller: &Caller, key: &str) -> Res
     db.write(move |conn| {
         let existing = fetch_visible(conn, model, author.principal.as_ref(), &key)?.ok_or(EngineError::NotFound)?;
         scope::check_object(conn, model, author.principal.as_ref(), Some(&existing), None)?;
+        if let Some(check) = model.def.check {
+            check(conn, &author, None, Some(&existing))?;
+        }
         let sql = format!(
             "DELETE FROM \"{}\" WHERE \"{}\" = ? RETURNING {}",
             model.def.table, model.def.key, model.select_list

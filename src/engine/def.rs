@@ -346,10 +346,11 @@ pub struct Action {
 /// Cross-field validation run on the merged record before every create and update.
 pub type Validator = fn(&Record) -> Result<(), FieldErrors>;
 
-/// Runs inside the write's transaction before a create (`existing` absent) or update, with the
-/// record as it would be stored: rules that need the database, such as tree cycles.
+/// Runs inside the write's transaction before a create (`existing` absent), an update, or a
+/// delete (`proposed` absent), with the record as it would be stored: rules that need the
+/// database, such as tree cycles or who may hand out a role.
 pub type Check =
-    fn(&crate::store::Connection, &super::Author, &Record, Option<&Record>) -> Result<(), super::EngineError>;
+    fn(&crate::store::Connection, &super::Author, Option<&Record>, Option<&Record>) -> Result<(), super::EngineError>;
 
 /// Runs inside the write's transaction after a create, update or delete, for consequences
 /// such as ending a deactivated user's sessions.

@@ -98,10 +98,11 @@ fn validate_dates(record: &Record) -> Result<(), FieldErrors> {
 fn refuse_cycles(
     conn: &Connection,
     _author: &Author,
-    proposed: &Record,
+    proposed: Option<&Record>,
     existing: Option<&Record>,
 ) -> Result<(), EngineError> {
-    let (Some(existing), Some(parent)) = (existing, proposed.get("parent").and_then(Value::as_str)) else {
+    let parent = proposed.and_then(|p| p.get("parent")).and_then(Value::as_str);
+    let (Some(existing), Some(parent)) = (existing, parent) else {
         return Ok(());
     };
     let id = existing.get("id").and_then(Value::as_str).unwrap_or_default();

@@ -101,40 +101,37 @@ fn validate_permissions(record: &Record) -> Result<(), FieldErrors> {
     if errors.is_empty() { Ok(()) } else { Err(errors) }
 }
 
-/// A role may only be given permissions its author holds.
+/// A role may only be given (and edited or deleted by) someone holding all it grants.
 fn no_escalation_by_role(
     conn: &Connection,
     author: &Author,
-    proposed: &Record,
-    _existing: Option<&Record>,
+    proposed: Option<&Record>,
+    existing: Option<&Record>,
 ) -> Result<(), EngineError> {
-    let principal = access::signed_in(author.principal.as_ref())?;
-    if access::holds_all(conn, principal, &permissions_of(Some(proposed)), None)? {
-        Ok(())
-    } else {
-        Err(EngineError::PermissionDenied)
+    for record in [proposed, existing].into_iter().flatten() {
+        access::require_all(conn, author.principal.as_ref(), &permissions_of(Some(record)), None)?;
     }
+    Ok(())
 }
 
-/// A role may only be handed out in an organization by someone holding all of it there.
+/// A membership may only be handed out, changed or ended by someone holding all of its role
+/// in its organization: before and after the change.
 fn no_escalation_by_membership(
     conn: &Connection,
     author: &Author,
-    proposed: &Record,
-    _existing: Option<&Record>,
+    proposed: Option<&Record>,
+    existing: Option<&Record>,
 ) -> Result<(), EngineError> {
-    let principal = access::signed_in(author.principal.as_ref())?;
-    let role = proposed.get("role").and_then(Value::as_str).unwrap_or_default();
-    let organization = proposed.get("organization").and_then(Value::as_str);
-    let granted: String = conn
-        .query_row("SELECT permissions FROM roles WHERE id = ?1", [role], |r| r.get(0))
-        .map_err(StoreError::from)?;
-    let granted: Vec<String> = serde_json::from_str(&granted).unwrap_or_default();
-    if access::holds_all(conn, principal, &granted, organization)? {
-        Ok(())
-    } else {
-        Err(EngineError::PermissionDenied)
+    for record in [proposed, existing].into_iter().flatten() {
+        let role = record.get("role").and_then(Value::as_str).unwrap_or_default();
+        let organization = record.get("organization").and_then(Value::as_str);
+        let granted: String = conn
+            .query_row("SELECT permissions FROM roles WHERE id = ?1", [role], |r| r.get(0))
+            .map_err(StoreError::from)?;
+        let granted: Vec<String> = serde_json::from_str(&granted).unwrap_or_default();
+        access::require_all(conn, author.principal.as_ref(), &granted, organization)?;
     }
+    Ok(())
 }
 
 /// A permission event about `record` of the written model.

@@ -99,6 +99,14 @@ fn memberships_are_unique_and_assigning_a_role_needs_holding_it() {
     let listed = get_ok(&manager, &format!("/api/v1/organization-memberships/?organization={org}"));
     assert_eq!(listed["count"], 2);
     assert_detail(&admin.delete(&format!("/api/v1/roles/{}/", role_id(&admin, "Staff"))), 409, "protected");
+
+    let (boss, _) = user(&server, "boss");
+    let boss_membership = add_member(&admin, &boss, &org, "Admin");
+    let boss_path = format!("/api/v1/organization-memberships/{}/", boss_membership["id"].as_str().expect("id"));
+    assert_detail(&manager.patch(&boss_path, &json!({ "is_active": false })), 403, "permission_denied");
+    assert_detail(&manager.delete(&boss_path), 403, "permission_denied");
+    assert_eq!(get_ok(&admin, &boss_path)["is_active"], true, "a Manager cannot unseat an Admin");
+    assert_eq!(manager.delete(&format!("/api/v1/organization-memberships/{id}/")).status, 204, "but ends a Staff one");
 }
 
 #[test]
