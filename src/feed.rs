@@ -1,7 +1,8 @@
-//! The change feed (DESIGN.md §7): an event per engine write, appended in the same
-//! transaction, read by consumers (search, automation, live push, webhooks, replication)
-//! that each keep their own cursor, so nothing is lost across a crash and anything can be
-//! replayed.
+//! The change feed (DESIGN.md §7): an event per engine write, read by consumers (search,
+//! automation, live push, webhooks, replication) that each keep their own cursor, so nothing
+//! is lost across a crash and anything can be replayed. The events are the audit trail's data
+//! entries (written in the same transaction as each write): one append-only log serves both,
+//! which halves the rows every write adds.
 
 use serde_json::Value;
 
@@ -37,33 +38,18 @@ pub struct Event {
     pub changed_fields: Vec<String>,
 }
 
-/// Appends an event; must run inside the write transaction of the change.
-pub fn publish(
-    conn: &Connection,
-    model: &str,
-    object_id: &str,
-    change: Change,
-    organization: Option<&str>,
-    changed_fields: &[String],
-) -> Result<(), StoreError> {
-    let fields = Value::from(changed_fields.to_vec()).to_string();
-    conn.prepare_cached(
-        "INSERT INTO change_feed (created_at, model, object_id, action, organization, changed_fields)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    )?
-    .execute(rusqlite::params![now(), model, object_id, change.as_str(), organization, fields])?;
-    Ok(())
-}
-
-/// Up to `limit` events after `consumer`'s cursor, oldest first.
+/// Up to `limit` events after `consumer`'s cursor, oldest first: the data entries of the
+/// audit trail, whose position in the chain is the event's sequence number.
 pub fn pending(conn: &Connection, consumer: &str, limit: usize) -> Result<Vec<Event>, StoreError> {
     let mut stmt = conn.prepare_cached(
-        "SELECT seq, created_at, model, object_id, action, organization, changed_fields FROM change_feed
-         WHERE seq > COALESCE((SELECT position FROM change_cursors WHERE consumer = ?1), 0)
-         ORDER BY seq LIMIT ?2",
+        "SELECT id, created_at, model, object_id, lower(action), organization, changes FROM audit_logs
+         WHERE id > COALESCE((SELECT position FROM change_cursors WHERE consumer = ?1), 0)
+           AND action IN ('CREATE', 'UPDATE', 'DELETE')
+         ORDER BY id LIMIT ?2",
     )?;
     let rows = stmt.query_map(rusqlite::params![consumer, limit as i64], |r| {
-        let fields: String = r.get(6)?;
+        let changes: Option<String> = r.get(6)?;
+        let changes: Value = changes.and_then(|c| serde_json::from_str(&c).ok()).unwrap_or(Value::Null);
         Ok(Event {
             seq: r.get(0)?,
             created_at: r.get(1)?,
@@ -71,7 +57,7 @@ pub fn pending(conn: &Connection, consumer: &str, limit: usize) -> Result<Vec<Ev
             object_id: r.get(3)?,
             action: r.get(4)?,
             organization: r.get(5)?,
-            changed_fields: serde_json::from_str(&fields).unwrap_or_default(),
+            changed_fields: changes.as_object().map(|c| c.keys().cloned().collect()).unwrap_or_default(),
         })
     })?;
     Ok(rows.collect::<Result<Vec<_>, _>>()?)

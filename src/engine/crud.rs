@@ -14,7 +14,7 @@ use super::scope::{self, Verb};
 use super::{Author, Caller, Record, Written, value};
 use crate::access::{self, Principal};
 use crate::audit;
-use crate::feed::{self, Change};
+use crate::feed::Change;
 use crate::store::{Connection, Db, OptionalExtension, Row, SqlValue, StoreError};
 
 /// One page of a list.
@@ -295,7 +295,7 @@ pub fn delete(db: &Db, model: &'static Model, caller: &Caller, key: &str) -> Res
     })
 }
 
-/// Records a write in the audit trail and the change feed, in the write's transaction.
+/// Records a write in the audit trail (which is also the change feed), in the write's transaction.
 fn log_write(
     conn: &Connection,
     model: &'static Model,
@@ -313,7 +313,7 @@ fn log_write(
     }
 }
 
-/// The audit entry and change-feed event of a write that changed something.
+/// The audit entry of a write that changed something.
 fn record_change(
     conn: &Connection,
     model: &'static Model,
@@ -326,8 +326,7 @@ fn record_change(
     let mut skipped: Vec<&str> = TRACKING.iter().map(|f| f.name).collect();
     skipped.extend(model.columns.iter().filter(|f| !f.kind.is_stored()).map(|f| f.name));
     let changes = audit::diff(before, after, &skipped);
-    let changed_fields: Vec<String> = changes.as_object().map(|c| c.keys().cloned().collect()).unwrap_or_default();
-    if changed_fields.is_empty() {
+    if changes.as_object().is_none_or(|c| c.is_empty()) {
         return Ok(());
     }
     let key = record_key(model, record);
@@ -351,7 +350,6 @@ fn record_change(
             context: &author.context,
         },
     )?;
-    feed::publish(conn, model.def.name, &key, change, organization, &changed_fields)?;
     Ok(())
 }
 
