@@ -67,6 +67,9 @@ enum UserCommand {
     },
     /// Set a user's password (prompt or stdin) and end their sessions.
     Passwd { username: String },
+    /// Turn a user's second factor off (they lost their authenticator and recovery codes).
+    #[command(name = "reset-2fa")]
+    Reset2fa { username: String },
 }
 
 fn main() -> Result<()> {
@@ -126,6 +129,13 @@ fn user(config: &Config, command: UserCommand) -> Result<()> {
         UserCommand::Passwd { username } => {
             let password = read_password()?;
             auth::set_password(&db, &username, &password).map(|()| format!("Password of {username} changed."))
+        }
+        UserCommand::Reset2fa { username } => {
+            let context = plinth::audit::Context { origin: "cli", ..Default::default() };
+            auth::reset_totp(&db, &username, &context).map(|was_on| match was_on {
+                true => format!("Two-factor authentication of {username} turned off."),
+                false => format!("{username} had no two-factor authentication."),
+            })
         }
     };
     db.close();

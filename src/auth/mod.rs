@@ -16,7 +16,7 @@ pub use password::{hash_password, verify_password};
 pub use reset::{confirm_reset, request_reset};
 pub use throttle::{Limit, Throttle, ThrottleSettings};
 pub use tokens::{Session, TokenSettings, authenticate, login, logout, refresh};
-pub use totp::{TotpSetup, disable_totp, enable_totp, setup_totp};
+pub use totp::{TotpSetup, disable_totp, enable_totp, reset_totp, setup_totp};
 pub use users::{NewUser, UserInfo, change_password, check_password, count_users, create_user, set_password};
 
 use thiserror::Error;

@@ -141,11 +141,36 @@ pub fn disable_totp(
         {
             return Err(AuthError::InvalidCode);
         }
-        for sql in ["DELETE FROM user_totp WHERE user_id = ?1", "DELETE FROM totp_recovery_codes WHERE user_id = ?1"] {
-            conn.execute(sql, [&user_id]).map_err(StoreError::from)?;
-        }
+        remove(conn, &user_id)?;
         if state.enabled { log(conn, Action::TwoFactorDisabled, &user_id, &username, &context) } else { Ok(()) }
     })
+}
+
+/// Account recovery by an operator (`plinth user reset-2fa`): turns `username`'s second
+/// factor off without a code; `false` when it was not on.
+pub fn reset_totp(db: &Db, username: &str, context: &Context) -> Result<bool, AuthError> {
+    let (username, context) = (username.to_string(), context.clone());
+    db.write(move |conn| {
+        let user_id: String = conn
+            .query_row("SELECT id FROM users WHERE username = ?1", [&username], |r| r.get(0))
+            .optional()
+            .map_err(StoreError::from)?
+            .ok_or(AuthError::UnknownUser)?;
+        let enabled = load(conn, &user_id)?.is_some_and(|state| state.enabled);
+        remove(conn, &user_id)?;
+        if enabled {
+            log(conn, Action::TwoFactorDisabled, &user_id, &username, &context)?;
+        }
+        Ok(enabled)
+    })
+}
+
+/// Deletes the user's secret and recovery codes.
+fn remove(conn: &Connection, user_id: &str) -> Result<(), StoreError> {
+    for sql in ["DELETE FROM user_totp WHERE user_id = ?1", "DELETE FROM totp_recovery_codes WHERE user_id = ?1"] {
+        conn.execute(sql, [user_id])?;
+    }
+    Ok(())
 }
 
 /// What the second factor says about a login whose password is right.

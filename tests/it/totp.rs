@@ -325,3 +325,18 @@ fn an_api_key_authenticates_setup_and_the_answers_match_the_openapi_document() {
     }
     assert!(doc["paths"][DISABLE]["post"]["requestBody"].is_object());
 }
+
+#[test]
+fn an_operator_can_turn_a_lost_second_factor_off() {
+    let server = TestServer::start();
+    enable(&regular_user(&server));
+    assert_detail(&login(&server, None), 401, "otp_required");
+    let cli = plinth::audit::Context { origin: "cli", ..Default::default() };
+    assert_eq!(plinth::auth::reset_totp(server.db(), BOB.0, &cli).ok(), Some(true));
+    assert_eq!(login(&server, None).status, 200, "no code needed any more");
+    assert_eq!(stored_rows(&server), (0, 0), "secret and recovery codes are gone");
+    assert_eq!(plinth::auth::reset_totp(server.db(), BOB.0, &cli).ok(), Some(false));
+    assert!(plinth::auth::reset_totp(server.db(), "nobody", &cli).is_err());
+    let trail = get_ok(&server.admin(), "/api/v1/audit-logs/?action=2FA_DISABLED");
+    assert_eq!(trail["results"][0]["context"]["origin"], "cli");
+}
