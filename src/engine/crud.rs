@@ -273,10 +273,15 @@ pub fn delete(db: &Db, model: &'static Model, caller: &Caller, key: &str) -> Res
     let key = key.to_string();
     let author = Author::of(caller);
     db.write(move |conn| {
-        let existing = fetch_visible(conn, model, author.principal.as_ref(), &key)?.ok_or(EngineError::NotFound)?;
-        scope::check_object(conn, model, author.principal.as_ref(), Some(&existing), None)?;
-        if let Some(check) = model.def.check {
-            check(conn, &author, None, Some(&existing))?;
+        // Only scoped models and those with a check need the row before it goes; a plain
+        // global delete is one statement in the writer.
+        if model.def.scope != Scope::Global || model.def.check.is_some() {
+            let principal = author.principal.as_ref();
+            let existing = fetch_visible(conn, model, principal, &key)?.ok_or(EngineError::NotFound)?;
+            scope::check_object(conn, model, principal, Some(&existing), None)?;
+            if let Some(check) = model.def.check {
+                check(conn, &author, None, Some(&existing))?;
+            }
         }
         let sql = format!(
             "DELETE FROM \"{}\" WHERE \"{}\" = ? RETURNING {}",
