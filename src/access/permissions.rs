@@ -57,11 +57,9 @@ pub fn covers(held: &str, wanted: &str) -> bool {
     (held_model == "*" || held_model == model) && (held_action == "*" || held_action == action)
 }
 
-/// Whether `entry` names a permission of the vocabulary or a wildcard over it.
-pub fn is_known(registry: &Registry, entry: &str) -> bool {
+/// Whether `entry` names a permission of `vocabulary` (from [`list`]) or a wildcard over it.
+pub fn is_known(vocabulary: &[Permission], entry: &str) -> bool {
+    let (model, action) = entry.split_once('.').unwrap_or((entry, ""));
     entry == "*"
-        || list(registry).iter().any(|p| {
-            let (model, action) = entry.split_once('.').unwrap_or((entry, ""));
-            (model == "*" || model == p.model) && (action == "*" || action == p.action)
-        })
+        || vocabulary.iter().any(|p| (model == "*" || model == p.model) && (action == "*" || action == p.action))
 }

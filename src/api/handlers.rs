@@ -41,10 +41,7 @@ pub fn dispatch(state: &State, route: Route, ctx: &mut Ctx) -> Result<Reply, Api
         (Route::Health, _) => Ok(Reply::json(200, &json!({ "status": "ok", "version": crate::VERSION }))),
         (Route::OpenApi, _) => Ok(Reply::raw(200, state.openapi.clone())),
         (Route::MetaModels, _) => Ok(Reply::raw(200, state.meta.clone())),
-        (Route::MetaPermissions, _) => {
-            let permissions = crate::access::permissions(state.registry);
-            Ok(Reply::json(200, &json!({ "permissions": permissions })))
-        }
+        (Route::MetaPermissions, _) => Ok(Reply::raw(200, state.permissions.clone())),
         (Route::MyOrganizations, _) => my_organizations(state, ctx),
         (Route::Token, _) => token(state, ctx),
         (Route::TokenRefresh, _) => token_refresh(state, ctx),

@@ -42,6 +42,7 @@ pub struct State {
     pub trusted_proxies: Vec<IpAddr>,
     openapi: Vec<u8>,
     meta: Vec<u8>,
+    permissions: Vec<u8>,
     router: matchit::Router<Route>,
 }
 
@@ -50,6 +51,8 @@ impl State {
         let openapi =
             serde_json::to_vec(&crate::engine::openapi::document(registry, crate::VERSION)).unwrap_or_default();
         let meta = serde_json::to_vec(&crate::engine::meta::models(registry)).unwrap_or_default();
+        let permissions =
+            serde_json::to_vec(&json!({ "permissions": crate::access::permissions(registry) })).unwrap_or_default();
         State {
             db,
             registry,
@@ -61,6 +64,7 @@ impl State {
             trusted_proxies: config.trusted_proxies.clone(),
             openapi,
             meta,
+            permissions,
             router: router::build(registry),
         }
     }

@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::def::{Field, Kind, Scope};
 use super::error::{EngineError, FieldErrors};
 use super::filter::Sql;
-use super::model::{Model, Registry, TRACKING};
+use super::model::{Model, Registry};
 use super::query::{ListParams, PageRequest};
 use super::scope::{self, Verb};
 use super::{Author, Caller, Record, Written, value};
@@ -110,8 +110,9 @@ pub fn create(
     body: &Value,
 ) -> Result<Record, EngineError> {
     scope::check_write(db, model, caller.principal.as_ref(), Verb::Add)?;
-    let body = with_sole_organization(db, model, caller.principal.as_ref(), body)?;
-    let mut values = validate_input(model, &body, Mode::Create)?;
+    let completed = with_sole_organization(db, model, caller.principal.as_ref(), body)?;
+    let body = completed.as_ref().unwrap_or(body);
+    let mut values = validate_input(model, body, Mode::Create)?;
     for field in model.writable() {
         if !values.iter().any(|(f, _)| f.name == field.name) {
             if let Some(default) = field.default {
@@ -175,26 +176,26 @@ pub fn create(
 }
 
 /// An organization-scoped create may leave out `organization` when the caller belongs to
-/// exactly one (API.md, Values).
+/// exactly one (API.md, Values): the body completed with it, or `None` to use it as sent.
 fn with_sole_organization(
     db: &Db,
     model: &Model,
     principal: Option<&Principal>,
     body: &Value,
-) -> Result<Value, EngineError> {
+) -> Result<Option<Value>, EngineError> {
     let (Scope::Organization, Some(object), Some(principal)) = (model.def.scope, body.as_object(), principal) else {
-        return Ok(body.clone());
+        return Ok(None);
     };
     if object.contains_key("organization") {
-        return Ok(body.clone());
+        return Ok(None);
     }
     let principal = principal.clone();
     let sole = db.read(move |conn| Ok::<_, EngineError>(access::sole_organization(conn, &principal)?))?;
-    let mut object = object.clone();
-    if let Some(org) = sole {
+    Ok(sole.map(|org| {
+        let mut object = object.clone();
         object.insert("organization".into(), Value::String(org));
-    }
-    Ok(Value::Object(object))
+        Value::Object(object)
+    }))
 }
 
 /// Updates an object: `partial` for PATCH, else PUT (required fields must be present).
@@ -328,9 +329,7 @@ fn record_change(
     after: Option<&Record>,
 ) -> Result<(), EngineError> {
     let Some(record) = after.or(before) else { return Ok(()) };
-    let mut skipped: Vec<&str> = TRACKING.iter().map(|f| f.name).collect();
-    skipped.extend(model.columns.iter().filter(|f| !f.kind.is_stored()).map(|f| f.name));
-    let changes = audit::diff(before, after, &skipped);
+    let changes = audit::diff(before, after, &model.not_audited);
     if changes.as_object().is_none_or(|c| c.is_empty()) {
         return Ok(());
     }

@@ -35,6 +35,8 @@ pub struct Model {
     /// `"col1", "col2", …` of the readable columns (lookups as sub-selects), for SELECT and
     /// RETURNING.
     pub select_list: String,
+    /// Columns an audit diff leaves out: the tracking columns and lookups.
+    pub not_audited: Vec<&'static str>,
 }
 
 impl Model {
@@ -54,7 +56,9 @@ impl Model {
             columns.extend(TRACKING);
         }
         let readable: Vec<Field> = columns.iter().filter(|c| !c.write_only()).copied().collect();
-        Model { def, columns, readable, select_list: String::new() }
+        let tracking = TRACKING.iter().map(|f| f.name);
+        let not_audited = tracking.chain(columns.iter().filter(|c| !c.kind.is_stored()).map(|c| c.name)).collect();
+        Model { def, columns, readable, select_list: String::new(), not_audited }
     }
 
     /// The SELECT expression of each readable column; lookups become correlated sub-selects.

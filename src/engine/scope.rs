@@ -103,21 +103,14 @@ pub fn check_object(
     before: Option<&Record>,
     after: Option<&Record>,
 ) -> Result<(), EngineError> {
-    let home = |record: &Record| -> Option<String> {
-        let field = match model.def.scope {
-            Scope::Organization => "organization",
-            Scope::Organizations => "parent",
-            Scope::Global | Scope::Owner(_) => return None,
-        };
-        record.get(field).and_then(Value::as_str).map(str::to_string)
+    // Where a new or moved object goes: its organization, or an organization's parent.
+    let parent_field = match model.def.scope {
+        Scope::Organization => "organization",
+        Scope::Organizations => "parent",
+        Scope::Global | Scope::Owner(_) => return Ok(()),
     };
-    if !matches!(model.def.scope, Scope::Organization | Scope::Organizations) {
-        return Ok(());
-    }
-    let placed_in = |record: &Record| match model.def.scope {
-        Scope::Organizations => record.get("id").and_then(Value::as_str).map(str::to_string),
-        _ => home(record),
-    };
+    let home = |record: &Record| record.get(parent_field).and_then(Value::as_str).map(str::to_string);
+    let placed_in = |record: &Record| model.organization_of(record).map(str::to_string);
     match (before, after) {
         (None, Some(created)) => require_in(conn, model, principal, "add", home(created)),
         (Some(existing), Some(changed)) => {
