@@ -15,9 +15,15 @@ const MAX_FILTER_LEN: usize = 8 * 1024;
 /// Deepest nesting of and/or/not.
 const MAX_DEPTH: usize = 8;
 /// Most conditions in one filter.
-const MAX_CONDITIONS: usize = 64;
+pub const MAX_CONDITIONS: usize = 64;
 /// Most values in one `in` / `notin` list.
 const MAX_LIST: usize = 500;
+/// Most relations one field path may follow (`a.b.c.d.field` follows four).
+pub const MAX_RELATIONS: usize = 4;
+/// Longest text value a condition compares with, in characters.
+pub const MAX_VALUE_CHARS: usize = 1000;
+/// Most SQL parameters a whole list query may bind (SQLite's own limit is far above).
+pub const MAX_PARAMS: usize = 2000;
 
 /// A SQL fragment with its positional parameters.
 #[derive(Debug, Default)]
@@ -77,6 +83,13 @@ impl Op {
 /// allowed filter fields (recursively through foreign keys).
 pub fn condition(registry: &Registry, model: &Model, path: &str, op: Op, value: &Value) -> Result<Sql, EngineError> {
     let path = path.replace("__", ".");
+    if path.matches('.').count() > MAX_RELATIONS {
+        return Err(EngineError::invalid_filter(format!(
+            "\"{}…\" follows more than {MAX_RELATIONS} relations.",
+            path.chars().take(60).collect::<String>()
+        )));
+    }
+    too_long(value)?;
     let (head, rest) = match path.split_once('.') {
         Some((head, rest)) => (head, Some(rest)),
         None => (path.as_str(), None),
@@ -126,6 +139,19 @@ fn tags_condition(name: &str, op: Op, value: &Value) -> Result<Sql, EngineError>
         text: format!("EXISTS (SELECT 1 FROM json_each(\"{name}\") t WHERE t.value IN ({marks}))"),
         params: wanted,
     })
+}
+
+/// A text value (or list item) longer than [`MAX_VALUE_CHARS`] is refused.
+fn too_long(value: &Value) -> Result<(), EngineError> {
+    let long = |v: &Value| v.as_str().is_some_and(|s| s.chars().count() > MAX_VALUE_CHARS);
+    let any_long = match value {
+        Value::Array(items) => items.iter().any(long),
+        other => long(other),
+    };
+    if any_long {
+        return Err(EngineError::invalid_filter(format!("Filter values are limited to {MAX_VALUE_CHARS} characters.")));
+    }
+    Ok(())
 }
 
 fn unknown_field(path: &str) -> EngineError {

@@ -4,8 +4,9 @@
 use serde_json::{Map, Value, json};
 
 use super::def::{Field, JsonShape, Kind, Scope, WriteRule};
+use super::filter::{MAX_CONDITIONS, MAX_RELATIONS, MAX_VALUE_CHARS};
 use super::model::{Model, Registry};
-use super::query::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
+use super::query::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MAX_SEARCH_CHARS};
 
 /// Builds the whole document.
 pub fn document(registry: &Registry, version: &str) -> Value {
@@ -121,7 +122,10 @@ fn model_paths(model: &Model, paths: &mut Map<String, Value>) {
         ),
         query_param(
             "search",
-            &format!("Case-insensitive search over {}.", def.search.join(", ")),
+            &format!(
+                "Case-insensitive search over {} (at most {MAX_SEARCH_CHARS} characters; every word must match).",
+                def.search.join(", ")
+            ),
             json!({ "type": "string" }),
         ),
         query_param(
@@ -131,7 +135,11 @@ fn model_paths(model: &Model, paths: &mut Map<String, Value>) {
         ),
         query_param(
             "filter",
-            "Advanced filter: URL-encoded JSON tree of and/or/not and {field, op, value}.",
+            &format!(
+                "Advanced filter: URL-encoded JSON tree of and/or/not and {{field, op, value}}; at most \
+                 {MAX_CONDITIONS} conditions, {MAX_RELATIONS} relations per field path, text values of at most \
+                 {MAX_VALUE_CHARS} characters."
+            ),
             json!({ "type": "string" }),
         ),
     ];

@@ -13,6 +13,8 @@ pub const MAX_PAGE_SIZE: usize = 1000;
 const MAX_PAGE: usize = 1_000_000_000;
 /// Most search terms considered.
 const MAX_SEARCH_TERMS: usize = 10;
+/// Longest `?search=` text, in characters.
+pub const MAX_SEARCH_CHARS: usize = 200;
 
 /// Which page a list request asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,6 +56,12 @@ impl ListParams {
             if let Some(condition) = filter::from_query(registry, model, name, raw) {
                 conditions.push(condition?);
             }
+            if conditions.len() > filter::MAX_CONDITIONS {
+                return Err(EngineError::invalid_filter(format!(
+                    "A list takes at most {} filter parameters.",
+                    filter::MAX_CONDITIONS
+                )));
+            }
         }
         for (field, raw) in model.def.list_defaults {
             let named = |text: &str| text.contains(&format!("\"{field}\""));
@@ -65,13 +73,26 @@ impl ListParams {
             }
         }
         if let Some(text) = get("search").map(str::trim).filter(|t| !t.is_empty()) {
+            if text.chars().count() > MAX_SEARCH_CHARS {
+                return Err(EngineError::bad_query(
+                    "invalid_search",
+                    format!("The search text is longer than {MAX_SEARCH_CHARS} characters."),
+                ));
+            }
             conditions.push(search(model, text));
         }
         if let Some(raw) = get("filter").filter(|f| !f.trim().is_empty()) {
             conditions.push(filter::advanced(registry, model, raw)?);
         }
+        let filter = join_and(conditions);
+        if filter.params.len() > filter::MAX_PARAMS {
+            return Err(EngineError::invalid_filter(format!(
+                "The filters of one list compare at most {} values.",
+                filter::MAX_PARAMS
+            )));
+        }
         let order_by = ordering(model, get("ordering"))?;
-        Ok(ListParams { page, page_size, filter: join_and(conditions), order_by })
+        Ok(ListParams { page, page_size, filter, order_by })
     }
 }
 

@@ -645,6 +645,68 @@ fn filter_size_limits_are_400_invalid_filter() {
 }
 
 #[test]
+fn over_long_searches_and_values_are_400_not_database_errors() {
+    // Regression: a 50,000-character search or icontains value was a 500 ("LIKE or GLOB
+    // pattern too complex") for anonymous callers.
+    let server = TestServer::start();
+    let client = server.client();
+    let resp = client.get(&format!("/api/v1/currencies/?search={}", "a".repeat(201)));
+    assert_detail(&resp, 400, "invalid_search");
+    assert!(resp.json["detail"].as_str().unwrap_or_default().contains("200"), "{}", resp.text);
+    assert_eq!(get_ok(&client, &format!("/api/v1/currencies/?search={}", "a".repeat(200)))["count"], 0);
+    let long = "x".repeat(1001);
+    assert_detail(&client.get(&format!("/api/v1/currencies/?name__icontains={long}")), 400, "invalid_filter");
+    assert_invalid_filter(
+        &client,
+        "currencies",
+        &json!({ "field": "name", "op": "icontains", "value": long }).to_string(),
+        "1000 characters",
+    );
+    assert_invalid_filter(
+        &client,
+        "currencies",
+        &json!({ "field": "code", "op": "in", "value": [long] }).to_string(),
+        "1000 characters",
+    );
+    assert_eq!(get_ok(&client, "/api/v1/currencies/")["count"], get_ok(&client, "/api/v1/currencies/")["count"]);
+}
+
+#[test]
+fn deep_relation_paths_are_400_not_database_errors() {
+    // Regression: a relation path 44 levels deep was a 500 ("Expression tree is too large").
+    let server = TestServer::start();
+    let admin = server.admin();
+    let deep = format!("{}name", "parent.".repeat(44));
+    let resp = admin
+        .get(&format!("/api/v1/organizations/?filter={}", enc(&json!({ "field": deep, "value": "x" }).to_string())));
+    assert_detail(&resp, 400, "invalid_filter");
+    assert!(resp.json["detail"].as_str().unwrap_or_default().contains("more than 4 relations"), "{}", resp.text);
+    let query = format!("/api/v1/organizations/?{}name=x", "parent__".repeat(44));
+    assert_detail(&admin.get(&query), 400, "invalid_filter");
+    let four = format!("{}name", "parent.".repeat(4));
+    let resp = admin
+        .get(&format!("/api/v1/organizations/?filter={}", enc(&json!({ "field": four, "value": "x" }).to_string())));
+    assert_eq!(resp.status, 200, "four relations are allowed: {}", resp.text);
+}
+
+#[test]
+fn too_many_filter_values_in_one_list_are_400() {
+    // 64 conditions of 500 values each would bind more than one statement may.
+    let server = TestServer::start();
+    let client = server.client();
+    let values = vec!["A"; 450].join(",");
+    let resp = client.get(&format!("/api/v1/currencies/?{}", vec![format!("code__in={values}"); 5].join("&")));
+    assert_detail(&resp, 400, "invalid_filter");
+    assert!(resp.json["detail"].as_str().unwrap_or_default().contains("2000"), "{}", resp.text);
+    let many: String = (0..65).map(|i| format!("code=C{i}&")).collect();
+    let resp = client.get(&format!("/api/v1/currencies/?{many}"));
+    assert_detail(&resp, 400, "invalid_filter");
+    assert!(resp.json["detail"].as_str().unwrap_or_default().contains("64"), "{}", resp.text);
+    let fine = vec![format!("code__in={values}"); 4].join("&");
+    assert_eq!(get_ok(&client, &format!("/api/v1/currencies/?{fine}"))["count"], 0, "1,800 values are fine");
+}
+
+#[test]
 fn filter_nodes_with_conflicting_keys_are_rejected() {
     let server = TestServer::start();
     let client = server.client();
