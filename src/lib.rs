@@ -10,6 +10,7 @@ pub mod auth;
 pub mod config;
 pub mod engine;
 pub mod feed;
+pub mod mail;
 pub mod modules;
 pub mod store;
 

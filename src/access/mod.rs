@@ -1,7 +1,9 @@
 //! Who may do what (DESIGN.md §6). A caller holds permissions (`<model>.<action>` strings,
-//! with `*` wildcards) through the roles of their active organization memberships — in the
-//! member's organization and every organization below it; superusers hold every permission. The engine asks here, per model scope, which rows a caller sees and
-//! whether a write is allowed.
+//! with `*` wildcards) in two ways: through the roles of their active organization memberships
+//! — in the member's organization and every organization below it, nowhere else — and
+//! globally, through roles assigned to the user directly (`user-roles/`), which count for
+//! shared data only. Superusers hold every permission. The engine asks here, per model scope,
+//! which rows and users a caller sees and whether a write is allowed.
 
 mod permissions;
 
@@ -20,8 +22,19 @@ pub struct Principal {
     pub is_staff: bool,
     pub is_superuser: bool,
     /// Set when authenticated by an API key limited to one organization: only the owner's
-    /// membership there counts, and superuser rights do not apply.
+    /// membership there counts, and superuser rights and global permissions do not apply.
     pub organization: Option<String>,
+    /// How the caller proved who they are.
+    pub credential: Credential,
+}
+
+/// How a request was authenticated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Credential {
+    /// A password login (bearer token or the pages' session): may manage the account.
+    Session,
+    /// An API key: data access only, never account management.
+    ApiKey,
 }
 
 impl Principal {
@@ -47,13 +60,14 @@ pub fn signed_in(principal: Option<&Principal>) -> Result<&Principal, EngineErro
     principal.ok_or(EngineError::NotAuthenticated)
 }
 
-/// SQL selecting the ids of the organizations where `principal` holds `permission`, with its
-/// parameters: those of their active memberships whose role grants it, and every organization
-/// below those (a role in a parent applies to the whole subtree).
-pub fn organizations_granting(principal: &Principal, permission: &str) -> (String, Vec<SqlValue>) {
+/// A recursive CTE `granted(id)` of the organizations where `principal` holds `permission`
+/// through a membership, with its parameters: those of their active memberships whose role
+/// grants it, and every organization below those (a role in a parent applies to the whole
+/// subtree).
+fn granted_cte(principal: &Principal, permission: &str) -> (String, Vec<SqlValue>) {
     let (model, action) = permission.split_once('.').unwrap_or((permission, ""));
     let mut sql = String::from(
-        "WITH RECURSIVE granted(id) AS (SELECT m.\"organization\" FROM organization_memberships m \
+        "granted(id) AS (SELECT m.\"organization\" FROM organization_memberships m \
          JOIN roles r ON r.id = m.\"role\" WHERE m.\"user\" = ? AND m.is_active = 1 \
          AND EXISTS (SELECT 1 FROM json_each(r.permissions) g WHERE g.value IN (?, ?, ?, '*'))",
     );
@@ -67,13 +81,81 @@ pub fn organizations_granting(principal: &Principal, permission: &str) -> (Strin
         sql.push_str(" AND m.\"organization\" = ?");
         params.push(SqlValue::Text(limit.clone()));
     }
-    sql.push_str(
-        " UNION SELECT o.id FROM organizations o JOIN granted ON o.parent = granted.id) SELECT id FROM granted",
+    sql.push_str(" UNION SELECT o.id FROM organizations o JOIN granted ON o.parent = granted.id)");
+    (sql, params)
+}
+
+/// SQL selecting the ids of the organizations where `principal` holds `permission` through a
+/// membership (see [`granted_cte`]), with its parameters.
+pub fn organizations_granting(principal: &Principal, permission: &str) -> (String, Vec<SqlValue>) {
+    let (cte, params) = granted_cte(principal, permission);
+    (format!("WITH RECURSIVE {cte} SELECT id FROM granted"), params)
+}
+
+/// SQL selecting the organizations where `principal` holds `permission` and every
+/// organization above them: the owners of rows that apply down their subtree (roles).
+pub fn organizations_granting_or_above(principal: &Principal, permission: &str) -> (String, Vec<SqlValue>) {
+    let (cte, params) = granted_cte(principal, permission);
+    let sql = format!(
+        "WITH RECURSIVE {cte}, up(id) AS (SELECT id FROM granted UNION \
+         SELECT o.parent FROM organizations o JOIN up ON o.id = up.id WHERE o.parent IS NOT NULL) SELECT id FROM up"
     );
     (sql, params)
 }
 
-/// Whether `principal` holds `permission` in `organization`, or anywhere when `None`.
+/// A condition on the user id in `column`: the caller, or a user with an active membership in
+/// an organization within the caller's reach (their active memberships' subtrees). Users are
+/// referenced and shown only within organizations shared this way; `None` for superusers.
+pub fn visible_users(principal: &Principal, column: &str) -> Option<(String, Vec<SqlValue>)> {
+    if principal.bypasses() {
+        return None;
+    }
+    let mut params = vec![SqlValue::Text(principal.user_id.clone()), SqlValue::Text(principal.user_id.clone())];
+    let mut reach = String::from(
+        "SELECT m.\"organization\" FROM organization_memberships m WHERE m.\"user\" = ? AND m.is_active = 1",
+    );
+    if let Some(limit) = &principal.organization {
+        reach.push_str(" AND m.\"organization\" = ?");
+        params.push(SqlValue::Text(limit.clone()));
+    }
+    let sql = format!(
+        "({column} = ? OR {column} IN (WITH RECURSIVE reach(id) AS ({reach} UNION \
+         SELECT o.id FROM organizations o JOIN reach ON o.parent = reach.id) \
+         SELECT s.\"user\" FROM organization_memberships s WHERE s.is_active = 1 \
+         AND s.\"organization\" IN (SELECT id FROM reach)))"
+    );
+    Some((sql, params))
+}
+
+/// Whether `principal` holds `permission` globally: a superuser, or a role assigned to the
+/// user directly grants it. Keys limited to an organization hold nothing globally.
+pub fn holds_globally(conn: &Connection, principal: &Principal, permission: &str) -> Result<bool, StoreError> {
+    if principal.bypasses() {
+        return Ok(true);
+    }
+    Ok(global_permissions(conn, principal)?.iter().any(|held| covers(held, permission)))
+}
+
+/// The permission entries of the roles assigned to `principal` directly.
+fn global_permissions(conn: &Connection, principal: &Principal) -> Result<Vec<String>, StoreError> {
+    if principal.organization.is_some() {
+        return Ok(Vec::new());
+    }
+    let sql = "SELECT DISTINCT g.value FROM user_roles ur JOIN roles r ON r.id = ur.\"role\", \
+               json_each(r.permissions) g WHERE ur.\"user\" = ?1";
+    let mut stmt = conn.prepare_cached(sql)?;
+    let held = stmt.query_map([&principal.user_id], |r| r.get(0))?.collect::<Result<_, _>>()?;
+    Ok(held)
+}
+
+/// `Ok` when `principal` holds `permission` globally (see [`holds_globally`]), else 403.
+pub fn require_globally(conn: &Connection, principal: Option<&Principal>, permission: &str) -> Result<(), EngineError> {
+    let principal = signed_in(principal)?;
+    if holds_globally(conn, principal, permission)? { Ok(()) } else { Err(EngineError::PermissionDenied) }
+}
+
+/// Whether `principal` holds `permission` through a membership in `organization`, or in any
+/// organization when `None`.
 pub fn holds(
     conn: &Connection,
     principal: &Principal,
@@ -105,8 +187,8 @@ pub fn require(
     if holds(conn, principal, permission, organization)? { Ok(()) } else { Err(EngineError::PermissionDenied) }
 }
 
-/// Whether `principal` holds every entry of `wanted` (wildcards included) in `organization`,
-/// or — for `None` — each somewhere. Guards against granting more than one holds.
+/// Whether `principal` holds every entry of `wanted` (wildcards included) in `organization`
+/// through memberships, or — for `None` — globally. Guards against granting more than one holds.
 pub fn holds_all(
     conn: &Connection,
     principal: &Principal,
@@ -116,16 +198,18 @@ pub fn holds_all(
     if principal.bypasses() {
         return Ok(true);
     }
-    if let (Some(limit), Some(org)) = (&principal.organization, organization)
-        && limit != org
-    {
+    let Some(organization) = organization else {
+        let held = global_permissions(conn, principal)?;
+        return Ok(wanted.iter().all(|w| held.iter().any(|h| covers(h, w))));
+    };
+    if principal.organization.as_deref().is_some_and(|limit| limit != organization) {
         return Ok(false);
     }
     let sql = "WITH RECURSIVE above(id, parent) AS (SELECT id, parent FROM organizations WHERE id = ?2 \
                UNION SELECT o.id, o.parent FROM organizations o JOIN above ON o.id = above.parent) \
                SELECT DISTINCT g.value FROM organization_memberships m JOIN roles r ON r.id = m.\"role\", \
                json_each(r.permissions) g WHERE m.\"user\" = ?1 AND m.is_active = 1 \
-               AND (?2 IS NULL OR m.\"organization\" IN (SELECT id FROM above)) \
+               AND m.\"organization\" IN (SELECT id FROM above) \
                AND (?3 IS NULL OR m.\"organization\" = ?3)";
     let mut stmt = conn.prepare_cached(sql)?;
     let params = rusqlite::params![principal.user_id, organization, principal.organization];

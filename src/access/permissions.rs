@@ -23,7 +23,8 @@ pub fn list(registry: &Registry) -> Vec<Permission> {
     let mut out = Vec::new();
     for model in registry.models() {
         let def = model.def;
-        let scoped = matches!(def.scope, Scope::Organization | Scope::Organizations);
+        let scoped =
+            matches!(def.scope, Scope::Organization | Scope::Organizations | Scope::OptionalOrganization { .. });
         let mut actions: Vec<&'static str> = Vec::new();
         if scoped {
             actions.push("view");
@@ -37,7 +38,7 @@ pub fn list(registry: &Registry) -> Vec<Permission> {
                 permission: format!("{}.{action}", def.name),
                 model: def.name,
                 action,
-                label: format!("Can {action} {}", def.label),
+                label: format!("Can {} {}", action.replace('-', " "), def.label),
             });
         }
     }

@@ -118,6 +118,13 @@ fn auth_error(err: &AuthError) -> (u16, Value) {
         AuthError::InvalidCode => (400, json!({ "code": ["Invalid or expired code."] })),
         AuthError::WrongPassword => (400, json!({ "password": ["Your password was entered incorrectly."] })),
         AuthError::TwoFactorState(message) => (400, json!({ "non_field_errors": [message] })),
+        AuthError::SessionRequired => (
+            403,
+            detail(
+                "API keys are for data access; sign in with your password to manage the account.",
+                "permission_denied",
+            ),
+        ),
         AuthError::Throttled(seconds) => {
             (429, detail(&format!("Request was throttled. Expected available in {seconds} seconds."), "throttled"))
         }

@@ -8,9 +8,11 @@ use super::request::Ctx;
 use super::router::Route;
 use std::time::Instant;
 
+use crate::access::{Credential, Principal};
 use crate::auth::{self, AuthError};
 use crate::engine::filter::Sql;
 use crate::engine::{ActionCall, ActionOutput, EngineError, Field, FieldErrors, Model, Scope, crud, value};
+use crate::modules::members;
 use crate::store::SqlValue;
 
 /// A successful answer.
@@ -43,22 +45,34 @@ pub fn dispatch(state: &State, route: Route, ctx: &mut Ctx) -> Result<Reply, Api
         (Route::MetaModels, _) => Ok(Reply::raw(200, state.meta.clone())),
         (Route::MetaPermissions, _) => Ok(Reply::raw(200, state.permissions.clone())),
         (Route::MyOrganizations, _) => my_organizations(state, ctx),
+        (Route::MyInvitations, _) => {
+            let received = members::received(&state.db, session(ctx)?)?;
+            let page = json!({ "count": received.len(), "next": null, "previous": null, "results": received });
+            Ok(Reply::json(200, &page))
+        }
+        (Route::RespondInvitation { accept }, _) => {
+            session(ctx)?;
+            string_fields(&ctx.json()?, &[], &[])?;
+            let id = ctx.param("key").to_string();
+            let answer = members::respond(&state.db, state.registry, &ctx.caller, &id, accept)?;
+            Ok(Reply::json(200, &Value::Object(answer)))
+        }
         (Route::Token, _) => token(state, ctx),
         (Route::TokenRefresh, _) => token_refresh(state, ctx),
         (Route::Logout, _) => logout(state, ctx),
         (Route::PasswordChange, _) => password_change(state, ctx),
         (Route::ApiKeys, "GET") => {
-            let keys = auth::list_keys(&state.db, principal(ctx)?)?;
+            let keys = auth::list_keys(&state.db, session(ctx)?)?;
             let page = json!({ "count": keys.len(), "next": null, "previous": null, "results": keys });
             Ok(Reply::json(200, &page))
         }
         (Route::ApiKeys, _) => create_api_key(state, ctx),
         (Route::ApiKey, "GET") => {
-            let key = auth::get_key(&state.db, principal(ctx)?, ctx.param("key"))?.ok_or(EngineError::NotFound)?;
+            let key = auth::get_key(&state.db, session(ctx)?, ctx.param("key"))?.ok_or(EngineError::NotFound)?;
             Ok(Reply::json(200, &serde_json::to_value(key).unwrap_or_default()))
         }
         (Route::ApiKey, _) => {
-            let revoked = auth::revoke_key(&state.db, principal(ctx)?, ctx.param("key"), &ctx.caller.context)?;
+            let revoked = auth::revoke_key(&state.db, session(ctx)?, ctx.param("key"), &ctx.caller.context)?;
             if revoked { Ok(Reply::empty()) } else { Err(EngineError::NotFound.into()) }
         }
         (Route::TotpSetup, _) => totp_setup(state, ctx),
@@ -112,6 +126,7 @@ pub fn dispatch(state: &State, route: Route, ctx: &mut Ctx) -> Result<Reply, Api
             crate::engine::scope::check_read(model, ctx.caller.principal.as_ref())?;
             match (action.handler)(&call)? {
                 ActionOutput::Json(value) => Ok(Reply::json(200, &value)),
+                ActionOutput::Created(value) => Ok(Reply::json(201, &value)),
                 ActionOutput::Page(page) => Ok(page_reply(ctx, &page)),
             }
         }
@@ -238,6 +253,7 @@ fn token_refresh(state: &State, ctx: &mut Ctx) -> Result<Reply, ApiError> {
 }
 
 fn password_change(state: &State, ctx: &mut Ctx) -> Result<Reply, ApiError> {
+    session(ctx)?;
     let token = ctx.bearer().ok_or(EngineError::NotAuthenticated)?.to_string();
     let body = ctx.json()?;
     let fields = string_fields(&body, &["old_password", "new_password"], &[])?;
@@ -257,8 +273,18 @@ fn new_password_errors(outcome: Result<(), AuthError>) -> Result<(), ApiError> {
 }
 
 /// The authenticated caller, or 401.
-fn principal<'a>(ctx: &'a Ctx) -> Result<&'a crate::access::Principal, ApiError> {
+fn principal<'a>(ctx: &'a Ctx) -> Result<&'a Principal, ApiError> {
     Ok(ctx.caller.principal.as_ref().ok_or(EngineError::NotAuthenticated)?)
+}
+
+/// The caller when signed in with their password: managing the account (second factor,
+/// password, API keys, joining organizations) is refused to API keys, which are for data.
+fn session<'a>(ctx: &'a Ctx) -> Result<&'a Principal, ApiError> {
+    let caller = principal(ctx)?;
+    match caller.credential {
+        Credential::Session => Ok(caller),
+        Credential::ApiKey => Err(AuthError::SessionRequired.into()),
+    }
 }
 
 fn create_api_key(state: &State, ctx: &mut Ctx) -> Result<Reply, ApiError> {
@@ -285,7 +311,7 @@ fn create_api_key(state: &State, ctx: &mut Ctx) -> Result<Reply, ApiError> {
     };
     errors.into_result()?;
     let new = auth::NewKey { name, expires_at, organization: fields[2].clone() };
-    let created = auth::create_key(&state.db, principal(ctx)?, new, &ctx.caller.context)?;
+    let created = auth::create_key(&state.db, session(ctx)?, new, &ctx.caller.context)?;
     Ok(Reply::json(201, &serde_json::to_value(created).unwrap_or_default()))
 }
 
@@ -296,14 +322,14 @@ fn logout(state: &State, ctx: &mut Ctx) -> Result<Reply, ApiError> {
 }
 
 fn totp_setup(state: &State, ctx: &mut Ctx) -> Result<Reply, ApiError> {
-    let user = principal(ctx)?.clone();
+    let user = session(ctx)?.clone();
     string_fields(&ctx.json()?, &[], &[])?;
     let setup = auth::setup_totp(&state.db, &user)?;
     Ok(Reply::json(200, &serde_json::to_value(setup).unwrap_or_default()))
 }
 
 fn totp_verify(state: &State, ctx: &mut Ctx) -> Result<Reply, ApiError> {
-    let user = principal(ctx)?.clone();
+    let user = session(ctx)?.clone();
     let fields = string_fields(&ctx.json()?, &["code"], &[])?;
     let code = fields[0].as_deref().unwrap_or("");
     let recovery_codes = auth::enable_totp(&state.db, &user, code, &ctx.caller.context)?;
@@ -311,7 +337,7 @@ fn totp_verify(state: &State, ctx: &mut Ctx) -> Result<Reply, ApiError> {
 }
 
 fn totp_disable(state: &State, ctx: &mut Ctx) -> Result<Reply, ApiError> {
-    let user = principal(ctx)?.clone();
+    let user = session(ctx)?.clone();
     let fields = string_fields(&ctx.json()?, &["password"], &["code"])?;
     let password = fields[0].as_deref().unwrap_or("");
     auth::disable_totp(&state.db, &user, password, fields[1].as_deref(), &ctx.caller.context)?;

@@ -13,6 +13,8 @@ pub enum Route {
     MetaModels,
     MetaPermissions,
     MyOrganizations,
+    MyInvitations,
+    RespondInvitation { accept: bool },
     Token,
     TokenRefresh,
     Logout,
@@ -36,7 +38,9 @@ impl Route {
             Route::Health | Route::OpenApi | Route::MetaModels | Route::MetaPermissions | Route::MyOrganizations => {
                 &["GET"]
             }
-            Route::Token
+            Route::MyInvitations => &["GET"],
+            Route::RespondInvitation { .. }
+            | Route::Token
             | Route::TokenRefresh
             | Route::Logout
             | Route::PasswordChange
@@ -71,6 +75,9 @@ pub fn build(registry: &'static Registry) -> Router<Route> {
     add(format!("{BASE}/meta/models"), Route::MetaModels);
     add(format!("{BASE}/meta/permissions"), Route::MetaPermissions);
     add(format!("{BASE}/users/me/organizations"), Route::MyOrganizations);
+    add(format!("{BASE}/users/me/invitations"), Route::MyInvitations);
+    add(format!("{BASE}/users/me/invitations/{{key}}/accept"), Route::RespondInvitation { accept: true });
+    add(format!("{BASE}/users/me/invitations/{{key}}/decline"), Route::RespondInvitation { accept: false });
     add(format!("{BASE}/auth/token"), Route::Token);
     add(format!("{BASE}/auth/token/refresh"), Route::TokenRefresh);
     add(format!("{BASE}/auth/logout"), Route::Logout);

@@ -6,7 +6,7 @@
 use serde::Serialize;
 
 use super::{AccountEvent, AuthError, hash_secret, random_secret, record_event};
-use crate::access::Principal;
+use crate::access::{Credential, Principal};
 use crate::audit::{Action, Context};
 use crate::store::{Connection, Db, OptionalExtension, StoreError, new_id, now};
 
@@ -155,6 +155,7 @@ pub fn authenticate_key(db: &Db, secret: &str) -> Result<Principal, AuthError> {
                 is_staff: r.get(3)?,
                 is_superuser: r.get(4)?,
                 organization: r.get(6)?,
+                credential: Credential::ApiKey,
             };
             Ok((r.get::<_, String>(0)?, principal, r.get::<_, bool>(5)?))
         })

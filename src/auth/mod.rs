@@ -68,6 +68,9 @@ pub enum AuthError {
     /// Drawing a QR code failed.
     #[error("could not draw the QR code: {0}")]
     QrCode(String),
+    /// Account management (second factor, password, API keys) was asked with an API key.
+    #[error("account management needs a password login")]
+    SessionRequired,
     /// Too many failed logins: try again after this many seconds.
     #[error("too many failed logins; retry in {0} s")]
     Throttled(u64),

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::{AccountEvent, AuthError, check_password, hash_password, hash_secret, random_secret, record_event};
 use crate::audit::{Action, Context};
-use crate::store::{Connection, Db, OptionalExtension, StoreError, format_timestamp, new_id, now};
+use crate::store::{Db, OptionalExtension, StoreError, format_timestamp, now};
 
 /// Queues a reset token for the active account with this e-mail address, if there is one.
 pub fn request_reset(db: &Db, email: &str, ttl: Duration) -> Result<(), AuthError> {
@@ -36,7 +36,7 @@ pub fn request_reset(db: &Db, email: &str, ttl: Duration) -> Result<(), AuthErro
              If it was not you, ignore this message; your password stays as it is.\n",
             ttl.as_secs() / 60
         );
-        queue_mail(conn, &email, "Reset your Plinth password", &body)?;
+        crate::mail::queue(conn, &email, "Reset your Plinth password", &body)?;
         Ok(())
     })
 }
@@ -76,13 +76,4 @@ pub fn confirm_reset(db: &Db, token: &str, new_password: &str, context: &Context
         };
         record_event(conn, event, &context)
     })
-}
-
-/// Puts a message in the outbox, inside the caller's transaction.
-fn queue_mail(conn: &Connection, to: &str, subject: &str, body: &str) -> Result<(), StoreError> {
-    conn.execute(
-        "INSERT INTO mail_outbox (id, created_at, to_address, subject, body) VALUES (?1, ?2, ?3, ?4, ?5)",
-        rusqlite::params![new_id(), now(), to, subject, body],
-    )?;
-    Ok(())
 }

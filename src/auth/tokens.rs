@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::totp::{self, SecondFactor};
 use super::{AccountEvent, AuthError, UserInfo, hash_secret, random_secret, record_event, verify_password};
-use crate::access::Principal;
+use crate::access::{Credential, Principal};
 use crate::audit::{Action, Context};
 use crate::store::{Connection, Db, OptionalExtension, StoreError, format_timestamp, new_id, now};
 
@@ -183,6 +183,7 @@ pub fn authenticate(db: &Db, access_token: &str) -> Result<Principal, AuthError>
                 is_staff: r.get(2)?,
                 is_superuser: r.get(3)?,
                 organization: None,
+                credential: Credential::Session,
             })
         })
         .optional()

@@ -101,6 +101,18 @@ pub fn retrieve(db: &Db, model: &'static Model, caller: &Caller, key: &str) -> R
     db.read(|conn| fetch_visible(conn, model, caller.principal.as_ref(), key)?.ok_or(EngineError::NotFound))
 }
 
+/// Whose rules a write follows.
+#[derive(Clone, Copy, Debug)]
+pub enum Access<'a> {
+    /// A caller's request: references must be visible to them, and the permissions and the
+    /// model's guard apply.
+    Caller(Option<&'a Principal>),
+    /// A write Plinth decided on behalf of someone (accepting an invitation): validation,
+    /// integrity checks and the audit trail apply; who may do it was settled by the code
+    /// that asks.
+    Trusted,
+}
+
 /// Creates an object from a JSON body; answers the stored object.
 pub fn create(
     db: &Db,
@@ -111,7 +123,17 @@ pub fn create(
 ) -> Result<Record, EngineError> {
     scope::check_write(db, model, caller.principal.as_ref(), Verb::Add)?;
     let completed = with_sole_organization(db, model, caller.principal.as_ref(), body)?;
-    let body = completed.as_ref().unwrap_or(body);
+    let (values, proposed) = prepare_create(model, completed.as_ref().unwrap_or(body))?;
+    let author = Author::of(caller);
+    db.write(move |conn| {
+        let access = Access::Caller(author.principal.as_ref());
+        insert(conn, registry, model, &author, values, &proposed, access)
+    })
+}
+
+/// Validates a create body outside the writer: the column values to insert (defaults filled
+/// in) and the record as it would be stored, checked by the model's validator.
+pub fn prepare_create(model: &Model, body: &Value) -> Result<(Vec<(Field, SqlValue)>, Record), EngineError> {
     let mut values = validate_input(model, body, Mode::Create)?;
     for field in model.writable() {
         if !values.iter().any(|(f, _)| f.name == field.name) {
@@ -131,48 +153,64 @@ pub fn create(
     }
     let proposed = merged(&values, None);
     run_validator(model, &proposed)?;
-    let author = Author::of(caller);
-    db.write(move |conn| {
-        check_references(conn, registry, author.principal.as_ref(), &values)?;
-        scope::check_object(conn, model, author.principal.as_ref(), None, Some(&proposed))?;
-        if let Some(check) = model.def.check {
-            check(conn, &author, Some(&proposed), None)?;
+    Ok((values, proposed))
+}
+
+/// Inserts a prepared row inside the write's transaction: references, access (for callers),
+/// the model's checks, tracking columns and the audit entry. Answers the stored row.
+pub fn insert(
+    conn: &Connection,
+    registry: &Registry,
+    model: &'static Model,
+    author: &Author,
+    values: Vec<(Field, SqlValue)>,
+    proposed: &Record,
+    access: Access,
+) -> Result<Record, EngineError> {
+    check_references(conn, registry, access, &values)?;
+    if let Access::Caller(principal) = access {
+        scope::check_object(conn, model, principal, None, Some(proposed))?;
+        if let Some(guard) = model.def.guard {
+            guard(conn, author, Some(proposed), None)?;
         }
-        let now = crate::store::now();
-        let mut columns: Vec<&str> = values.iter().map(|(f, _)| f.name).collect();
-        let mut params: Vec<SqlValue> = values.into_iter().map(|(_, v)| v).collect();
-        if model.generated_key() {
-            columns.push("id");
-            params.push(SqlValue::Text(crate::store::new_id()));
+    }
+    if let Some(check) = model.def.check {
+        check(conn, author, Some(proposed), None)?;
+    }
+    let now = crate::store::now();
+    let mut columns: Vec<&str> = values.iter().map(|(f, _)| f.name).collect();
+    let mut params: Vec<SqlValue> = values.into_iter().map(|(_, v)| v).collect();
+    if model.generated_key() {
+        columns.push("id");
+        params.push(SqlValue::Text(crate::store::new_id()));
+    }
+    if model.def.tracking {
+        let user = author.user().map(str::to_string);
+        let stamps = [
+            ("created_at", Some(now.clone())),
+            ("updated_at", Some(now)),
+            ("created_by", user.clone()),
+            ("updated_by", user),
+        ];
+        for (column, value) in stamps {
+            columns.push(column);
+            params.push(value.map_or(SqlValue::Null, SqlValue::Text));
         }
-        if model.def.tracking {
-            let user = author.user().map(str::to_string);
-            let stamps = [
-                ("created_at", Some(now.clone())),
-                ("updated_at", Some(now)),
-                ("created_by", user.clone()),
-                ("updated_by", user),
-            ];
-            for (column, value) in stamps {
-                columns.push(column);
-                params.push(value.map_or(SqlValue::Null, SqlValue::Text));
-            }
-        }
-        let quoted: Vec<String> = columns.iter().map(|c| format!("\"{c}\"")).collect();
-        let sql = format!(
-            "INSERT INTO \"{}\" ({}) VALUES ({}) RETURNING {}",
-            model.def.table,
-            quoted.join(", "),
-            vec!["?"; params.len()].join(", "),
-            model.select_list
-        );
-        let created = conn
-            .prepare_cached(&sql)?
-            .query_row(params_from_iter(&params), |row| read_row(model, row))
-            .map_err(|e| unique_error(model, e.into()))?;
-        log_write(conn, model, &author, Change::Create, None, Some(&created))?;
-        Ok(created)
-    })
+    }
+    let quoted: Vec<String> = columns.iter().map(|c| format!("\"{c}\"")).collect();
+    let sql = format!(
+        "INSERT INTO \"{}\" ({}) VALUES ({}) RETURNING {}",
+        model.def.table,
+        quoted.join(", "),
+        vec!["?"; params.len()].join(", "),
+        model.select_list
+    );
+    let created = conn
+        .prepare_cached(&sql)?
+        .query_row(params_from_iter(&params), |row| read_row(model, row))
+        .map_err(|e| unique_error(model, e.into()))?;
+    log_write(conn, model, author, Change::Create, None, Some(&created))?;
+    Ok(created)
 }
 
 /// An organization-scoped create may leave out `organization` when the caller belongs to
@@ -222,50 +260,68 @@ pub fn update(
     let key = key.to_string();
     db.write(move |conn| {
         let existing = fetch_visible(conn, model, author.principal.as_ref(), &key)?.ok_or(EngineError::NotFound)?;
-        let stored_key = existing.get(model.def.key).and_then(Value::as_str).unwrap_or(&key).to_string();
-        let values: Vec<(Field, SqlValue)> = values
-            .into_iter()
-            .filter(|(f, v)| !(f.name == model.def.key && matches!(v, SqlValue::Text(t) if *t == stored_key)))
-            .collect();
-        if let Some((field, _)) = values.iter().find(|(f, _)| f.name == model.def.key) {
-            return Err(EngineError::Validation(FieldErrors::single(
-                field.name,
-                "This field cannot be changed once set.",
-            )));
-        }
-        let proposed = merged(&values, Some(&existing));
-        run_validator(model, &proposed)?;
-        check_references(conn, registry, author.principal.as_ref(), &values)?;
-        scope::check_object(conn, model, author.principal.as_ref(), Some(&existing), Some(&proposed))?;
-        if let Some(check) = model.def.check {
-            check(conn, &author, Some(&proposed), Some(&existing))?;
-        }
-        let mut sets: Vec<String> = values.iter().map(|(f, _)| format!("\"{}\" = ?", f.name)).collect();
-        let mut params: Vec<SqlValue> = values.into_iter().map(|(_, v)| v).collect();
-        if model.def.tracking {
-            sets.push("\"updated_at\" = ?".into());
-            params.push(SqlValue::Text(crate::store::now()));
-            sets.push("\"updated_by\" = ?".into());
-            params.push(author.user().map_or(SqlValue::Null, |u| SqlValue::Text(u.to_string())));
-        }
-        if sets.is_empty() {
-            return Ok(existing);
-        }
-        params.push(SqlValue::Text(stored_key));
-        let sql = format!(
-            "UPDATE \"{}\" SET {} WHERE \"{}\" = ? RETURNING {}",
-            model.def.table,
-            sets.join(", "),
-            model.def.key,
-            model.select_list
-        );
-        let updated = conn
-            .prepare_cached(&sql)?
-            .query_row(params_from_iter(&params), |row| read_row(model, row))
-            .map_err(|e| unique_error(model, e.into()))?;
-        log_write(conn, model, &author, Change::Update, Some(&existing), Some(&updated))?;
-        Ok(updated)
+        let access = Access::Caller(author.principal.as_ref());
+        apply_update(conn, registry, model, &author, existing, values, access)
     })
+}
+
+/// Applies validated `values` to `existing` inside the write's transaction: fields that may not
+/// change, the validator, references, access (for callers), the model's checks, tracking
+/// columns and the audit entry. Answers the stored row.
+pub fn apply_update(
+    conn: &Connection,
+    registry: &Registry,
+    model: &'static Model,
+    author: &Author,
+    existing: Record,
+    values: Vec<(Field, SqlValue)>,
+    access: Access,
+) -> Result<Record, EngineError> {
+    let stored_key = record_key(model, &existing);
+    let unchanged = |f: &Field, v: &SqlValue| {
+        (f.name == model.def.key || f.create_only) && value::to_json(f.kind, v.clone()) == existing[f.name]
+    };
+    let values: Vec<(Field, SqlValue)> = values.into_iter().filter(|(f, v)| !unchanged(f, v)).collect();
+    if let Some((field, _)) = values.iter().find(|(f, _)| f.name == model.def.key || f.create_only) {
+        return Err(EngineError::Validation(FieldErrors::single(field.name, "This field cannot be changed once set.")));
+    }
+    let proposed = merged(&values, Some(&existing));
+    run_validator(model, &proposed)?;
+    check_references(conn, registry, access, &values)?;
+    if let Access::Caller(principal) = access {
+        scope::check_object(conn, model, principal, Some(&existing), Some(&proposed))?;
+        if let Some(guard) = model.def.guard {
+            guard(conn, author, Some(&proposed), Some(&existing))?;
+        }
+    }
+    if let Some(check) = model.def.check {
+        check(conn, author, Some(&proposed), Some(&existing))?;
+    }
+    let mut sets: Vec<String> = values.iter().map(|(f, _)| format!("\"{}\" = ?", f.name)).collect();
+    let mut params: Vec<SqlValue> = values.into_iter().map(|(_, v)| v).collect();
+    if model.def.tracking {
+        sets.push("\"updated_at\" = ?".into());
+        params.push(SqlValue::Text(crate::store::now()));
+        sets.push("\"updated_by\" = ?".into());
+        params.push(author.user().map_or(SqlValue::Null, |u| SqlValue::Text(u.to_string())));
+    }
+    if sets.is_empty() {
+        return Ok(existing);
+    }
+    params.push(SqlValue::Text(stored_key));
+    let sql = format!(
+        "UPDATE \"{}\" SET {} WHERE \"{}\" = ? RETURNING {}",
+        model.def.table,
+        sets.join(", "),
+        model.def.key,
+        model.select_list
+    );
+    let updated = conn
+        .prepare_cached(&sql)?
+        .query_row(params_from_iter(&params), |row| read_row(model, row))
+        .map_err(|e| unique_error(model, e.into()))?;
+    log_write(conn, model, author, Change::Update, Some(&existing), Some(&updated))?;
+    Ok(updated)
 }
 
 /// Deletes an object; `409 protected` while other rows reference it.
@@ -274,13 +330,14 @@ pub fn delete(db: &Db, model: &'static Model, caller: &Caller, key: &str) -> Res
     let key = key.to_string();
     let author = Author::of(caller);
     db.write(move |conn| {
-        // Only scoped models and those with a check need the row before it goes; a plain
-        // global delete is one statement in the writer.
-        if model.def.scope != Scope::Global || model.def.check.is_some() {
+        // Only scoped models and those with a check or guard need the row before it goes; a
+        // plain global delete is one statement in the writer.
+        let def = model.def;
+        if def.scope != Scope::Global || def.check.is_some() || def.guard.is_some() {
             let principal = author.principal.as_ref();
             let existing = fetch_visible(conn, model, principal, &key)?.ok_or(EngineError::NotFound)?;
             scope::check_object(conn, model, principal, Some(&existing), None)?;
-            if let Some(check) = model.def.check {
+            for check in [def.guard, def.check].into_iter().flatten() {
                 check(conn, &author, None, Some(&existing))?;
             }
         }
@@ -454,19 +511,21 @@ fn run_validator(model: &Model, proposed: &Record) -> Result<(), EngineError> {
 }
 
 /// Every foreign key value must name an existing row the caller may see: another
-/// organization's object is as absent as a missing one.
+/// organization's object, or a user who shares no organization with the caller, is as absent
+/// as a missing one.
 fn check_references(
     conn: &Connection,
     registry: &Registry,
-    principal: Option<&Principal>,
+    access: Access,
     values: &[(Field, SqlValue)],
 ) -> Result<(), EngineError> {
     let mut errors = FieldErrors::new();
     for (field, v) in values {
         let (Kind::ForeignKey { model: target, .. }, SqlValue::Text(key)) = (field.kind, v) else { continue };
-        let exists = match registry.get(target) {
-            Some(target) => fetch_visible(conn, target, principal, key)?.is_some(),
-            None => conn.prepare_cached("SELECT 1 FROM users WHERE id = ?")?.exists([key]).map_err(StoreError::from)?,
+        let target = registry.get(target).ok_or(EngineError::NotFound)?;
+        let exists = match access {
+            Access::Caller(principal) => fetch_visible(conn, target, principal, key)?.is_some(),
+            Access::Trusted => fetch(conn, target, key)?.is_some(),
         };
         if !exists {
             errors.add(field.name, format!("Invalid pk \"{key}\" - object does not exist."));

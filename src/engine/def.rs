@@ -81,6 +81,8 @@ pub enum Kind {
     Password,
     /// E.164 phone number (`+` and 8 to 15 digits).
     Phone,
+    /// An e-mail address of at most 254 characters.
+    Email,
     /// BCP 47 language tag (`en`, `pt-BR`).
     Language,
     /// A list of short labels, stored as a JSON array; `?tags=a,b` matches any of them.
@@ -111,6 +113,7 @@ impl Kind {
                 | Kind::Country
                 | Kind::Timezone
                 | Kind::Phone
+                | Kind::Email
                 | Kind::Language
         )
     }
@@ -139,6 +142,7 @@ impl Kind {
             Kind::Timezone => "timezone",
             Kind::Password => "password",
             Kind::Phone => "phone",
+            Kind::Email => "email",
             Kind::Language => "language",
             Kind::Tags => "tags",
             Kind::Lookup { .. } => "text",
@@ -182,12 +186,24 @@ pub struct Field {
     pub unique: bool,
     /// Shown, never written by clients (ignored on input).
     pub read_only: bool,
+    /// Written on create; an update that changes it is refused.
+    pub create_only: bool,
     pub help: &'static str,
 }
 
 impl Field {
     const fn new(name: &'static str, kind: Kind) -> Field {
-        Field { name, kind, nullable: false, blank: false, default: None, unique: false, read_only: false, help: "" }
+        Field {
+            name,
+            kind,
+            nullable: false,
+            blank: false,
+            default: None,
+            unique: false,
+            read_only: false,
+            create_only: false,
+            help: "",
+        }
     }
     pub const fn text(name: &'static str, max: usize) -> Field {
         Field::new(name, Kind::Text { max })
@@ -240,6 +256,9 @@ impl Field {
     pub const fn phone(name: &'static str) -> Field {
         Field::new(name, Kind::Phone)
     }
+    pub const fn email(name: &'static str) -> Field {
+        Field::new(name, Kind::Email)
+    }
     pub const fn language(name: &'static str) -> Field {
         Field::new(name, Kind::Language)
     }
@@ -269,6 +288,10 @@ impl Field {
     }
     pub const fn read_only(mut self) -> Field {
         self.read_only = true;
+        self
+    }
+    pub const fn create_only(mut self) -> Field {
+        self.create_only = true;
         self
     }
     pub const fn help(mut self, text: &'static str) -> Field {
@@ -327,6 +350,26 @@ pub enum Scope {
     Organizations,
     /// Each row belongs to the user in this field: callers see and change only their own.
     Owner(&'static str),
+    /// A row with an `organization` sits inside that organization's wall like an
+    /// organization-scoped row; a row without one is shared: read per the read rule, written
+    /// only by superusers or holders of the global permission. With `inherited`, an
+    /// organization's rows are also seen (not changed) throughout its subtree: a role made at
+    /// the top is usable in every branch.
+    OptionalOrganization { inherited: bool },
+    /// Rows about users (the user in this field): callers see only users who share an
+    /// organization with them (superusers see all).
+    People(&'static str),
+}
+
+impl Scope {
+    /// The field naming the organization a row belongs to, for scopes that have one.
+    pub fn organization_field(self) -> Option<&'static str> {
+        match self {
+            Scope::Organization | Scope::OptionalOrganization { .. } => Some("organization"),
+            Scope::Organizations => Some("id"),
+            Scope::Global | Scope::Owner(_) | Scope::People(_) => None,
+        }
+    }
 }
 
 /// An extra operation on a model beyond CRUD (e.g. `uoms/convert/`). Handlers are plain
@@ -348,7 +391,8 @@ pub type Validator = fn(&Record) -> Result<(), FieldErrors>;
 
 /// Runs inside the write's transaction before a create (`existing` absent), an update, or a
 /// delete (`proposed` absent), with the record as it would be stored: rules that need the
-/// database, such as tree cycles or who may hand out a role.
+/// database. As [`ModelDef::check`], an integrity rule (tree cycles) that every write obeys;
+/// as [`ModelDef::guard`], an access rule (who may hand out a role) for callers' writes.
 pub type Check =
     fn(&crate::store::Connection, &super::Author, Option<&Record>, Option<&Record>) -> Result<(), super::EngineError>;
 
@@ -392,7 +436,10 @@ pub struct ModelDef {
     /// Columns the admin list shows.
     pub list_columns: &'static [&'static str],
     pub validate: Option<Validator>,
+    /// Integrity rule needing the database, run on every write.
     pub check: Option<Check>,
+    /// Access rule beyond the permissions, run on callers' writes (not on trusted ones).
+    pub guard: Option<Check>,
     pub after_write: Option<AfterWrite>,
     pub actions: &'static [Action],
 }
@@ -423,6 +470,7 @@ impl ModelDef {
             list_columns: &[],
             validate: None,
             check: None,
+            guard: None,
             after_write: None,
             actions: &[],
         }

@@ -71,6 +71,8 @@ pub struct Written<'a> {
 /// What an [`Action`] handler answers.
 pub enum ActionOutput {
     Json(Value),
+    /// Something new was made: answered `201 Created`.
+    Created(Value),
     /// A list page, answered like the model's list.
     Page(crud::Page),
 }

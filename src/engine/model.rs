@@ -19,6 +19,13 @@ const ORGANIZATION: [Field; 2] = [
         .help("The organization this record belongs to; may be omitted when you belong to exactly one."),
     Field::lookup("organization_name", "organization", "name"),
 ];
+/// What a model with an optional organization gets unless it declares its own.
+const OPTIONAL_ORGANIZATION: [Field; 2] = [
+    Field::foreign_key("organization", "organization", OnDelete::Restrict)
+        .nullable()
+        .help("The organization this record belongs to; empty for a record shared by all."),
+    Field::lookup("organization_name", "organization", "name"),
+];
 
 /// A model keyed by `id` gets a generated UUIDv7 unless it declares its own `id` field.
 fn generated_key(def: &ModelDef) -> bool {
@@ -45,8 +52,12 @@ impl Model {
         if generated_key(def) {
             columns.push(ID);
         }
-        if def.scope == Scope::Organization && !def.fields.iter().any(|f| f.name == "organization") {
-            columns.extend(ORGANIZATION);
+        if !def.fields.iter().any(|f| f.name == "organization") {
+            match def.scope {
+                Scope::Organization => columns.extend(ORGANIZATION),
+                Scope::OptionalOrganization { .. } => columns.extend(OPTIONAL_ORGANIZATION),
+                _ => {}
+            }
         }
         columns.extend_from_slice(def.fields);
         if def.custom_fields {
@@ -94,12 +105,7 @@ impl Model {
 
     /// The organization a row belongs to, per the model's scope.
     pub fn organization_of<'r>(&self, record: &'r super::Record) -> Option<&'r str> {
-        let field = match self.def.scope {
-            Scope::Organization => "organization",
-            Scope::Organizations => "id",
-            Scope::Global | Scope::Owner(_) => return None,
-        };
-        record.get(field).and_then(serde_json::Value::as_str)
+        record.get(self.def.scope.organization_field()?).and_then(serde_json::Value::as_str)
     }
 
     /// The column called `name`.

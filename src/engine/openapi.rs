@@ -59,6 +59,7 @@ fn field_schema(field: &Field) -> Value {
         Kind::Country => json!({ "type": "string", "minLength": 2, "maxLength": 2 }),
         Kind::Timezone | Kind::Language | Kind::Lookup { .. } => json!({ "type": "string" }),
         Kind::Phone => json!({ "type": "string", "pattern": "^(\\+[1-9][0-9]{7,14})?$" }),
+        Kind::Email => json!({ "type": "string", "format": "email", "maxLength": 254 }),
         Kind::Tags => json!({ "type": "array", "items": { "type": "string", "minLength": 1, "maxLength": 100 } }),
         Kind::Password => json!({ "type": "string", "writeOnly": true, "minLength": 8 }),
     };
@@ -70,8 +71,9 @@ fn field_schema(field: &Field) -> Value {
         if field.read_only {
             obj.insert("readOnly".into(), Value::Bool(true));
         }
-        if !field.help.is_empty() {
-            obj.insert("description".into(), Value::from(field.help));
+        let fixed = if field.create_only { " Set on create; cannot be changed afterwards." } else { "" };
+        if !field.help.is_empty() || field.create_only {
+            obj.insert("description".into(), Value::from(format!("{}{fixed}", field.help).trim_start()));
         }
         if let Some(default) = field.default {
             obj.insert("default".into(), default.to_json());
@@ -204,8 +206,14 @@ fn model_paths(model: &Model, paths: &mut Map<String, Value>) {
         if action.detail {
             params.push(json!({ "name": "key", "in": "path", "required": true, "schema": { "type": "string" } }));
         }
+        let mut answers = ok("200", "Result.", Some(json!({ "type": "object" })));
+        let mut failures = vec!["400", "401", "404"];
+        if action.method == "POST" {
+            answers.extend(ok("201", "Created.", Some(json!({ "type": "object" }))));
+            failures.push("403");
+        }
         let op = json!({ "operationId": format!("{}_{}", def.name, action.name), "summary": action.summary, "tags": [tag],
-            "parameters": params, "responses": with_errors(ok("200", "Result.", Some(json!({ "type": "object" }))), &["400", "401", "404"]) });
+            "parameters": params, "responses": with_errors(answers, &failures) });
         paths.insert(path, json!({ action.method.to_ascii_lowercase(): op }));
     }
 }
@@ -284,7 +292,28 @@ fn fixed_paths() -> Map<String, Value> {
             "/api/v1/users/me/organizations/".to_string(),
             json!({ "get": { "operationId": "users_me_organizations", "summary": "The organizations where you are an active member",
             "tags": ["Organization"],
-            "responses": with_errors(ok("200", "A page of organizations.", Some(object)), &["401"]) } }),
+            "responses": with_errors(ok("200", "A page of organizations.", Some(object.clone())), &["401"]) } }),
+        ),
+        (
+            "/api/v1/users/me/invitations/".to_string(),
+            json!({ "get": { "operationId": "users_me_invitations",
+            "summary": "Open invitations addressed to you (by username or e-mail address); needs a password login",
+            "tags": ["Organization"],
+            "responses": with_errors(ok("200", "A list answer of invitations.", Some(object.clone())), &["401", "403"]) } }),
+        ),
+        (
+            "/api/v1/users/me/invitations/{key}/accept/".to_string(),
+            json!({ "parameters": [{ "name": "key", "in": "path", "required": true, "schema": { "type": "string" } }],
+            "post": { "operationId": "users_me_invitations_accept",
+            "summary": "Accept an invitation: you become a member with its role", "tags": ["Organization"],
+            "responses": with_errors(ok("200", "Your membership.", Some(object.clone())), &["400", "401", "403", "404"]) } }),
+        ),
+        (
+            "/api/v1/users/me/invitations/{key}/decline/".to_string(),
+            json!({ "parameters": [{ "name": "key", "in": "path", "required": true, "schema": { "type": "string" } }],
+            "post": { "operationId": "users_me_invitations_decline", "summary": "Decline an invitation",
+            "tags": ["Organization"],
+            "responses": with_errors(ok("200", "The declined invitation.", Some(object.clone())), &["400", "401", "403", "404"]) } }),
         ),
         (
             "/api/v1/auth/token/".to_string(),
@@ -307,7 +336,7 @@ fn fixed_paths() -> Map<String, Value> {
                 "tags": ["Auth"],
                 "requestBody": body(json!({ "type": "object", "required": ["old_password", "new_password"], "properties": {
                     "old_password": { "type": "string" }, "new_password": { "type": "string" } } })),
-                "responses": with_errors(ok("200", "Changed.", Some(json!({ "type": "object" }))), &["400", "401"]) } }),
+                "responses": with_errors(ok("200", "Changed.", Some(json!({ "type": "object" }))), &["400", "401", "403"]) } }),
         ),
         (
             "/api/v1/auth/password/reset/".to_string(),
@@ -328,13 +357,13 @@ fn fixed_paths() -> Map<String, Value> {
             "/api/v1/auth/api-keys/".to_string(),
             json!({
                 "get": { "operationId": "auth_api_keys_list", "summary": "Your API keys (never their secrets)", "tags": ["Auth"],
-                    "responses": with_errors(ok("200", "Your keys.", Some(json!({ "type": "object" }))), &["401"]) },
+                    "responses": with_errors(ok("200", "Your keys.", Some(json!({ "type": "object" }))), &["401", "403"]) },
                 "post": { "operationId": "auth_api_keys_create", "summary": "Create an API key; its secret is returned once as `key`",
                     "tags": ["Auth"],
                     "requestBody": body(json!({ "type": "object", "required": ["name"], "properties": {
                         "name": { "type": "string", "maxLength": 100 }, "expires_at": { "type": "string", "format": "date-time" },
                         "organization": { "type": "string", "description": "Limit the key to this organization (one of yours)." } } })),
-                    "responses": with_errors(ok("201", "The key, with its secret.", Some(json!({ "type": "object" }))), &["400", "401"]) },
+                    "responses": with_errors(ok("201", "The key, with its secret.", Some(json!({ "type": "object" }))), &["400", "401", "403"]) },
             }),
         ),
         (
@@ -342,9 +371,9 @@ fn fixed_paths() -> Map<String, Value> {
             json!({
                 "parameters": [{ "name": "key", "in": "path", "required": true, "schema": { "type": "string" } }],
                 "get": { "operationId": "auth_api_keys_retrieve", "summary": "One of your API keys", "tags": ["Auth"],
-                    "responses": with_errors(ok("200", "The key.", Some(json!({ "type": "object" }))), &["401", "404"]) },
+                    "responses": with_errors(ok("200", "The key.", Some(json!({ "type": "object" }))), &["401", "403", "404"]) },
                 "delete": { "operationId": "auth_api_keys_revoke", "summary": "Revoke one of your API keys", "tags": ["Auth"],
-                    "responses": with_errors(ok("204", "Revoked.", None), &["401", "404"]) },
+                    "responses": with_errors(ok("204", "Revoked.", None), &["401", "403", "404"]) },
             }),
         ),
     ])
@@ -370,21 +399,21 @@ fn two_factor_paths() -> Map<String, Value> {
             "/api/v1/auth/2fa/totp/setup/".to_string(),
             json!({ "post": { "operationId": "auth_totp_setup", "tags": ["Auth"],
                 "summary": "Start TOTP setup: a new pending secret, its otpauth URL and QR code",
-                "responses": with_errors(ok("200", "The pending secret.", Some(setup)), &["400", "401"]) } }),
+                "responses": with_errors(ok("200", "The pending secret.", Some(setup)), &["400", "401", "403"]) } }),
         ),
         (
             "/api/v1/auth/2fa/totp/verify/".to_string(),
             json!({ "post": { "operationId": "auth_totp_verify", "tags": ["Auth"],
                 "summary": "Enable TOTP with a first code; returns the recovery codes once",
                 "requestBody": body(code),
-                "responses": with_errors(ok("200", "Enabled.", Some(recovery)), &["400", "401"]) } }),
+                "responses": with_errors(ok("200", "Enabled.", Some(recovery)), &["400", "401", "403"]) } }),
         ),
         (
             "/api/v1/auth/2fa/totp/disable/".to_string(),
             json!({ "post": { "operationId": "auth_totp_disable", "tags": ["Auth"],
                 "summary": "Disable TOTP (needs the password; a code is checked when given)",
                 "requestBody": body(disable),
-                "responses": with_errors(ok("200", "Disabled.", Some(json!({ "type": "object" }))), &["400", "401"]) } }),
+                "responses": with_errors(ok("200", "Disabled.", Some(json!({ "type": "object" }))), &["400", "401", "403"]) } }),
         ),
     ])
 }

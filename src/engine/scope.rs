@@ -1,6 +1,10 @@
 //! The access layer applied to every model (DESIGN.md §6): which rows a caller sees, per the
 //! model's [`Scope`], and whether a create, change or delete is allowed — once for the model
 //! before the body is judged, then for the object inside the write's transaction.
+//!
+//! Shared data (global models, rows of optional-organization models without one) is written
+//! by superusers or holders of the global permission only; a role held through a membership
+//! counts in its organization's subtree and nowhere else.
 
 use serde_json::Value;
 
@@ -35,38 +39,65 @@ pub fn permission(model: &Model, action: &str) -> String {
     format!("{}.{action}", model.def.name)
 }
 
-/// May the caller read this model at all? Global models follow their read rule; scoped ones
-/// need a signed-in caller (rows are then filtered by [`visible`]).
+/// May the caller read this model at all? Models with shared rows follow their read rule;
+/// organization- and owner-scoped ones need a signed-in caller (rows are then filtered by
+/// [`visible`]).
 pub fn check_read(model: &Model, principal: Option<&Principal>) -> Result<(), EngineError> {
     match model.def.scope {
-        Scope::Global => access::check_read(model.def, principal),
-        _ => access::signed_in(principal).map(|_| ()),
+        Scope::Global | Scope::OptionalOrganization { .. } | Scope::People(_) => {
+            access::check_read(model.def, principal)
+        }
+        Scope::Organization | Scope::Organizations | Scope::Owner(_) => access::signed_in(principal).map(|_| ()),
     }
 }
 
 /// The condition restricting rows to those the caller sees; `None` when unrestricted.
 pub fn visible(model: &Model, principal: Option<&Principal>) -> Result<Option<Sql>, EngineError> {
-    let column = match model.def.scope {
-        Scope::Global => return Ok(None),
-        Scope::Organization => "organization",
-        Scope::Organizations => "id",
-        Scope::Owner(field) => field,
+    let scope = model.def.scope;
+    if scope == Scope::Global {
+        return Ok(None);
+    }
+    let Some(principal) = principal else {
+        // Shared rows of an optional-organization model may be public (read rule Anyone).
+        return match scope {
+            Scope::OptionalOrganization { .. } => Ok(Some(shared_only(model))),
+            _ => Err(EngineError::NotAuthenticated),
+        };
     };
-    let principal = access::signed_in(principal)?;
     if principal.bypasses() {
         return Ok(None);
     }
     let table = model.def.table;
-    Ok(Some(match model.def.scope {
-        Scope::Owner(_) => Sql {
-            text: format!("\"{table}\".\"{column}\" = ?"),
+    let view = permission(model, "view");
+    Ok(Some(match scope {
+        Scope::Owner(field) => Sql {
+            text: format!("\"{table}\".\"{field}\" = ?"),
             params: vec![SqlValue::Text(principal.user_id.clone())],
         },
-        _ => {
-            let (granting, params) = access::organizations_granting(principal, &permission(model, "view"));
+        Scope::People(field) => {
+            let column = format!("\"{table}\".\"{field}\"");
+            let (text, params) = access::visible_users(principal, &column).unwrap_or_else(|| ("1".into(), vec![]));
+            Sql { text, params }
+        }
+        Scope::OptionalOrganization { inherited } => {
+            let (granting, params) = if inherited {
+                access::organizations_granting_or_above(principal, &view)
+            } else {
+                access::organizations_granting(principal, &view)
+            };
+            let column = format!("\"{table}\".\"organization\"");
+            Sql { text: format!("({column} IS NULL OR {column} IN ({granting}))"), params }
+        }
+        Scope::Organization | Scope::Organizations | Scope::Global => {
+            let column = scope.organization_field().unwrap_or("organization");
+            let (granting, params) = access::organizations_granting(principal, &view);
             Sql { text: format!("\"{table}\".\"{column}\" IN ({granting})"), params }
         }
     }))
+}
+
+fn shared_only(model: &Model) -> Sql {
+    Sql { text: format!("\"{}\".\"organization\" IS NULL", model.def.table), params: Vec::new() }
 }
 
 /// Model-level write check, before the body is judged: 401 for anonymous callers, 403 when
@@ -84,10 +115,10 @@ pub fn check_write(
         (WriteRule::UpdateOnly, ..) => Ok(()),
         (WriteRule::Superuser, ..) if principal.bypasses() => Ok(()),
         (WriteRule::Superuser, ..) => Err(EngineError::PermissionDenied),
-        (WriteRule::Permission, Scope::Global, _) => {
+        (WriteRule::Permission, Scope::Global | Scope::People(_), _) => {
             let wanted = permission(model, verb.name());
             let principal = principal.clone();
-            db.read(move |conn| access::require(conn, Some(&principal), &wanted, None))
+            db.read(move |conn| access::require_globally(conn, Some(&principal), &wanted))
         }
         (WriteRule::Permission, ..) => Ok(()),
     }
@@ -95,7 +126,8 @@ pub fn check_write(
 
 /// Object-level write check inside the transaction: the permission must be held in the
 /// organization the object is in (`before`) and in the one it goes to (`after`): `change`
-/// where it is and `add` where it moves to. Creating a root organization needs a superuser.
+/// where it is and `add` where it moves to. Creating a root organization needs a superuser;
+/// a shared row (no organization) needs the permission globally.
 pub fn check_object(
     conn: &Connection,
     model: &Model,
@@ -104,12 +136,12 @@ pub fn check_object(
     after: Option<&Record>,
 ) -> Result<(), EngineError> {
     // Where a new or moved object goes: its organization, or an organization's parent.
-    let parent_field = match model.def.scope {
-        Scope::Organization => "organization",
+    let home_field = match model.def.scope {
+        Scope::Organization | Scope::OptionalOrganization { .. } => "organization",
         Scope::Organizations => "parent",
-        Scope::Global | Scope::Owner(_) => return Ok(()),
+        Scope::Global | Scope::Owner(_) | Scope::People(_) => return Ok(()),
     };
-    let home = |record: &Record| record.get(parent_field).and_then(Value::as_str).map(str::to_string);
+    let home = |record: &Record| record.get(home_field).and_then(Value::as_str).map(str::to_string);
     let placed_in = |record: &Record| model.organization_of(record).map(str::to_string);
     match (before, after) {
         (None, Some(created)) => require_in(conn, model, principal, "add", home(created)),
@@ -125,7 +157,8 @@ pub fn check_object(
     }
 }
 
-/// `action` on this model in `organization`; `None` (a root organization) is for superusers.
+/// `action` on this model in `organization`. Without one: a shared row needs the permission
+/// globally; a root organization, a superuser.
 fn require_in(
     conn: &Connection,
     model: &Model,
@@ -134,9 +167,13 @@ fn require_in(
     organization: Option<String>,
 ) -> Result<(), EngineError> {
     let principal = access::signed_in(principal)?;
+    let wanted = permission(model, action);
     match organization {
         _ if principal.bypasses() => Ok(()),
-        Some(org) => access::require(conn, Some(principal), &permission(model, action), Some(&org)),
+        Some(org) => access::require(conn, Some(principal), &wanted, Some(&org)),
+        None if matches!(model.def.scope, Scope::OptionalOrganization { .. }) => {
+            access::require_globally(conn, Some(principal), &wanted)
+        }
         None => Err(EngineError::PermissionDenied),
     }
 }

@@ -33,6 +33,7 @@ pub fn to_sql(field: &Field, value: &Value) -> Result<SqlValue, String> {
         Kind::Timezone => timezone(value, field.blank),
         Kind::Password => password(value),
         Kind::Phone => phone(value, field.blank),
+        Kind::Email => email(value, field.blank),
         Kind::Language => language(value, field.blank),
         Kind::Tags => tags(value),
         Kind::Lookup { .. } => Err("This field is read-only.".into()),
@@ -284,6 +285,20 @@ fn phone(value: &Value, blank: bool) -> Result<SqlValue, String> {
     }
 }
 
+/// An address per RFC 5322 (`email_address`) whose domain has a dot, as Django's validator asks.
+fn email(value: &Value, blank: bool) -> Result<SqlValue, String> {
+    let s = as_str(value)?.trim();
+    if s.is_empty() && blank {
+        return Ok(SqlValue::Text(String::new()));
+    }
+    let dotted = s.rsplit_once('@').is_some_and(|(_, domain)| domain.contains('.') && !domain.ends_with('.'));
+    if s.chars().count() <= 254 && dotted && email_address::EmailAddress::is_valid(s) {
+        Ok(SqlValue::Text(s.to_string()))
+    } else {
+        Err("Enter a valid email address.".into())
+    }
+}
+
 fn language(value: &Value, blank: bool) -> Result<SqlValue, String> {
     let s = as_str(value)?.trim();
     if s.is_empty() && blank {
@@ -309,6 +324,7 @@ mod tests {
             default: None,
             unique: false,
             read_only: false,
+            create_only: false,
             help: "",
         }
     }
@@ -348,6 +364,13 @@ mod tests {
         );
         assert!(to_sql(&field(Kind::Phone), &json!("030 123456")).is_err());
         assert!(to_sql(&field(Kind::Phone), &json!("+0123456789")).is_err());
+        assert_eq!(
+            to_sql(&field(Kind::Email), &json!(" ann@example.com ")).unwrap(),
+            SqlValue::Text("ann@example.com".into())
+        );
+        for bad in ["ann", "ann@", "@example.com", "ann@example", "ann@example.", "a b@example.com"] {
+            assert!(to_sql(&field(Kind::Email), &json!(bad)).is_err(), "{bad}");
+        }
         assert!(to_sql(&field(Kind::Language), &json!("pt-BR")).is_ok());
         assert!(to_sql(&field(Kind::Language), &json!("not a tag")).is_err());
     }

@@ -2,6 +2,7 @@
 //! file lists them all and builds the registry the engine and the API serve.
 
 pub mod audit_log;
+pub mod members;
 pub mod organizations;
 pub mod profiles;
 pub mod reference;
@@ -20,6 +21,8 @@ pub const MODELS: &[&ModelDef] = &[
     &roles::ROLE,
     &organizations::ORGANIZATION,
     &roles::MEMBERSHIP,
+    &roles::USER_ROLE,
+    &members::INVITATION,
     &reference::STATUS,
     &reference::CURRENCY,
     &reference::UOM,

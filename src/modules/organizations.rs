@@ -54,7 +54,7 @@ pub const ORGANIZATION: ModelDef = ModelDef {
     display: "{name}",
     list_columns: &["name", "code", "organization_type", "status", "parent_name", "currency"],
     validate: Some(validate_dates),
-    check: Some(refuse_cycles),
+    check: Some(check_move),
     actions: &[
         Action {
             name: "children",
@@ -80,6 +80,15 @@ pub const ORGANIZATION: ModelDef = ModelDef {
             params: &[],
             handler: ancestors,
         },
+        Action {
+            name: "create-user",
+            detail: true,
+            method: "POST",
+            summary: "Create an account that is a member of this organization: {username, password, email, first_name, \
+                      last_name, role}. Needs organization.create-user here and everything the role grants.",
+            params: &[],
+            handler: super::members::create_user,
+        },
     ],
     ..ModelDef::base("organization", "Organization", "organizations", "organizations")
 };
@@ -94,27 +103,51 @@ fn validate_dates(record: &Record) -> Result<(), FieldErrors> {
     }
 }
 
-/// A node may not become its own ancestor.
-fn refuse_cycles(
+/// A node may not become its own ancestor, nor leave the subtree of an organization whose roles
+/// its members (or invitations) use.
+fn check_move(
     conn: &Connection,
     _author: &Author,
     proposed: Option<&Record>,
     existing: Option<&Record>,
 ) -> Result<(), EngineError> {
-    let parent = proposed.and_then(|p| p.get("parent")).and_then(Value::as_str);
-    let (Some(existing), Some(parent)) = (existing, parent) else {
+    let (Some(proposed), Some(existing)) = (proposed, existing) else { return Ok(()) };
+    let parent = proposed.get("parent").and_then(Value::as_str);
+    if existing.get("parent").and_then(Value::as_str) == parent {
         return Ok(());
-    };
+    }
     let id = existing.get("id").and_then(Value::as_str).unwrap_or_default();
-    let sql = format!("SELECT ? = ? OR ? IN ({DESCENDANTS})");
-    let cycle: bool = conn.query_row(&sql, [id, parent, parent, id], |r| r.get(0)).map_err(StoreError::from)?;
-    if cycle {
+    if let Some(parent) = parent {
+        let sql = format!("SELECT ? = ? OR ? IN ({DESCENDANTS})");
+        let cycle: bool = conn.query_row(&sql, [id, parent, parent, id], |r| r.get(0)).map_err(StoreError::from)?;
+        if cycle {
+            return Err(EngineError::Validation(FieldErrors::single(
+                "parent",
+                "An organization cannot be placed under itself or one of its descendants.",
+            )));
+        }
+    }
+    if uses_roles_left_behind(conn, id, parent)? {
         return Err(EngineError::Validation(FieldErrors::single(
             "parent",
-            "An organization cannot be placed under itself or one of its descendants.",
+            "Memberships or invitations below this organization use roles of an organization it would leave.",
         )));
     }
     Ok(())
+}
+
+/// Whether moving `id` under `parent` would take a membership or invitation of its subtree
+/// out of reach of the organization owning its role.
+fn uses_roles_left_behind(conn: &Connection, id: &str, parent: Option<&str>) -> Result<bool, EngineError> {
+    let sql = "WITH RECURSIVE sub(id) AS (SELECT ?1 UNION SELECT o.id FROM organizations o JOIN sub ON o.parent = sub.id), \
+               above(id, parent) AS (SELECT id, parent FROM organizations WHERE id = ?2 \
+               UNION SELECT o.id, o.parent FROM organizations o JOIN above ON o.id = above.parent), \
+               used(organization, role) AS (SELECT organization, \"role\" FROM organization_memberships \
+               UNION ALL SELECT organization, \"role\" FROM invitations) \
+               SELECT EXISTS (SELECT 1 FROM used u JOIN roles r ON r.id = u.\"role\" \
+               WHERE u.organization IN (SELECT id FROM sub) AND r.organization IS NOT NULL \
+               AND r.organization NOT IN (SELECT id FROM sub) AND r.organization NOT IN (SELECT id FROM above))";
+    Ok(conn.query_row(sql, rusqlite::params![id, parent], |r| r.get(0)).map_err(StoreError::from)?)
 }
 
 /// The ids below the organization bound to its one parameter.

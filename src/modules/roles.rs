@@ -1,31 +1,43 @@
-//! `roles/` (named permission sets, seeded Admin / Manager / Staff / Viewer) and
-//! `organization-memberships/` (a user's role in one organization). Nobody can grant more than
-//! they hold, and every grant or withdrawal is audited as PERMISSION_ASSIGN / _REVOKE.
+//! `roles/` (named permission sets, seeded Admin / Manager / Staff / Viewer),
+//! `organization-memberships/` (a user's role in one organization) and `user-roles/` (a role
+//! held globally, for shared data). A role either is global — seeded or made by a superuser
+//! or global permission holder — or belongs to the organization that made it and is seen and
+//! used only in its subtree. Nobody can grant more than they hold, and every grant or
+//! withdrawal is audited as PERMISSION_ASSIGN / _REVOKE.
 
 use serde_json::{Value, json};
 
 use crate::access;
 use crate::audit::{self, Action};
-use crate::engine::{Author, EngineError, Field, FieldErrors, ModelDef, OnDelete, Record, Scope, Written};
+use crate::engine::{
+    Author, EngineError, Field, FieldErrors, ModelDef, OnDelete, ReadRule, Record, Scope, WriteRule, Written,
+};
 use crate::store::{Connection, StoreError, new_id, now};
 
 pub const ROLE: ModelDef = ModelDef {
     fields: &[
-        Field::text("name", 150).unique().help("Unique regardless of case."),
+        Field::text("name", 150).help("Unique regardless of case among the global roles and within an organization."),
         Field::long_text("description").blank(),
         Field::json_array("permissions").help(
             "Permissions granted: \"<model>.<action>\" from /api/v1/meta/permissions/, or wildcards \
              \"<model>.*\", \"*.<action>\", \"*\".",
         ),
+        Field::foreign_key("organization", "organization", OnDelete::Cascade).nullable().create_only().help(
+            "The organization that owns the role: it is seen and usable in that organization's subtree only. \
+             Empty for a global role (superusers or the global role.add permission).",
+        ),
+        Field::lookup("organization_name", "organization", "name"),
     ],
+    scope: Scope::OptionalOrganization { inherited: true },
     search: &["name", "description"],
-    filters: &["name"],
+    filters: &["name", "organization"],
     ordering: &["name", "created_at"],
     default_order: &["name"],
+    unique_together: &[&["organization", "name"]],
     display: "{name}",
-    list_columns: &["name", "description"],
+    list_columns: &["name", "description", "organization_name"],
     validate: Some(validate_permissions),
-    check: Some(no_escalation_by_role),
+    guard: Some(no_escalation_by_role),
     after_write: Some(audit_role_grants),
     ..ModelDef::base("role", "Role", "roles", "roles")
 };
@@ -48,7 +60,8 @@ pub const MEMBERSHIP: ModelDef = ModelDef {
     unique_together: &[&["user", "organization"]],
     display: "{username} in {organization_name} as {role_name}",
     list_columns: &["username", "organization_name", "role_name", "is_active"],
-    check: Some(no_escalation_by_membership),
+    check: Some(role_usable_in_membership),
+    guard: Some(no_escalation_by_membership),
     after_write: Some(audit_membership_grants),
     ..ModelDef::base(
         "organizationmembership",
@@ -56,6 +69,27 @@ pub const MEMBERSHIP: ModelDef = ModelDef {
         "organization-memberships",
         "organization_memberships",
     )
+};
+
+pub const USER_ROLE: ModelDef = ModelDef {
+    fields: &[
+        Field::foreign_key("user", "user", OnDelete::Cascade),
+        Field::lookup("username", "user", "username"),
+        Field::foreign_key("role", "role", OnDelete::Restrict).help("A global role (one without an organization)."),
+        Field::lookup("role_name", "role", "name"),
+    ],
+    scope: Scope::People("user"),
+    read: ReadRule::Staff,
+    write: WriteRule::Superuser,
+    filters: &["user", "role", "user.username"],
+    ordering: &["created_at"],
+    default_order: &["created_at"],
+    unique_together: &[&["user", "role"]],
+    display: "{username} holds {role_name}",
+    list_columns: &["username", "role_name", "created_at"],
+    check: Some(global_roles_only),
+    after_write: Some(audit_user_role_grants),
+    ..ModelDef::base("userrole", "User Role", "user-roles", "user_roles")
 };
 
 /// The seeded roles: the spec's four, from everything to read-only.
@@ -101,7 +135,8 @@ fn validate_permissions(record: &Record) -> Result<(), FieldErrors> {
     if errors.is_empty() { Ok(()) } else { Err(errors) }
 }
 
-/// A role may only be given (and edited or deleted by) someone holding all it grants.
+/// A role may only be made, edited or deleted by someone holding all it grants: in its
+/// organization, or globally for a global role.
 fn no_escalation_by_role(
     conn: &Connection,
     author: &Author,
@@ -109,14 +144,65 @@ fn no_escalation_by_role(
     existing: Option<&Record>,
 ) -> Result<(), EngineError> {
     for record in [proposed, existing].into_iter().flatten() {
-        access::require_all(conn, author.principal.as_ref(), &permissions_of(Some(record)), None)?;
+        let organization = record.get("organization").and_then(Value::as_str);
+        access::require_all(conn, author.principal.as_ref(), &permissions_of(Some(record)), organization)?;
     }
     Ok(())
 }
 
+/// Whether `role` may be used in `organization`: it is global, or it belongs to that
+/// organization or one above it.
+pub fn role_usable_in(conn: &Connection, role: &str, organization: &str) -> Result<bool, StoreError> {
+    let sql = "WITH RECURSIVE above(id, parent) AS (SELECT id, parent FROM organizations WHERE id = ?2 \
+               UNION SELECT o.id, o.parent FROM organizations o JOIN above ON o.id = above.parent) \
+               SELECT EXISTS (SELECT 1 FROM roles WHERE id = ?1 \
+               AND (organization IS NULL OR organization IN (SELECT id FROM above)))";
+    Ok(conn.prepare_cached(sql)?.query_row([role, organization], |r| r.get(0))?)
+}
+
+/// The error of a role used outside the subtree of the organization that owns it.
+pub fn role_not_usable() -> EngineError {
+    EngineError::Validation(FieldErrors::single(
+        "role",
+        "This role belongs to another organization and cannot be used here.",
+    ))
+}
+
+/// A membership's role must be usable in its organization.
+pub fn role_usable_in_membership(
+    conn: &Connection,
+    _author: &Author,
+    proposed: Option<&Record>,
+    _existing: Option<&Record>,
+) -> Result<(), EngineError> {
+    let Some(record) = proposed else { return Ok(()) };
+    let field = |name: &str| record.get(name).and_then(Value::as_str).unwrap_or_default();
+    if role_usable_in(conn, field("role"), field("organization"))? { Ok(()) } else { Err(role_not_usable()) }
+}
+
+/// Only global roles are held globally.
+fn global_roles_only(
+    conn: &Connection,
+    _author: &Author,
+    proposed: Option<&Record>,
+    _existing: Option<&Record>,
+) -> Result<(), EngineError> {
+    let Some(role) = proposed.and_then(|r| r.get("role")).and_then(Value::as_str) else { return Ok(()) };
+    let global: bool = conn
+        .query_row("SELECT organization IS NULL FROM roles WHERE id = ?1", [role], |r| r.get(0))
+        .map_err(StoreError::from)?;
+    if global {
+        return Ok(());
+    }
+    Err(EngineError::Validation(FieldErrors::single(
+        "role",
+        "Only a global role (one without an organization) can be held globally.",
+    )))
+}
+
 /// A membership may only be handed out, changed or ended by someone holding all of its role
 /// in its organization: before and after the change.
-fn no_escalation_by_membership(
+pub fn no_escalation_by_membership(
     conn: &Connection,
     author: &Author,
     proposed: Option<&Record>,
@@ -125,13 +211,15 @@ fn no_escalation_by_membership(
     for record in [proposed, existing].into_iter().flatten() {
         let role = record.get("role").and_then(Value::as_str).unwrap_or_default();
         let organization = record.get("organization").and_then(Value::as_str);
-        let granted: String = conn
-            .query_row("SELECT permissions FROM roles WHERE id = ?1", [role], |r| r.get(0))
-            .map_err(StoreError::from)?;
-        let granted: Vec<String> = serde_json::from_str(&granted).unwrap_or_default();
-        access::require_all(conn, author.principal.as_ref(), &granted, organization)?;
+        access::require_all(conn, author.principal.as_ref(), &role_permissions(conn, role)?, organization)?;
     }
     Ok(())
+}
+
+/// The permission entries a role grants.
+pub fn role_permissions(conn: &Connection, role: &str) -> Result<Vec<String>, StoreError> {
+    let granted: String = conn.query_row("SELECT permissions FROM roles WHERE id = ?1", [role], |r| r.get(0))?;
+    Ok(serde_json::from_str(&granted).unwrap_or_default())
 }
 
 /// A permission event about `record` of the written model.
@@ -189,13 +277,25 @@ fn audit_role_grants(conn: &Connection, written: &Written) -> Result<(), EngineE
 
 /// A membership that starts to count assigns its role; one that stops counting revokes it.
 fn audit_membership_grants(conn: &Connection, written: &Written) -> Result<(), EngineError> {
-    fn effective(record: Option<&Record>) -> Option<(&Record, Value)> {
-        record.filter(|r| r.get("is_active").and_then(Value::as_bool) == Some(true)).map(|r| {
-            let field = |name: &str| r.get(name).cloned().unwrap_or(Value::Null);
-            (r, json!({ "user": field("user"), "organization": field("organization"), "role": field("role") }))
+    audit_grant_changes(conn, written, &["user", "organization", "role"])
+}
+
+/// A role held globally assigns its permissions; its end revokes them.
+fn audit_user_role_grants(conn: &Connection, written: &Written) -> Result<(), EngineError> {
+    audit_grant_changes(conn, written, &["user", "role"])
+}
+
+/// PERMISSION_ASSIGN / _REVOKE for a grant row whose `fields` say who holds what where; a row
+/// with `is_active: false` grants nothing.
+fn audit_grant_changes(conn: &Connection, written: &Written, fields: &[&str]) -> Result<(), EngineError> {
+    fn effective<'r>(record: Option<&'r Record>, fields: &[&str]) -> Option<(&'r Record, Value)> {
+        record.filter(|r| r.get("is_active").and_then(Value::as_bool) != Some(false)).map(|r| {
+            let grant: serde_json::Map<String, Value> =
+                fields.iter().map(|f| (f.to_string(), r.get(*f).cloned().unwrap_or(Value::Null))).collect();
+            (r, Value::Object(grant))
         })
     }
-    let (before, after) = (effective(written.before), effective(written.after));
+    let (before, after) = (effective(written.before, fields), effective(written.after, fields));
     if before.as_ref().map(|b| &b.1) == after.as_ref().map(|a| &a.1) {
         return Ok(());
     }

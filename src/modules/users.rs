@@ -1,15 +1,16 @@
-//! `users/`: account administration for staff (read) and superusers (write). Passwords are
-//! write-only and hashed; deactivating a user ends all their sessions and API keys at once.
+//! `users/`: account administration for staff (read: the users who share an organization with
+//! them) and superusers (everything). Passwords are write-only and hashed; deactivating a user
+//! ends all their sessions and API keys at once.
 
 use serde_json::Value;
 
-use crate::engine::{Default, EngineError, Field, FieldErrors, ModelDef, ReadRule, Record, WriteRule, Written};
+use crate::engine::{Default, EngineError, Field, FieldErrors, ModelDef, ReadRule, Record, Scope, WriteRule, Written};
 use crate::store::{Connection, StoreError, now};
 
 pub const USER: ModelDef = ModelDef {
     fields: &[
         Field::text("username", 150).unique().help("Letters, digits and @.+-_ only; unique regardless of case."),
-        Field::text("email", 254).blank(),
+        Field::email("email").blank(),
         Field::text("first_name", 150).blank(),
         Field::text("last_name", 150).blank(),
         Field::password("password").help("Write-only; at least 8 characters, not common, not only digits."),
@@ -23,6 +24,7 @@ pub const USER: ModelDef = ModelDef {
     ordering: &["username", "email", "created_at", "last_login"],
     default_order: &["username"],
     read: ReadRule::Staff,
+    scope: Scope::People("id"),
     display: "{username}",
     list_columns: &["username", "email", "first_name", "last_name", "is_active", "is_staff", "last_login"],
     validate: Some(validate_user),

@@ -59,7 +59,7 @@ impl Db {
     pub fn open(config: &StoreConfig) -> Result<Db, StoreError> {
         check_sqlite_version()?;
         let mut conn = open_connection(&config.path, config.synchronous)?;
-        embedded::migrations::runner().run(&mut conn).map_err(|e| StoreError::Migration(e.to_string()))?;
+        migrate(&mut conn)?;
         let readers = ReaderPool::new(&config.path, config.synchronous, config.readers)?;
         Ok(Db { writer: Writer::start(conn)?, readers })
     }
@@ -93,6 +93,25 @@ impl Db {
     pub fn close(&self) {
         self.writer.stop();
     }
+}
+
+/// Applies pending migrations with foreign keys off (so a migration may rebuild a table, as
+/// SQLite's ALTER TABLE procedure needs), then checks every foreign key and turns them on.
+fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    conn.execute_batch("PRAGMA foreign_keys = OFF;")?;
+    embedded::migrations::runner().run(conn).map_err(|e| StoreError::Migration(e.to_string()))?;
+    let broken: Option<String> = conn
+        .query_row(
+            "SELECT \"table\" || ' row ' || coalesce(rowid, '?') || ' -> ' || parent FROM pragma_foreign_key_check",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if let Some(broken) = broken {
+        return Err(StoreError::Migration(format!("a foreign key is broken after migrating: {broken}")));
+    }
+    conn.execute_batch("PRAGMA foreign_keys = ON;")?;
+    Ok(())
 }
 
 /// Opens one connection with Plinth's pragmas.

@@ -21,3 +21,4 @@ mod tenancy;
 mod throttle;
 mod totp;
 mod users;
+mod walls;

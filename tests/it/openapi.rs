@@ -61,7 +61,16 @@ fn every_model_is_documented_and_its_responses_match_the_schema() {
     // Logging in leaves an entry, so every list (the audit trail too) has rows to check; an
     // organization with a membership fills the rest.
     let admin = server.admin();
-    crate::common::organization_with_member(&server, "Acme", "Admin");
+    let (acme, _) = crate::common::organization_with_member(&server, "Acme", "Admin");
+    let (someone, _) = crate::common::user(&server, "someone");
+    let viewer = crate::common::role_id(&admin, "Viewer");
+    let held = admin.post("/api/v1/user-roles/", &serde_json::json!({ "user": someone, "role": viewer }));
+    assert_eq!(held.status, 201, "{}", held.text);
+    let invited = admin.post(
+        "/api/v1/invitations/",
+        &serde_json::json!({ "organization": acme, "role": viewer, "email": "new@example.com" }),
+    );
+    assert_eq!(invited.status, 201, "{}", invited.text);
     for model in plinth::modules::registry().models() {
         let plural = model.def.plural;
         let list_path = format!("/api/v1/{plural}/");

@@ -3,7 +3,9 @@
 
 use serde_json::json;
 
-use crate::common::{TestServer, assert_detail, assert_field_error, assert_not_found, get_ok, user};
+use crate::common::{
+    TestServer, add_member, assert_detail, assert_field_error, assert_not_found, get_ok, organization, user,
+};
 
 #[test]
 fn every_user_has_a_profile_from_the_start() {
@@ -38,6 +40,11 @@ fn the_owner_changes_their_profile() {
     let server = TestServer::start();
     let (manager, _) = user(&server, "grace");
     let (me, client) = user(&server, "heidi");
+    // A manager is someone who shares an organization with you.
+    let admin = server.admin();
+    let acme = organization(&admin, "Acme", None)["id"].as_str().expect("id").to_string();
+    add_member(&admin, &manager, &acme, "Viewer");
+    add_member(&admin, &me, &acme, "Viewer");
     let body = json!({
         "job_title": "Buyer", "phone_number": "+49 30 123456", "manager": manager, "language": "de",
         "timezone": "Europe/Berlin", "date_format": "DD.MM.YYYY", "time_format": "hh:mm a",

@@ -52,27 +52,37 @@ fn role_permissions_must_be_known() {
 }
 
 #[test]
-fn a_role_grants_global_writes_and_nobody_grants_more_than_they_hold() {
+fn organization_roles_stay_within_what_their_makers_hold() {
     let server = TestServer::start();
     let admin = server.admin();
-    let (_org, viewer) = organization_with_member(&server, "Acme", "Viewer");
-    assert_detail(
-        &viewer.post("/api/v1/uoms/", &json!({ "code": "V1", "name": "V1", "uom_type": "Count" })),
-        403,
-        "permission_denied",
-    );
-    let (_other, manager) = organization_with_member(&server, "Globex", "Manager");
-    assert_eq!(manager.post("/api/v1/uoms/", &json!({ "code": "M1", "name": "M1", "uom_type": "Count" })).status, 201);
-    let wider = manager.post("/api/v1/roles/", &json!({ "name": "Everything", "permissions": ["*"] }));
+    let (globex, manager) = organization_with_member(&server, "Globex", "Manager");
+    let in_globex =
+        |name: &str, permissions: Value| json!({ "name": name, "permissions": permissions, "organization": globex });
+    let wider = manager.post("/api/v1/roles/", &in_globex("Everything", json!(["*"])));
     assert_detail(&wider, 403, "permission_denied");
-    let narrower = manager.post("/api/v1/roles/", &json!({ "name": "Readers", "permissions": ["organization.view"] }));
+    let narrower = manager.post("/api/v1/roles/", &in_globex("Readers", json!(["organization.view"])));
     assert_eq!(narrower.status, 201, "{}", narrower.text);
+    assert_eq!(
+        (&narrower.json["organization"], &narrower.json["organization_name"]),
+        (&json!(globex), &json!("Globex"))
+    );
+    let id = narrower.json["id"].as_str().expect("id");
+    let raised = manager.patch(&format!("/api/v1/roles/{id}/"), &json!({ "permissions": ["*"] }));
+    assert_detail(&raised, 403, "permission_denied");
+    let moved = manager.patch(&format!("/api/v1/roles/{id}/"), &json!({ "organization": null }));
+    assert_field_error(&moved, "organization", "cannot be changed");
+    let global =
+        manager.post("/api/v1/roles/", &json!({ "name": "Shared readers", "permissions": ["organization.view"] }));
+    assert_detail(&global, 403, "permission_denied");
     let admin_role = role_id(&admin, "Admin");
     assert_detail(
         &manager.patch(&format!("/api/v1/roles/{admin_role}/"), &json!({ "description": "mine now" })),
         403,
         "permission_denied",
     );
+    let same_name = admin.post("/api/v1/roles/", &json!({ "name": "readers", "permissions": [] }));
+    assert_eq!(same_name.status, 201, "a global role may share a name with an organization's: {}", same_name.text);
+    assert_field_error(&manager.post("/api/v1/roles/", &in_globex("READERS", json!([]))), "non_field_errors", "unique");
 }
 
 #[test]

@@ -28,6 +28,12 @@ fn populate(server: &TestServer, admin: &Client, name: &str) -> Tenant {
     let (member, _) = user(server, &format!("{name}-member").to_lowercase());
     let membership = json!({ "user": member, "organization": org, "role": role_id(admin, "Viewer") });
     objects.insert("organizationmembership", create(admin, "organization-memberships", membership));
+    objects.insert("user", (member, Value::Null));
+    let role = json!({ "name": format!("{name} clerk"), "permissions": ["organization.view"], "organization": org });
+    objects.insert("role", create(admin, "roles", role));
+    let invitation =
+        json!({ "organization": org, "role": role_id(admin, "Viewer"), "email": format!("{name}@example.com") });
+    objects.insert("invitation", create(admin, "invitations", invitation));
     let trail = get_ok(admin, &format!("/api/v1/audit-logs/?organization={org}&page_size=1"));
     let entry = trail["results"][0]["id"].to_string();
     objects.insert("auditlog", (entry, Value::Null));
@@ -47,7 +53,7 @@ fn scoped_models(client: &Client) -> Vec<Value> {
         .as_array()
         .expect("models")
         .iter()
-        .filter(|m| matches!(m["scope"].as_str(), Some("organization" | "organizations")))
+        .filter(|m| matches!(m["scope"].as_str(), Some("organization" | "organizations" | "optional_organization")))
         .cloned()
         .collect()
 }
@@ -66,7 +72,7 @@ fn nothing_of_another_organization_can_be_listed_read_changed_deleted_or_referen
     let (alice, alice_client) = user(&server, "alice");
     add_member(&admin, &alice, &a.org, "Admin");
     let models = scoped_models(&admin);
-    assert!(models.len() >= 3, "organizations, memberships and the audit trail are scoped");
+    assert!(models.len() >= 5, "organizations, memberships, roles, invitations and the audit trail are scoped");
     for model in &models {
         let name = model["name"].as_str().expect("name");
         let plural = model["plural"].as_str().expect("plural");
@@ -151,15 +157,13 @@ fn the_organization_may_be_omitted_by_members_of_exactly_one() {
     let acme = organization(&admin, "Acme", None)["id"].as_str().expect("id").to_string();
     let (olga, olga_client) = user(&server, "olga");
     add_member(&admin, &olga, &acme, "Admin");
-    let (pat, _) = user(&server, "pat");
-    let body = json!({ "user": pat, "role": role_id(&admin, "Viewer") });
-    let created = olga_client.post("/api/v1/organization-memberships/", &body);
+    let body = json!({ "username": "pat", "role": role_id(&admin, "Viewer") });
+    let created = olga_client.post("/api/v1/invitations/", &body);
     assert_eq!((created.status, &created.json["organization"]), (201, &json!(acme)), "{}", created.text);
     let globex = organization(&admin, "Globex", None)["id"].as_str().expect("id").to_string();
     add_member(&admin, &olga, &globex, "Viewer");
-    let (quinn, _) = user(&server, "quinn");
-    let ambiguous = olga_client
-        .post("/api/v1/organization-memberships/", &json!({ "user": quinn, "role": role_id(&admin, "Viewer") }));
+    let ambiguous =
+        olga_client.post("/api/v1/invitations/", &json!({ "username": "quinn", "role": role_id(&admin, "Viewer") }));
     assert_field_error(&ambiguous, "organization", "required");
 }
 

@@ -297,23 +297,35 @@ fn bad_input_answers_drf_shapes() {
 }
 
 #[test]
-fn an_api_key_authenticates_setup_and_the_answers_match_the_openapi_document() {
+fn an_api_key_cannot_take_over_the_second_factor() {
+    // Regression: an API key (even one limited to an organization) could set up and verify
+    // TOTP and so take over its owner's second factor.
     let server = TestServer::start();
     let bob = regular_user(&server);
     let key = bob.post("/api/v1/auth/api-keys/", &json!({ "name": "script" })).json["key"].clone();
     let key = key.as_str().expect("key");
     let anonymous = server.client();
-    let setup = anonymous.request("POST", SETUP, &[("X-API-Key", key)], None);
+    let with_key = |path: &str, body: &str| {
+        anonymous.request(
+            "POST",
+            path,
+            &[("X-API-Key", key), ("Content-Type", "application/json")],
+            Some(body.as_bytes()),
+        )
+    };
+    assert_detail(&with_key(SETUP, "{}"), 403, "permission_denied");
+    assert_eq!(stored_rows(&server), (0, 0), "no pending secret was made");
+    let setup = bob.post(SETUP, &json!({}));
     assert_eq!(setup.status, 200, "{}", setup.text);
     let secret = base32_decode(setup.json["secret"].as_str().expect("secret"));
-    let body = json!({ "code": code(&secret, 0) }).to_string();
-    let verified = anonymous.request(
-        "POST",
-        VERIFY,
-        &[("X-API-Key", key), ("Content-Type", "application/json")],
-        Some(body.as_bytes()),
-    );
+    let code_body = json!({ "code": code(&secret, 0) }).to_string();
+    assert_detail(&with_key(VERIFY, &code_body), 403, "permission_denied");
+    assert_eq!(login(&server, None).status, 200, "the second factor is still off");
+    let verified = bob.post(VERIFY, &json!({ "code": code(&secret, 0) }));
     assert_eq!(verified.status, 200, "{}", verified.text);
+    let disable = json!({ "password": BOB.1, "code": code(&secret, 1) }).to_string();
+    assert_detail(&with_key(DISABLE, &disable), 403, "permission_denied");
+    assert_detail(&login(&server, None), 401, "otp_required");
 
     let doc = anonymous.get("/api/v1/openapi.json").json;
     for (path, answer) in [(SETUP, &setup.json), (VERIFY, &verified.json)] {
@@ -322,6 +334,7 @@ fn an_api_key_authenticates_setup_and_the_answers_match_the_openapi_document() {
         if let Err(error) = validator.validate(answer) {
             panic!("{path}: {answer} does not match its schema: {error}");
         }
+        assert!(doc["paths"][path]["post"]["responses"]["403"].is_object(), "{path} documents the 403");
     }
     assert!(doc["paths"][DISABLE]["post"]["requestBody"].is_object());
 }

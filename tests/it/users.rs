@@ -3,7 +3,9 @@
 
 use serde_json::json;
 
-use crate::common::{TestServer, assert_detail, assert_field_error, get_ok, regular_user};
+use crate::common::{
+    TestServer, add_member, assert_detail, assert_field_error, get_ok, organization, regular_user, user,
+};
 
 const USERS: &str = "/api/v1/users/";
 
@@ -55,7 +57,24 @@ fn staff_read_superusers_write_others_are_refused() {
     let staff = admin.post(USERS, &json!({ "username": "sam", "password": "sam-secret-99", "is_staff": true }));
     assert_eq!(staff.status, 201, "{}", staff.text);
     let sam = server.login("sam", "sam-secret-99");
-    assert_eq!(get_ok(&sam, USERS)["count"], 2);
+    // Staff see the users who share an organization with them (and themselves), no one else.
+    let usernames = |client| -> Vec<String> {
+        get_ok(client, USERS)["results"]
+            .as_array()
+            .expect("results")
+            .iter()
+            .map(|u| u["username"].as_str().expect("name").to_string())
+            .collect()
+    };
+    assert_eq!(usernames(&sam), ["sam"]);
+    let acme = organization(&admin, "Acme", None)["id"].as_str().expect("id").to_string();
+    let (tess, _) = user(&server, "tess");
+    add_member(&admin, &tess, &acme, "Viewer");
+    assert_eq!(usernames(&sam), ["sam"], "tess shares nothing with sam yet");
+    let sam_id = get_ok(&admin, &format!("{USERS}?username=sam"))["results"][0]["id"].as_str().expect("id").to_string();
+    add_member(&admin, &sam_id, &acme, "Viewer");
+    assert_eq!(usernames(&sam), ["sam", "tess"]);
+    assert_eq!(get_ok(&admin, USERS)["count"], 3, "superusers see everyone");
     assert_detail(&sam.post(USERS, &json!({ "username": "x1", "password": "x1-secret-99" })), 403, "permission_denied");
     assert_detail(&regular_user(&server).get(USERS), 403, "permission_denied");
     assert_detail(&server.client().get(USERS), 401, "not_authenticated");
