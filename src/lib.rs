@@ -20,6 +20,7 @@ use std::sync::Arc;
 use thiserror::Error;
 
 pub use config::Config;
+use store::StoreError;
 
 /// Plinth's version.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -34,7 +35,7 @@ pub enum StartError {
     #[error("cannot listen on {addr}: {source}")]
     Bind { addr: String, source: std::io::Error },
     #[error(transparent)]
-    Store(#[from] store::StoreError),
+    Store(#[from] StoreError),
     #[error(transparent)]
     Auth(#[from] auth::AuthError),
 }
@@ -49,7 +50,25 @@ pub fn open(config: &Config) -> Result<store::Db, StartError> {
         readers: config.workers,
     })?;
     modules::seed(&db)?;
+    anchor_audit_head(config, &db)?;
     Ok(db)
+}
+
+/// Keeps `<data>/audit.head` current after every commit; warns when the trail no longer
+/// matches the head anchored before (entries removed from its end).
+fn anchor_audit_head(config: &Config, db: &store::Db) -> Result<(), StoreError> {
+    let path = audit::head::path(&config.data_dir);
+    let (mut anchor, problem) = db.read(|conn| audit::head::Anchor::open(&path, conn))?;
+    if let Some(problem) = problem {
+        let hint = "the anchored head is kept as evidence; run `plinth audit verify`";
+        eprintln!("{}", serde_json::json!({ "level": "warn", "audit": problem, "hint": hint }));
+    }
+    db.after_commit(move |conn| {
+        if let Err(e) = anchor.update(conn) {
+            eprintln!("{}", serde_json::json!({ "level": "error", "audit_head": e.to_string() }));
+        }
+    });
+    Ok(())
 }
 
 /// Creates the first administrator when there are no users yet. Answers the generated

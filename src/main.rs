@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
-use plinth::audit::Verification;
+use plinth::audit::{Head, Verification, head};
 use plinth::config::{DEFAULT_DATA, FileSettings};
 use plinth::{Config, auth};
 
@@ -51,8 +51,15 @@ enum Command {
 
 #[derive(Subcommand)]
 enum AuditCommand {
-    /// Recompute the hash chain; report the first broken link (exit status 1) if any.
-    Verify,
+    /// Recompute the hash chain and check it against the anchored head (and `--head`); report
+    /// the first broken link or a removed tail (exit status 1) if any.
+    Verify {
+        /// A head recorded earlier with `plinth audit head` (`SEQ:HASH`), kept off the machine.
+        #[arg(long, value_name = "SEQ:HASH")]
+        head: Vec<String>,
+    },
+    /// Print the head of the trail (`SEQ:HASH`) to keep a record of it off the machine.
+    Head,
 }
 
 #[derive(Subcommand)]
@@ -91,7 +98,8 @@ fn main() -> Result<()> {
             Ok(())
         }
         Command::User(command) => user(&config, command),
-        Command::Audit(AuditCommand::Verify) => verify_audit(&config),
+        Command::Audit(AuditCommand::Verify { head }) => verify_audit(&config, &head),
+        Command::Audit(AuditCommand::Head) => print_audit_head(&config),
     }
 }
 
@@ -143,17 +151,44 @@ fn user(config: &Config, command: UserCommand) -> Result<()> {
     Ok(())
 }
 
-fn verify_audit(config: &Config) -> Result<()> {
+fn verify_audit(config: &Config, given: &[String]) -> Result<()> {
+    let file = head::path(&config.data_dir);
+    let mut anchors = Vec::new();
+    for text in given {
+        let Some(anchored) = Head::parse(text) else {
+            bail!("--head {text}: expected SEQ:HASH as `plinth audit head` prints")
+        };
+        anchors.push(("--head".to_string(), anchored));
+    }
+    // Read before opening: opening anchors the head of the trail as it is now.
+    let from_file = head::read(&file).map_err(|problem| anyhow::anyhow!("audit trail unverifiable: {problem}"))?;
+    if let Some(anchored) = from_file {
+        anchors.push((file.display().to_string(), anchored));
+    }
     let db = plinth::open(config)?;
-    let outcome = db.read(plinth::audit::verify);
+    let outcome = db.read(|conn| plinth::audit::verify_anchored(conn, &anchors));
     db.close();
     match outcome? {
         Verification::Intact { entries } => {
             println!("Audit trail intact: {entries} entries.");
+            if anchors.is_empty() && entries > 0 {
+                println!("(No anchored head was found: entries removed from the end would go unnoticed.)");
+            }
             Ok(())
         }
         Verification::Broken { seq, reason } => bail!("audit trail broken at entry #{seq}: {reason}"),
     }
+}
+
+fn print_audit_head(config: &Config) -> Result<()> {
+    let db = plinth::open(config)?;
+    let current = db.read(head::current);
+    db.close();
+    match current? {
+        Some(Head { seq, hash }) => println!("{seq}:{hash}"),
+        None => println!("The audit trail is empty."),
+    }
+    Ok(())
 }
 
 /// Reads a new password from a terminal prompt (twice) or one line of stdin.

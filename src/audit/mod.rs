@@ -3,8 +3,10 @@
 //! hash of its predecessor; [`verify`] recomputes the chain and names the first broken link.
 
 mod diff;
+pub mod head;
 
 pub use diff::{diff, mask};
+pub use head::Head;
 
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -183,6 +185,22 @@ pub enum Verification {
         seq: i64,
         reason: String,
     },
+}
+
+/// Recomputes the chain ([`verify`]) and checks it against heads anchored elsewhere (the head
+/// file, a record kept off the machine), each named by where it came from: a chain that
+/// lost entries from its end is broken although every remaining link holds.
+pub fn verify_anchored(conn: &Connection, anchors: &[(String, Head)]) -> Result<Verification, StoreError> {
+    let chain = verify(conn)?;
+    if matches!(chain, Verification::Broken { .. }) {
+        return Ok(chain);
+    }
+    for (source, anchored) in anchors {
+        if let Some(problem) = head::disagreement(conn, anchored)? {
+            return Ok(Verification::Broken { seq: anchored.seq, reason: format!("{problem} (head from {source})") });
+        }
+    }
+    Ok(chain)
 }
 
 /// Recomputes every link of the chain, oldest first.

@@ -30,6 +30,9 @@ pub enum StoreError {
     /// A stored value could not be turned into JSON (invalid text or JSON in a column).
     #[error("stored value cannot be encoded: {0}")]
     Encoding(String),
+    /// A file beside the database (such as the audit head) could not be read or written.
+    #[error("{0}")]
+    File(String),
     /// A write closure panicked; its savepoint was rolled back.
     #[error("a write panicked and was rolled back")]
     WritePanicked,

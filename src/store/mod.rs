@@ -15,8 +15,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use readers::ReaderPool;
-pub use writer::Stats;
 use writer::Writer;
+pub use writer::{AfterCommit, Stats};
 
 mod embedded {
     refinery::embed_migrations!("migrations");
@@ -82,6 +82,11 @@ impl Db {
         E: From<StoreError> + Send + 'static,
     {
         self.writer.submit(f)
+    }
+
+    /// Runs `hook` on the writer's connection after every commit from now on.
+    pub fn after_commit(&self, hook: impl FnMut(&Connection) + Send + 'static) {
+        self.writer.after_commit(Box::new(hook));
     }
 
     /// How many writes and commits the writer has done.

@@ -57,7 +57,17 @@ where
     }
 }
 
-type Queue = Sender<Box<dyn Job>>;
+/// Runs on the writer's connection after every successful commit (e.g. anchoring the audit
+/// trail's head outside the database).
+pub type AfterCommit = Box<dyn FnMut(&Connection) + Send>;
+
+/// What the writer thread receives.
+enum Message {
+    Job(Box<dyn Job>),
+    AfterCommit(AfterCommit),
+}
+
+type Queue = Sender<Message>;
 
 /// Handle used to submit writes; cheap to clone.
 #[derive(Clone)]
@@ -76,7 +86,7 @@ pub struct Stats {
 
 impl Writer {
     pub(super) fn start(conn: Connection) -> Result<Writer, StoreError> {
-        let (tx, rx) = channel::<Box<dyn Job>>();
+        let (tx, rx) = channel::<Message>();
         let stats = Arc::new(Stats::default());
         let counters = stats.clone();
         let thread = std::thread::Builder::new()
@@ -94,12 +104,20 @@ impl Writer {
     {
         let (reply, answer) = sync_channel(1);
         let job: Box<dyn Job> = Box::new(Closure { f: Some(f), outcome: None, reply });
-        let sender = self.queue.lock().unwrap_or_else(PoisonError::into_inner).clone();
-        let Some(sender) = sender else { return Err(E::from(StoreError::WriterStopped)) };
-        if sender.send(job).is_err() {
+        if !self.send(Message::Job(job)) {
             return Err(E::from(StoreError::WriterStopped));
         }
         answer.recv().unwrap_or_else(|_| Err(E::from(StoreError::WriterStopped)))
+    }
+
+    /// Installs the hook run after every commit (replacing any earlier one).
+    pub(super) fn after_commit(&self, hook: AfterCommit) {
+        self.send(Message::AfterCommit(hook));
+    }
+
+    fn send(&self, message: Message) -> bool {
+        let sender = self.queue.lock().unwrap_or_else(PoisonError::into_inner).clone();
+        sender.is_some_and(|sender| sender.send(message).is_ok())
     }
 
     pub(super) fn stats(&self) -> &Stats {
@@ -116,23 +134,36 @@ impl Writer {
     }
 }
 
-fn run_writer(conn: Connection, rx: Receiver<Box<dyn Job>>, stats: &Stats) {
+fn run_writer(conn: Connection, rx: Receiver<Message>, stats: &Stats) {
+    let mut after_commit: Option<AfterCommit> = None;
     while let Ok(first) = rx.recv() {
-        let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
-            match rx.try_recv() {
-                Ok(job) => batch.push(job),
-                Err(_) => break,
+        let mut batch = Vec::new();
+        let mut next = Some(first);
+        while let Some(message) = next.take() {
+            match message {
+                Message::Job(job) => batch.push(job),
+                Message::AfterCommit(hook) => after_commit = Some(hook),
+            }
+            if batch.len() < MAX_BATCH {
+                next = rx.try_recv().ok();
             }
         }
+        if batch.is_empty() {
+            continue;
+        }
         stats.writes.fetch_add(batch.len() as u64, Ordering::Relaxed);
-        commit_batch(&conn, batch);
+        if commit_batch(&conn, batch)
+            && let Some(hook) = after_commit.as_mut()
+        {
+            hook(&conn);
+        }
         stats.commits.fetch_add(1, Ordering::Relaxed);
     }
     let _ = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);");
 }
 
-fn commit_batch(conn: &Connection, mut batch: Vec<Box<dyn Job>>) {
+/// Commits a batch and replies to each job; answers whether the commit succeeded.
+fn commit_batch(conn: &Connection, mut batch: Vec<Box<dyn Job>>) -> bool {
     let committed = conn.execute_batch("BEGIN IMMEDIATE").map_err(StoreError::from).and_then(|()| {
         for job in batch.iter_mut() {
             run_in_savepoint(conn, job.as_mut())?;
@@ -145,6 +176,7 @@ fn commit_batch(conn: &Connection, mut batch: Vec<Box<dyn Job>>) {
     for job in batch {
         job.finish(committed.as_ref().map(|_| ()));
     }
+    committed.is_ok()
 }
 
 fn run_in_savepoint(conn: &Connection, job: &mut dyn Job) -> Result<(), StoreError> {

@@ -194,3 +194,34 @@ fn every_write_publishes_a_change_event_for_consumers() {
     let other = server.db().read(|conn| feed::pending(conn, "automation", 100)).expect("feed");
     assert_eq!(other.len(), 3, "another consumer starts from the beginning");
 }
+
+#[test]
+fn removing_entries_while_running_freezes_the_anchored_head() {
+    let server = TestServer::start();
+    let admin = server.admin();
+    assert_eq!(admin.post("/api/v1/uoms/", &json!({ "code": "R1", "name": "R1", "uom_type": "Count" })).status, 201);
+    let file = server.dir.path().join("audit.head");
+    let anchored = std::fs::read_to_string(&file).expect("head file");
+    let expected = audit::Head::parse(&anchored).expect("valid head");
+    assert_eq!(expected.seq, 2, "login + create: {anchored}");
+    server
+        .db()
+        .write(|conn| {
+            conn.execute_batch("DROP TRIGGER audit_logs_append_only_delete; DELETE FROM audit_logs WHERE id = 2;")
+                .map_err(StoreError::from)
+        })
+        .expect("truncate");
+    assert_eq!(admin.post("/api/v1/uoms/", &json!({ "code": "R2", "name": "R2", "uom_type": "Count" })).status, 201);
+    assert_eq!(std::fs::read_to_string(&file).expect("head file"), anchored, "the evidence stays");
+    let verdict = server
+        .db()
+        .read(|conn| audit::verify_anchored(conn, &[("head file".to_string(), expected.clone())]))
+        .expect("verify");
+    match verdict {
+        Verification::Broken { seq, reason } => {
+            assert_eq!(seq, 2);
+            assert!(reason.contains("not the one anchored"), "{reason}");
+        }
+        other => panic!("a removed entry went unnoticed: {other:?}"),
+    }
+}

@@ -531,3 +531,47 @@ fn audit_verify_reports_an_intact_chain_and_the_first_tampered_entry() {
     assert!(!broken.status.success(), "tampering must fail the check: {}", broken.stdout);
     assert!(broken.stderr.contains("broken at entry #2"), "{}", broken.stderr);
 }
+
+#[test]
+fn audit_verify_detects_entries_removed_from_the_end() {
+    // Regression: deleting the newest entries left a chain whose every link still holds.
+    let (_dir, data) = data_dir();
+    let server = crate::common::TestServer::start_with(|config| config.data_dir = data.clone());
+    let admin = server.admin();
+    for code in ["T1", "T2", "T3"] {
+        let body = serde_json::json!({ "code": code, "name": code, "uom_type": "Count" });
+        assert_eq!(admin.post("/api/v1/uoms/", &body).status, 201);
+    }
+    server.stop();
+    let head = run(plinth_on(&data, &["audit", "head"]), "");
+    assert!(head.status.success(), "{}", head.stderr);
+    let recorded = head.stdout.trim().to_string();
+    assert!(recorded.starts_with("4:") && recorded.len() == 2 + 64, "SEQ:HASH: {recorded}");
+    let anchored = std::fs::read_to_string(data.join("audit.head")).expect("head file beside the database");
+    assert!(anchored.trim().ends_with(recorded.split_once(':').expect("colon").1), "{anchored}");
+
+    let conn = rusqlite::Connection::open(data.join("plinth.db")).expect("open db");
+    conn.execute_batch("DROP TRIGGER audit_logs_append_only_delete; DELETE FROM audit_logs WHERE id >= 3;")
+        .expect("truncate");
+    drop(conn);
+    let broken = run(plinth_on(&data, &["audit", "verify"]), "");
+    assert!(!broken.status.success(), "a removed tail must fail the check: {}", broken.stdout);
+    assert!(broken.stderr.contains("ends at entry #2") && broken.stderr.contains("#4"), "{}", broken.stderr);
+    // Starting again keeps the evidence: the head file is not rewritten, and says so.
+    let server = crate::common::TestServer::start_with(|config| config.data_dir = data.clone());
+    let body = serde_json::json!({ "code": "T4", "name": "T4", "uom_type": "Count" });
+    assert_eq!(server.admin().post("/api/v1/uoms/", &body).status, 201);
+    server.stop();
+    assert_eq!(std::fs::read_to_string(data.join("audit.head")).expect("head"), anchored, "evidence kept");
+    // Even with the head file gone, a head recorded off the machine catches it.
+    std::fs::remove_file(data.join("audit.head")).expect("remove head");
+    let offsite = run(plinth_on(&data, &["audit", "verify", "--head", &recorded]), "");
+    assert!(!offsite.status.success(), "{}", offsite.stdout);
+    assert!(
+        offsite.stderr.contains("is not the one anchored") && offsite.stderr.contains("--head"),
+        "{}",
+        offsite.stderr
+    );
+    let malformed = run(plinth_on(&data, &["audit", "verify", "--head", "4:nothex"]), "");
+    assert!(!malformed.status.success() && malformed.stderr.contains("SEQ:HASH"), "{}", malformed.stderr);
+}
