@@ -1,9 +1,11 @@
 //! SQLite storage: opening the database, pragmas, migrations, the single writer thread with
-//! group commit (`writer`) and the pool of read-only connections (`readers`).
+//! group commit (`writer`), WAL checkpoints off its commit path (`checkpointer`) and the pool
+//! of read-only connections (`readers`).
 //!
 //! Everything above this module reaches the database only through [`Db::read`] and
 //! [`Db::write`]; nothing else opens a connection.
 
+mod checkpointer;
 mod error;
 mod readers;
 mod writer;
@@ -61,7 +63,8 @@ impl Db {
         let mut conn = open_connection(&config.path, config.synchronous)?;
         migrate(&mut conn)?;
         let readers = ReaderPool::new(&config.path, config.synchronous, config.readers)?;
-        Ok(Db { writer: Writer::start(conn)?, readers })
+        let checkpoints = open_connection(&config.path, config.synchronous)?;
+        Ok(Db { writer: Writer::start(conn, checkpoints)?, readers })
     }
 
     /// Runs `f` on a read-only connection.

@@ -7,7 +7,7 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{Receiver, Sender, SyncSender, channel, sync_channel};
+use std::sync::mpsc::{Receiver, Sender, SyncSender, TrySendError, channel, sync_channel};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 
@@ -73,7 +73,8 @@ type Queue = Sender<Message>;
 #[derive(Clone)]
 pub(super) struct Writer {
     queue: Arc<Mutex<Option<Queue>>>,
-    thread: Arc<Mutex<Option<JoinHandle<()>>>>,
+    /// The writer thread and the checkpointer it signals.
+    threads: Arc<Mutex<Vec<JoinHandle<()>>>>,
     stats: Arc<Stats>,
 }
 
@@ -85,15 +86,20 @@ pub struct Stats {
 }
 
 impl Writer {
-    pub(super) fn start(conn: Connection) -> Result<Writer, StoreError> {
+    /// Starts the writer on `conn` (its automatic checkpoints turned off) and the checkpointer
+    /// on `checkpoints`.
+    pub(super) fn start(conn: Connection, checkpoints: Connection) -> Result<Writer, StoreError> {
+        conn.execute_batch("PRAGMA wal_autocheckpoint = 0;")?;
+        let (signal, checkpointer) = super::checkpointer::start(checkpoints)?;
         let (tx, rx) = channel::<Message>();
         let stats = Arc::new(Stats::default());
         let counters = stats.clone();
-        let thread = std::thread::Builder::new()
+        let writer = std::thread::Builder::new()
             .name("plinth-writer".into())
-            .spawn(move || run_writer(conn, rx, &counters))
+            .spawn(move || run_writer(conn, rx, &counters, &signal))
             .map_err(|_| StoreError::WriterStopped)?;
-        Ok(Writer { queue: Arc::new(Mutex::new(Some(tx))), thread: Arc::new(Mutex::new(Some(thread))), stats })
+        let threads = Arc::new(Mutex::new(vec![writer, checkpointer]));
+        Ok(Writer { queue: Arc::new(Mutex::new(Some(tx))), threads, stats })
     }
 
     pub(super) fn submit<T, E, F>(&self, f: F) -> Result<T, E>
@@ -127,14 +133,14 @@ impl Writer {
     /// Closes the queue, lets the writer drain what was queued, and waits for it to finish.
     pub(super) fn stop(&self) {
         self.queue.lock().unwrap_or_else(PoisonError::into_inner).take();
-        let handle = self.thread.lock().unwrap_or_else(PoisonError::into_inner).take();
-        if let Some(handle) = handle {
-            let _ = handle.join();
+        let threads = std::mem::take(&mut *self.threads.lock().unwrap_or_else(PoisonError::into_inner));
+        for thread in threads {
+            let _ = thread.join();
         }
     }
 }
 
-fn run_writer(conn: Connection, rx: Receiver<Message>, stats: &Stats) {
+fn run_writer(conn: Connection, rx: Receiver<Message>, stats: &Stats, checkpoint: &SyncSender<()>) {
     let mut after_commit: Option<AfterCommit> = None;
     while let Ok(first) = rx.recv() {
         let mut batch = Vec::new();
@@ -152,10 +158,14 @@ fn run_writer(conn: Connection, rx: Receiver<Message>, stats: &Stats) {
             continue;
         }
         stats.writes.fetch_add(batch.len() as u64, Ordering::Relaxed);
-        if commit_batch(&conn, batch)
-            && let Some(hook) = after_commit.as_mut()
-        {
-            hook(&conn);
+        if commit_batch(&conn, batch) {
+            if let Some(hook) = after_commit.as_mut() {
+                hook(&conn);
+            }
+            // A full signal already says "the WAL grew".
+            if let Err(TrySendError::Disconnected(())) = checkpoint.try_send(()) {
+                let _ = conn.execute_batch("PRAGMA wal_autocheckpoint = 1000;");
+            }
         }
         stats.commits.fetch_add(1, Ordering::Relaxed);
     }

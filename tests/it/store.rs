@@ -102,3 +102,34 @@ fn writes_after_close_are_refused_and_data_survives_reopening() {
     assert!(slugs(&reopened).contains(&"kept".to_string()));
     reopened.close();
 }
+
+#[test]
+fn the_wal_is_checkpointed_off_the_commit_path_and_reset_when_idle() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = open_db(&dir);
+    let wal = dir.path().join("plinth.db-wal");
+    // Far more than SQLite's automatic threshold of 1,000 pages, each write its own commit.
+    let padding = "x".repeat(3000);
+    for i in 0..1500 {
+        let (id, body) = (format!("m{i}"), format!("{i}{padding}"));
+        db.write(move |conn| {
+            conn.execute(
+                "INSERT INTO mail_outbox (id, created_at, to_address, subject, body) VALUES (?1, 'now', 'a@b.c', 's', ?2)",
+                [&id, &body],
+            )?;
+            Ok::<_, StoreError>(())
+        })
+        .expect("write");
+    }
+    let count: i64 = db
+        .read(|conn| conn.query_row("SELECT COUNT(*) FROM mail_outbox", [], |r| r.get(0)).map_err(StoreError::from))
+        .expect("count");
+    assert_eq!(count, 1500);
+    // Once writes pause, the checkpointer copies everything and truncates the WAL.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0) > 0 {
+        assert!(std::time::Instant::now() < deadline, "the WAL was never reset");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    db.close();
+}
