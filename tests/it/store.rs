@@ -133,3 +133,22 @@ fn the_wal_is_checkpointed_off_the_commit_path_and_reset_when_idle() {
     }
     db.close();
 }
+
+#[test]
+fn cached_joins_are_not_planned_again_on_every_execution() {
+    // Regression: with SQLite 3.54 a join or ORDER BY with `col = ?` was parsed and planned
+    // again on each execution once the statement cache cleared its bindings.
+    let dir = tempfile::tempdir().expect("dir");
+    let db = open_db(&dir);
+    let sql = "SELECT u.id FROM auth_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?1 ORDER BY u.id";
+    let reprepared = db
+        .read(|conn| {
+            for i in 0..5 {
+                conn.prepare_cached(sql)?.query_row([format!("token-{i}")], |_| Ok(())).ok();
+            }
+            Ok::<_, StoreError>(conn.prepare_cached(sql)?.get_status(rusqlite::StatementStatus::RePrepare))
+        })
+        .expect("read");
+    assert_eq!(reprepared, 0);
+    db.close();
+}
