@@ -27,7 +27,7 @@ struct ServeArgs {
     /// Address to listen on [default: 127.0.0.1:8080].
     #[arg(long, global = true, env = "PLINTH_ADDR")]
     addr: Option<String>,
-    /// HTTP worker threads [default: 32].
+    /// How many requests run at once [default: 32].
     #[arg(long, global = true, env = "PLINTH_WORKERS")]
     workers: Option<usize>,
     /// Do not log one line per request.

@@ -215,20 +215,27 @@ fn refused_bodies_are_never_run_as_requests() {
     };
     let mut small_body = hidden.clone().into_bytes();
     small_body.resize(5_000, b' ');
-    // Larger than what the server drains after an early answer (256 KiB).
+    // Large: refused from its Content-Length, never read as requests.
     let mut large_body = hidden.clone().into_bytes();
     large_body.resize(300_000, b' ');
     let small_length = format!("Content-Length: {}", small_body.len());
     let large_length = format!("Content-Length: {}", large_body.len());
     let mut chunk = vec![b' '; 101];
     chunk.extend_from_slice(hidden.as_bytes());
+    // A body within the limit that the handler never looks at.
+    let mut fitting_body = hidden.clone().into_bytes();
+    fitting_body.resize(100, b' ');
+    let fitting_length = format!("Content-Length: {}", fitting_body.len());
     let cases = [
-        ("Content-Length, drained", post(TOKEN, &[&small_length], &small_body), (413, "too_large")),
-        ("Content-Length, over the drain", post(TOKEN, &[&large_length], &large_body), (413, "too_large")),
+        ("Content-Length", post(TOKEN, &[&small_length], &small_body), (413, "too_large")),
+        ("Content-Length, large", post(TOKEN, &[&large_length], &large_body), (413, "too_large")),
         ("chunked", post(TOKEN, &["Transfer-Encoding: chunked"], &chunked(&chunk, chunk.len())), (413, "too_large")),
-        // Answers that never read the body at all.
-        ("unknown route", post("/api/v1/nothing/", &[&large_length], &large_body), (404, "not_found")),
-        ("wrong method", post(HEALTH, &[&large_length], &large_body), (405, "method_not_allowed")),
+        // The server reads every body before routing: one over the limit is refused first.
+        ("unknown route, large", post("/api/v1/nothing/", &[&large_length], &large_body), (413, "too_large")),
+        ("wrong method, large", post(HEALTH, &[&large_length], &large_body), (413, "too_large")),
+        // Answers whose handler never reads the body: it is skipped all the same.
+        ("unknown route", post("/api/v1/nothing/", &[&fitting_length], &fitting_body), (404, "not_found")),
+        ("wrong method", post(HEALTH, &[&fitting_length], &fitting_body), (405, "method_not_allowed")),
     ];
     let mut problems = Vec::new();
     for (case, raw, (status, code)) in cases {
@@ -295,7 +302,11 @@ fn malformed_json_is_a_400_parse_error() {
 
 #[test]
 fn deeply_nested_json_is_a_400_not_a_crash() {
-    let server = TestServer::start();
+    // A request line long enough for the nested filter below (the default refuses it, 414).
+    let server = TestServer::start_with(|config| {
+        config.max_request_line = 256 * 1024;
+        config.max_header_bytes = 256 * 1024;
+    });
     let admin = server.admin();
     let depth = 10_000;
     let arrays = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
@@ -308,9 +319,12 @@ fn deeply_nested_json_is_a_400_not_a_crash() {
     }
     // A nested filter in a query string is refused the same way, not by overflowing the stack.
     let filter = format!("{}{}", "{\"not\":".repeat(depth), "}".repeat(depth));
-    let resp = server.client().get(&format!("/api/v1/currencies/?filter={}", enc(&filter)));
+    let path = format!("/api/v1/currencies/?filter={}", enc(&filter));
+    let resp = server.client().get(&path);
     assert_eq!(resp.status, 400, "{}", resp.text);
     assert_healthy(&server);
+    let default_limits = TestServer::start();
+    assert_error(&default_limits.client().get(&path), 414, "uri_too_long");
 }
 
 #[test]
