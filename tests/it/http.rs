@@ -4,12 +4,12 @@
 //! that no answer ever leaks SQL, panics or stack traces.
 
 use std::io::{Read, Write};
-use std::net::TcpStream;
-use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::common::{ADMIN_PASSWORD, Resp, TestServer, assert_detail, enc, parse_response};
+use crate::common::{
+    ADMIN_PASSWORD, Connection, Resp, TestServer, assert_detail, connect, enc, parse_response, response_end,
+};
 
 const TOKEN: &str = "/api/v1/auth/token/";
 const HEALTH: &str = "/api/v1/health/";
@@ -69,61 +69,6 @@ fn chunked_post(server: &TestServer, path: &str, body: &[u8]) -> Vec<u8> {
     raw
 }
 
-/// Connects with a read timeout, so a server that waits for more input fails the test
-/// instead of hanging it.
-fn connect(server: &TestServer) -> TcpStream {
-    let stream = TcpStream::connect(server.addr).expect("connect");
-    stream.set_read_timeout(Some(Duration::from_secs(10))).expect("read timeout");
-    stream
-}
-
-/// A connection that stays open for several requests.
-struct Connection {
-    stream: TcpStream,
-    /// Bytes received beyond the responses read so far (the start of the next one).
-    pending: Vec<u8>,
-}
-
-impl Connection {
-    fn open(server: &TestServer) -> Connection {
-        Connection { stream: connect(server), pending: Vec::new() }
-    }
-
-    fn send(&mut self, bytes: &[u8]) {
-        self.stream.write_all(bytes).expect("send");
-    }
-
-    /// Reads exactly one response (framed by `Content-Length`), keeping what follows it.
-    fn response(&mut self) -> Resp {
-        let mut chunk = [0u8; 8192];
-        loop {
-            if let Some(end) = response_end(&self.pending) {
-                let resp = parse_response(&self.pending[..end]);
-                self.pending.drain(..end);
-                return resp;
-            }
-            let n = self.stream.read(&mut chunk).unwrap_or_else(|e| panic!("no complete response ({e})"));
-            assert!(n > 0, "connection closed mid-response: {:?}", String::from_utf8_lossy(&self.pending));
-            self.pending.extend_from_slice(&chunk[..n]);
-        }
-    }
-}
-
-/// Where the first complete response in `buf` ends, if it is complete.
-fn response_end(buf: &[u8]) -> Option<usize> {
-    let mut headers = [httparse::EMPTY_HEADER; 32];
-    let mut response = httparse::Response::new(&mut headers);
-    let httparse::Status::Complete(head_len) = response.parse(buf).expect("valid HTTP response head") else {
-        return None;
-    };
-    let length = response
-        .headers
-        .iter()
-        .find(|h| h.name.eq_ignore_ascii_case("Content-Length"))
-        .map_or(0, |h| std::str::from_utf8(h.value).expect("ascii").trim().parse::<usize>().expect("length"));
-    (buf.len() >= head_len + length).then_some(head_len + length)
-}
-
 /// A body of exactly `len` bytes: the admin login padded with trailing whitespace.
 fn padded_login(len: usize) -> Vec<u8> {
     let mut body = serde_json::to_vec(&admin_credentials()).expect("json");
@@ -135,7 +80,7 @@ fn padded_login(len: usize) -> Vec<u8> {
 #[test]
 fn body_over_limit_by_content_length_is_refused_before_the_body_is_read() {
     let server = TestServer::start();
-    let mut conn = Connection::open(&server);
+    let mut conn = Connection::open(server.addr);
     // Announce 2 MiB (over the 1 MiB default) but send none of it: the answer must come anyway.
     let request = head(
         &server,
@@ -170,7 +115,7 @@ fn enormous_content_length_gets_413_and_server_keeps_serving() {
     let server = TestServer::start();
     for path in [TOKEN, "/api/v1/currencies/", "/api/v1/uoms/KG/"] {
         let method = if path.ends_with("KG/") { "PATCH" } else { "POST" };
-        let mut conn = Connection::open(&server);
+        let mut conn = Connection::open(server.addr);
         let request = head(&server, method, path, &["Content-Type: application/json", "Content-Length: 1000000000000"]);
         conn.send(request.as_bytes());
         // A few body bytes after the head, as a real client would start sending.
@@ -185,7 +130,7 @@ fn enormous_content_length_gets_413_and_server_keeps_serving() {
 /// Sends `raw` (a request whose body the server refuses or ignores) and then a plain health
 /// check on the same connection; answers every response the connection carried, in order.
 fn responses_after_refused_body(server: &TestServer, raw: &[u8]) -> Vec<Resp> {
-    let mut stream = connect(server);
+    let mut stream = connect(server.addr);
     let mut bytes = raw.to_vec();
     bytes.extend_from_slice(head(server, "GET", HEALTH, &["Connection: close"]).as_bytes());
     // The server may close before reading everything; what it answered is still readable.
@@ -600,7 +545,7 @@ fn nasty_inputs_never_leak_sql_or_panics() {
         b"POST /api/v1/auth/token/ HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\nzz\r\n",
         b"POST /api/v1/auth/token/ HTTP/1.1\r\nHost: x\r\nContent-Length: 50\r\nConnection: close\r\n\r\n{\"a\"",
     ] {
-        let mut stream = connect(&server);
+        let mut stream = connect(server.addr);
         let _ = stream.write_all(raw);
         let _ = stream.shutdown(std::net::Shutdown::Write);
         let mut out = Vec::new();
@@ -616,7 +561,7 @@ fn nasty_inputs_never_leak_sql_or_panics() {
 #[test]
 fn keep_alive_connection_serves_two_requests() {
     let server = TestServer::start();
-    let mut conn = Connection::open(&server);
+    let mut conn = Connection::open(server.addr);
     conn.send(head(&server, "GET", HEALTH, &[]).as_bytes());
     let first = conn.response();
     assert_eq!(first.status, 200);
@@ -701,4 +646,59 @@ fn meta_models_lists_every_model_with_its_fields() {
     let currency = listed.iter().find(|m| m["name"] == "currency").expect("currency");
     let code = currency["fields"].as_array().unwrap().iter().find(|f| f["name"] == "code").expect("code field");
     assert_eq!(code["max_length"], 3);
+}
+
+#[test]
+fn expect_100_continue_gets_the_go_ahead_before_the_body() {
+    let server = TestServer::start();
+    let body = serde_json::to_vec(&admin_credentials()).expect("json");
+    let length = format!("Content-Length: {}", body.len());
+    let mut conn = Connection::open(server.addr);
+    conn.send(
+        head(&server, "POST", TOKEN, &["Content-Type: application/json", &length, "Expect: 100-continue"]).as_bytes(),
+    );
+    let interim = b"HTTP/1.1 100 Continue\r\n\r\n";
+    let mut got = vec![0u8; interim.len()];
+    conn.stream.read_exact(&mut got).expect("100 Continue before the body is sent");
+    assert_eq!(got, interim);
+    conn.send(&body);
+    let resp = conn.response();
+    assert_eq!(resp.status, 200, "{}", resp.text);
+    assert!(resp.json["access"].is_string());
+    // A body over the limit is refused at once, without the go-ahead.
+    let mut conn = Connection::open(server.addr);
+    conn.send(head(&server, "POST", TOKEN, &["Content-Length: 2000000", "Expect: 100-continue"]).as_bytes());
+    assert_error(&conn.response(), 413, "too_large");
+}
+
+#[test]
+fn http_1_0_keeps_alive_only_when_asked_and_head_has_no_body() {
+    let server = TestServer::start();
+    let get = |extra: &str| format!("GET {HEALTH} HTTP/1.0\r\n{extra}\r\n");
+    // Without keep-alive the server answers and closes.
+    let mut stream = connect(server.addr);
+    stream.write_all(get("").as_bytes()).expect("send");
+    let mut received = Vec::new();
+    stream.read_to_end(&mut received).expect("closed after the answer");
+    let resp = parse_response(&received);
+    assert_eq!((resp.status, resp.header("Connection")), (200, Some("close")));
+    // With it, the connection serves the next request too.
+    let mut conn = Connection::open(server.addr);
+    conn.send(get("Connection: keep-alive\r\n").as_bytes());
+    assert_eq!(conn.response().header("Connection"), Some("keep-alive"));
+    conn.send(get("Connection: keep-alive\r\n").as_bytes());
+    assert_eq!(conn.response().json["status"], "ok");
+
+    // HEAD: the length of the body a GET would get, and no body.
+    let full = server.client().get("/api/v1/currencies/USD/");
+    let mut stream = connect(server.addr);
+    stream
+        .write_all(head(&server, "HEAD", "/api/v1/currencies/USD/", &["Connection: close"]).as_bytes())
+        .expect("send");
+    let mut received = Vec::new();
+    stream.read_to_end(&mut received).expect("closed");
+    let text = String::from_utf8_lossy(&received);
+    assert!(text.starts_with("HTTP/1.1 200 OK\r\n"), "{text}");
+    assert!(text.ends_with("\r\n\r\n"), "no body: {text}");
+    assert!(text.contains(&format!("Content-Length: {}\r\n", full.text.len())), "{text}");
 }
