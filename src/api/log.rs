@@ -27,6 +27,8 @@ pub struct RequestLine {
     /// The path without its query string.
     pub path: String,
     pub status: u16,
+    /// Time spent answering, from the end of reading the request to the answer's being
+    /// ready (it is written after).
     pub elapsed: Duration,
     pub request_id: String,
     pub client: String,

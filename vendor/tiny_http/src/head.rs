@@ -136,7 +136,9 @@ fn build(request: &httparse::Request, length: usize) -> Result<(Head, usize), Re
         headers.push(Header { field, value });
     }
     let framing = framing(&headers, &version)?;
+    // An HTTP/1.0 client cannot expect anything (RFC 9110 §10.1.1).
     let expect_continue = match find(&headers, "Expect").next() {
+        _ if version == (1, 0) => false,
         None => false,
         Some(value) if value.eq_ignore_ascii_case("100-continue") => true,
         Some(_) => return Err(Refusal::new(417, "Only the expectation 100-continue is supported.")),
@@ -273,5 +275,9 @@ mod tests {
         assert!(!keep("GET / HTTP/1.0\r\n\r\n"));
         assert!(keep("GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n"));
         assert_eq!(status(b"POST / HTTP/1.1\r\nExpect: 200-ok\r\n\r\n"), 417);
+        let expects = |raw: &str| parse(raw.as_bytes(), LIMITS).unwrap().unwrap().0.expect_continue;
+        assert!(expects("POST / HTTP/1.1\r\nExpect: 100-Continue\r\n\r\n"));
+        assert!(!expects("POST / HTTP/1.0\r\nExpect: 100-continue\r\n\r\n"));
+        assert!(!expects("POST / HTTP/1.0\r\nExpect: 200-ok\r\n\r\n"));
     }
 }
