@@ -82,6 +82,12 @@ impl Running {
         self.http.addr()
     }
 
+    /// The cap on open connections in force: `max_connections`, or less when the
+    /// open-files limit does not allow that many.
+    pub fn max_connections(&self) -> usize {
+        self.http.max_connections()
+    }
+
     /// The database handle (for tools and tests).
     pub fn db(&self) -> &store::Db {
         &self.db

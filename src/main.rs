@@ -102,6 +102,13 @@ fn serve(config: &Config) -> Result<()> {
         println!("(shown once; change it with `plinth user passwd admin`)");
     }
     println!("Plinth {} listening on http://{}/", plinth::VERSION, running.addr());
+    if running.max_connections() < config.max_connections {
+        eprintln!(
+            "The open-files limit allows {} connections, fewer than max_connections ({}); raise it (ulimit -n).",
+            running.max_connections(),
+            config.max_connections
+        );
+    }
     let mut signals = signal_hook::iterator::Signals::new([signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM])
         .context("cannot install signal handlers")?;
     if let Some(signal) = signals.forever().next() {

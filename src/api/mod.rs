@@ -125,6 +125,7 @@ pub fn http_settings(config: &crate::Config, open_files: Option<u64>) -> tiny_ht
 pub struct HttpServer {
     server: tiny_http::Server,
     state: Arc<State>,
+    max_connections: usize,
 }
 
 impl HttpServer {
@@ -134,12 +135,18 @@ impl HttpServer {
             let state = Arc::clone(&state);
             move |request| handle(&state, &request)
         });
+        let max_connections = settings.max_connections;
         let server = tiny_http::Server::start(listener, settings, handler)?;
-        Ok(HttpServer { server, state })
+        Ok(HttpServer { server, state, max_connections })
     }
 
     pub fn addr(&self) -> SocketAddr {
         self.server.addr()
+    }
+
+    /// The cap on open connections in force.
+    pub fn max_connections(&self) -> usize {
+        self.max_connections
     }
 
     /// Stops taking requests, waits for the ones in flight, then for the log to be written.

@@ -183,7 +183,7 @@ impl Served {
     }
 
     /// Sends SIGTERM and waits for the exit; answers the status and everything on stderr.
-    fn terminate(&mut self) -> (ExitStatus, String) {
+    pub(crate) fn terminate(&mut self) -> (ExitStatus, String) {
         self.stop_with("TERM")
     }
 
