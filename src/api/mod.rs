@@ -168,7 +168,7 @@ fn handle(state: &State, request: &tiny_http::Request) -> Response {
     // A bug must cost one request (answered 500), never a thread.
     let outcome = catch_unwind(AssertUnwindSafe(|| run(state, request, &method, path, query, &request_id)))
         .unwrap_or_else(|_| {
-            state.log.error(&request_id, "a request handler panicked".into());
+            state.log.error(&request_id, "a request handler panicked");
             Err(ApiError::Panic)
         });
     let extra_headers = outcome.as_ref().err().map(ApiError::headers).unwrap_or_default();
@@ -176,23 +176,20 @@ fn handle(state: &State, request: &tiny_http::Request) -> Response {
         Ok(reply) => (reply.status, reply.body),
         Err(err) => {
             if err.is_server_fault() {
-                state.log.error(&request_id, err.to_string());
+                state.log.error(&request_id, &err.to_string());
             }
             let (status, body) = err.status_and_body();
             (status, Some(serde_json::to_vec(&body).unwrap_or_default()))
         }
     };
-    if state.log.logs_requests() {
-        state.log.request(log::RequestLine {
-            at: chrono::Utc::now(),
-            method,
-            path: path.to_string(),
-            status,
-            elapsed: started.elapsed(),
-            request_id: request_id.clone(),
-            client: request.remote_addr().map(|a| a.ip().to_string()).unwrap_or_default(),
-        });
-    }
+    state.log.request(&log::RequestLine {
+        method: &method,
+        path,
+        status,
+        elapsed: started.elapsed(),
+        request_id: &request_id,
+        client: request.remote_addr().map(|a| a.ip()),
+    });
     let mut response = Response::new(status).with_header("X-Request-Id", &request_id);
     for (name, value) in &extra_headers {
         response = response.with_header(name, value);
