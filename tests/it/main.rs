@@ -13,6 +13,7 @@ mod openapi;
 mod organizations;
 mod password;
 mod profiles;
+mod protocol;
 mod reference;
 mod roles;
 mod schema;
