@@ -19,10 +19,30 @@ pub const DEFAULT_DATA: &str = "plinth-data";
 pub struct Config {
     pub addr: String,
     pub data_dir: PathBuf,
-    /// HTTP handler threads; also bounds how many writes share one commit.
+    /// How many requests run at once (each also holds a database reader); also bounds how
+    /// many writes share one commit.
     pub workers: usize,
-    /// Largest JSON body accepted, in bytes.
+    /// Largest request body accepted, in bytes.
     pub body_limit: usize,
+    /// Open connections; more are answered 503 and closed. Lowered at start to what the
+    /// open-files limit allows.
+    pub max_connections: usize,
+    /// From the first byte of a request head until it is complete.
+    pub header_timeout: Duration,
+    /// From the end of a request head until its body is complete.
+    pub body_timeout: Duration,
+    /// The longest pause between two parts of a request body.
+    pub body_idle_timeout: Duration,
+    /// How long an idle connection waits for its next request.
+    pub keep_alive: Duration,
+    /// The longest wait for a client to take a part of an answer.
+    pub write_timeout: Duration,
+    /// The largest request head (request line and header fields), in bytes.
+    pub max_header_bytes: usize,
+    /// The most header fields in a request.
+    pub max_headers: usize,
+    /// The longest request line, in bytes.
+    pub max_request_line: usize,
     pub synchronous: Synchronous,
     pub access_ttl: Duration,
     pub refresh_ttl: Duration,
@@ -45,6 +65,17 @@ impl Config {
             data_dir: data_dir.into(),
             workers: 32,
             body_limit: 1024 * 1024,
+            max_connections: 1024,
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(60),
+            body_idle_timeout: Duration::from_secs(10),
+            keep_alive: Duration::from_secs(15),
+            write_timeout: Duration::from_secs(10),
+            // The request line holds `?filter=` JSON of up to 8 KiB (engine::filter), which
+            // percent-encoding can triple; the head holds that line and the header fields.
+            max_header_bytes: 64 * 1024,
+            max_headers: 100,
+            max_request_line: 32 * 1024,
             synchronous: Synchronous::Full,
             access_ttl: Duration::from_secs(15 * 60),
             refresh_ttl: Duration::from_secs(7 * 24 * 3600),
@@ -69,11 +100,35 @@ pub struct FileSettings {
     pub addr: Option<String>,
     pub workers: Option<usize>,
     pub body_limit: Option<usize>,
+    pub max_connections: Option<usize>,
+    pub header_timeout_seconds: Option<Seconds>,
+    pub body_timeout_seconds: Option<Seconds>,
+    pub body_idle_timeout_seconds: Option<Seconds>,
+    pub keep_alive_seconds: Option<Seconds>,
+    pub write_timeout_seconds: Option<Seconds>,
+    pub max_header_bytes: Option<usize>,
+    pub max_headers: Option<usize>,
+    pub max_request_line: Option<usize>,
     pub synchronous: Option<Synchronous>,
     pub access_ttl_seconds: Option<u64>,
     pub refresh_ttl_seconds: Option<u64>,
     pub log_requests: Option<bool>,
     pub trusted_proxies: Option<Vec<std::net::IpAddr>>,
+}
+
+/// A positive number of seconds, fractions allowed (`0.5`).
+#[derive(Clone, Copy, Debug)]
+pub struct Seconds(Duration);
+
+impl<'de> Deserialize<'de> for Seconds {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Seconds, D::Error> {
+        let seconds = f64::deserialize(deserializer)?;
+        Duration::try_from_secs_f64(seconds)
+            .ok()
+            .filter(|d| !d.is_zero())
+            .map(Seconds)
+            .ok_or_else(|| serde::de::Error::custom(format!("expected a positive number of seconds, got {seconds}")))
+    }
 }
 
 /// A settings file that cannot be used.
@@ -103,6 +158,16 @@ impl FileSettings {
         }
         config.workers = self.workers.unwrap_or(config.workers);
         config.body_limit = self.body_limit.unwrap_or(config.body_limit);
+        config.max_connections = self.max_connections.unwrap_or(config.max_connections);
+        let seconds = |setting: Option<Seconds>, default: Duration| setting.map_or(default, |Seconds(d)| d);
+        config.header_timeout = seconds(self.header_timeout_seconds, config.header_timeout);
+        config.body_timeout = seconds(self.body_timeout_seconds, config.body_timeout);
+        config.body_idle_timeout = seconds(self.body_idle_timeout_seconds, config.body_idle_timeout);
+        config.keep_alive = seconds(self.keep_alive_seconds, config.keep_alive);
+        config.write_timeout = seconds(self.write_timeout_seconds, config.write_timeout);
+        config.max_header_bytes = self.max_header_bytes.unwrap_or(config.max_header_bytes);
+        config.max_headers = self.max_headers.unwrap_or(config.max_headers);
+        config.max_request_line = self.max_request_line.unwrap_or(config.max_request_line);
         config.synchronous = self.synchronous.unwrap_or(config.synchronous);
         config.access_ttl = self.access_ttl_seconds.map_or(config.access_ttl, Duration::from_secs);
         config.refresh_ttl = self.refresh_ttl_seconds.map_or(config.refresh_ttl, Duration::from_secs);

@@ -34,6 +34,8 @@ pub enum StartError {
     AddrInUse { addr: String },
     #[error("cannot listen on {addr}: {source}")]
     Bind { addr: String, source: std::io::Error },
+    #[error("cannot start the server's threads: {source}")]
+    Server { source: std::io::Error },
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -100,6 +102,12 @@ impl Running {
         self.http.addr()
     }
 
+    /// The cap on open connections in force: `max_connections`, or less when the
+    /// open-files limit does not allow that many.
+    pub fn max_connections(&self) -> usize {
+        self.http.max_connections()
+    }
+
     /// The database handle (for tools and tests).
     pub fn db(&self) -> &store::Db {
         &self.db
@@ -114,14 +122,17 @@ impl Running {
 
 /// Opens the data directory and serves HTTP on `config.addr`.
 pub fn start(config: &Config) -> Result<Running, StartError> {
+    // Every connection holds a descriptor: the soft limit (often 1,024) would cap them low.
+    let open_files = api::raise_open_files_limit();
     let listener = api::bind(&config.addr).map_err(|source| match source.kind() {
         std::io::ErrorKind::AddrInUse => StartError::AddrInUse { addr: config.addr.clone() },
         _ => StartError::Bind { addr: config.addr.clone(), source },
     })?;
     let db = open(config)?;
     let admin_password = bootstrap_admin(&db, config.admin_password.as_deref())?;
-    let state = api::State::new(db.clone(), modules::registry(), config);
-    let http = api::HttpServer::start(listener, Arc::new(state), config.workers)
-        .map_err(|source| StartError::Bind { addr: config.addr.clone(), source })?;
+    let server_error = |source| StartError::Server { source };
+    let state = api::State::new(db.clone(), modules::registry(), config).map_err(server_error)?;
+    let http = api::HttpServer::start(listener, Arc::new(state), api::http_settings(config, open_files))
+        .map_err(server_error)?;
     Ok(Running { db, http, admin_password })
 }

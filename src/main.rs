@@ -27,7 +27,7 @@ struct ServeArgs {
     /// Address to listen on [default: 127.0.0.1:8080].
     #[arg(long, global = true, env = "PLINTH_ADDR")]
     addr: Option<String>,
-    /// HTTP worker threads [default: 32].
+    /// How many requests run at once [default: 32].
     #[arg(long, global = true, env = "PLINTH_WORKERS")]
     workers: Option<usize>,
     /// Do not log one line per request.
@@ -110,6 +110,13 @@ fn serve(config: &Config) -> Result<()> {
         println!("(shown once; change it with `plinth user passwd admin`)");
     }
     println!("Plinth {} listening on http://{}/", plinth::VERSION, running.addr());
+    if running.max_connections() < config.max_connections {
+        eprintln!(
+            "The open-files limit allows {} connections, fewer than max_connections ({}); raise it (ulimit -n).",
+            running.max_connections(),
+            config.max_connections
+        );
+    }
     let mut signals = signal_hook::iterator::Signals::new([signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM])
         .context("cannot install signal handlers")?;
     if let Some(signal) = signals.forever().next() {

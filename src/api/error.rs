@@ -17,16 +17,14 @@ pub enum ApiError {
     Auth(#[from] AuthError),
     #[error("malformed request body: {0}")]
     BadJson(String),
-    #[error("request body too large")]
-    TooLarge { limit: usize },
     #[error("unsupported media type {0}")]
     UnsupportedMediaType(String),
     #[error("no route")]
     NoRoute,
     #[error("method not allowed")]
     MethodNotAllowed { allow: &'static [&'static str] },
-    #[error("could not read the request: {0}")]
-    Io(#[from] std::io::Error),
+    #[error("a request handler panicked")]
+    Panic,
 }
 
 impl From<StoreError> for ApiError {
@@ -46,15 +44,12 @@ impl ApiError {
             ApiError::Engine(err) => engine_error(err),
             ApiError::Auth(err) => auth_error(err),
             ApiError::BadJson(message) => (400, detail(&format!("JSON parse error - {message}"), "parse_error")),
-            ApiError::TooLarge { limit } => {
-                (413, detail(&format!("Request body is larger than the limit of {limit} bytes."), "too_large"))
-            }
             ApiError::UnsupportedMediaType(kind) => {
                 (415, detail(&format!("Unsupported media type \"{kind}\" in request."), "unsupported_media_type"))
             }
             ApiError::NoRoute => (404, detail("Not found.", "not_found")),
             ApiError::MethodNotAllowed { .. } => (405, detail("Method not allowed.", "method_not_allowed")),
-            ApiError::Io(_) => (400, detail("The request body could not be read.", "parse_error")),
+            ApiError::Panic => (500, detail("A server error occurred.", "error")),
         }
     }
 
@@ -78,6 +73,26 @@ impl ApiError {
                 | ApiError::Auth(AuthError::Store(_) | AuthError::Hash | AuthError::QrCode(_))
         )
     }
+}
+
+/// The answer to a request the server core refuses itself (malformed or ambiguous framing,
+/// limits, timeouts, overload, HTTP/2), in the same shape as every other error.
+pub fn protocol_error(status: tiny_http::StatusCode, message: &str) -> tiny_http::Response {
+    let code = match status.0 {
+        400 => "bad_request",
+        408 => "request_timeout",
+        413 => "too_large",
+        414 => "uri_too_long",
+        417 => "expectation_failed",
+        431 => "header_too_large",
+        501 => "not_implemented",
+        503 => "unavailable",
+        505 => "http_version_not_supported",
+        _ => "error",
+    };
+    tiny_http::Response::new(status)
+        .with_header("Content-Type", super::JSON_TYPE)
+        .with_body(serde_json::to_vec(&detail(message, code)).unwrap_or_default())
 }
 
 fn engine_error(err: &EngineError) -> (u16, Value) {

@@ -37,7 +37,7 @@ impl Reply {
 }
 
 /// Runs the handler of `route` for `ctx`.
-pub fn dispatch(state: &State, route: Route, ctx: &mut Ctx) -> Result<Reply, ApiError> {
+pub fn dispatch(state: &State, route: Route, ctx: &Ctx) -> Result<Reply, ApiError> {
     let method = ctx.method.clone();
     match (route, method.as_str()) {
         (Route::Health, _) => Ok(Reply::json(200, &json!({ "status": "ok", "version": crate::VERSION }))),
@@ -223,7 +223,7 @@ fn string_fields(body: &Value, required: &[&str], optional: &[&str]) -> Result<V
     Ok(values)
 }
 
-fn token(state: &State, ctx: &mut Ctx) -> Result<Reply, ApiError> {
+fn token(state: &State, ctx: &Ctx) -> Result<Reply, ApiError> {
     let body = ctx.json()?;
     let fields = string_fields(&body, &["username", "password"], &["otp"])?;
     let (username, password, otp) =
@@ -245,14 +245,14 @@ fn token(state: &State, ctx: &mut Ctx) -> Result<Reply, ApiError> {
     }
 }
 
-fn token_refresh(state: &State, ctx: &mut Ctx) -> Result<Reply, ApiError> {
+fn token_refresh(state: &State, ctx: &Ctx) -> Result<Reply, ApiError> {
     let body = ctx.json()?;
     let fields = string_fields(&body, &["refresh"], &[])?;
     let session = auth::refresh(&state.db, state.tokens, fields[0].as_deref().unwrap_or(""), &ctx.caller.context)?;
     Ok(Reply::json(200, &serde_json::to_value(session).unwrap_or_default()))
 }
 
-fn password_change(state: &State, ctx: &mut Ctx) -> Result<Reply, ApiError> {
+fn password_change(state: &State, ctx: &Ctx) -> Result<Reply, ApiError> {
     session(ctx)?;
     let token = ctx.bearer().ok_or(EngineError::NotAuthenticated)?.to_string();
     let body = ctx.json()?;
@@ -287,7 +287,7 @@ fn session<'a>(ctx: &'a Ctx) -> Result<&'a Principal, ApiError> {
     }
 }
 
-fn create_api_key(state: &State, ctx: &mut Ctx) -> Result<Reply, ApiError> {
+fn create_api_key(state: &State, ctx: &Ctx) -> Result<Reply, ApiError> {
     let body = ctx.json()?;
     let fields = string_fields(&body, &["name"], &["expires_at", "organization"])?;
     let name = fields[0].clone().unwrap_or_default();
@@ -315,20 +315,20 @@ fn create_api_key(state: &State, ctx: &mut Ctx) -> Result<Reply, ApiError> {
     Ok(Reply::json(201, &serde_json::to_value(created).unwrap_or_default()))
 }
 
-fn logout(state: &State, ctx: &mut Ctx) -> Result<Reply, ApiError> {
+fn logout(state: &State, ctx: &Ctx) -> Result<Reply, ApiError> {
     let token = ctx.bearer().ok_or(EngineError::NotAuthenticated)?.to_string();
     auth::logout(&state.db, &token, &ctx.caller.context)?;
     Ok(Reply::empty())
 }
 
-fn totp_setup(state: &State, ctx: &mut Ctx) -> Result<Reply, ApiError> {
+fn totp_setup(state: &State, ctx: &Ctx) -> Result<Reply, ApiError> {
     let user = session(ctx)?.clone();
     string_fields(&ctx.json()?, &[], &[])?;
     let setup = auth::setup_totp(&state.db, &user)?;
     Ok(Reply::json(200, &serde_json::to_value(setup).unwrap_or_default()))
 }
 
-fn totp_verify(state: &State, ctx: &mut Ctx) -> Result<Reply, ApiError> {
+fn totp_verify(state: &State, ctx: &Ctx) -> Result<Reply, ApiError> {
     let user = session(ctx)?.clone();
     let fields = string_fields(&ctx.json()?, &["code"], &[])?;
     let code = fields[0].as_deref().unwrap_or("");
@@ -336,7 +336,7 @@ fn totp_verify(state: &State, ctx: &mut Ctx) -> Result<Reply, ApiError> {
     Ok(Reply::json(200, &json!({ "recovery_codes": recovery_codes })))
 }
 
-fn totp_disable(state: &State, ctx: &mut Ctx) -> Result<Reply, ApiError> {
+fn totp_disable(state: &State, ctx: &Ctx) -> Result<Reply, ApiError> {
     let user = session(ctx)?.clone();
     let fields = string_fields(&ctx.json()?, &["password"], &["code"])?;
     let password = fields[0].as_deref().unwrap_or("");

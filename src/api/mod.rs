@@ -1,8 +1,10 @@
-//! HTTP only: the listener (with `TCP_NODELAY`, DESIGN.md §3), the worker pool, routing,
+//! HTTP only: the listener (with `TCP_NODELAY`, DESIGN.md §3), the settings of the server
+//! core (`tiny_http`, which reads requests and bounds their concurrency), routing,
 //! authentication of each request, responses and the one log line per request.
 
 mod error;
 mod handlers;
+mod log;
 mod request;
 mod router;
 
@@ -10,13 +12,12 @@ pub use error::ApiError;
 
 use std::io;
 use std::net::{IpAddr, SocketAddr, TcpListener, ToSocketAddrs};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use serde_json::json;
-use tiny_http::{Header, Response};
+use tiny_http::Response;
 
 use crate::audit;
 use crate::auth::{self, TokenSettings};
@@ -26,6 +27,8 @@ use handlers::{Reply, dispatch};
 use request::Ctx;
 use router::Route;
 
+const JSON_TYPE: &str = "application/json; charset=utf-8";
+
 /// Everything handlers share.
 pub struct State {
     pub db: Db,
@@ -33,13 +36,11 @@ pub struct State {
     pub tokens: TokenSettings,
     /// How long a password reset token stays valid.
     pub reset_ttl: std::time::Duration,
-    pub body_limit: usize,
-    /// Write one log line per request to stderr.
-    pub log_requests: bool,
     /// Failed-login bookkeeping.
     pub throttle: auth::Throttle,
     /// Peers whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<IpAddr>,
+    log: log::Log,
     openapi: Vec<u8>,
     meta: Vec<u8>,
     permissions: Vec<u8>,
@@ -47,26 +48,26 @@ pub struct State {
 }
 
 impl State {
-    pub fn new(db: Db, registry: &'static Registry, config: &crate::Config) -> State {
+    /// The shared state; starts the logging thread (ended by [`HttpServer::stop`]).
+    pub fn new(db: Db, registry: &'static Registry, config: &crate::Config) -> io::Result<State> {
         let openapi =
             serde_json::to_vec(&crate::engine::openapi::document(registry, crate::VERSION)).unwrap_or_default();
         let meta = serde_json::to_vec(&crate::engine::meta::models(registry)).unwrap_or_default();
         let permissions =
             serde_json::to_vec(&json!({ "permissions": crate::access::permissions(registry) })).unwrap_or_default();
-        State {
+        Ok(State {
             db,
             registry,
             tokens: TokenSettings { access_ttl: config.access_ttl, refresh_ttl: config.refresh_ttl },
             reset_ttl: config.reset_ttl,
-            body_limit: config.body_limit,
-            log_requests: config.log_requests,
             throttle: auth::Throttle::new(config.throttle),
             trusted_proxies: config.trusted_proxies.clone(),
+            log: log::Log::start(config.log_requests)?,
             openapi,
             meta,
             permissions,
             router: router::build(registry),
-        }
+        })
     }
 }
 
@@ -84,100 +85,124 @@ pub fn bind(addr: &str) -> io::Result<TcpListener> {
     Ok(socket.into())
 }
 
+/// Raises the soft open-files limit to the hard one (each connection holds a descriptor);
+/// answers the soft limit in force.
+pub fn raise_open_files_limit() -> Option<u64> {
+    rlimit::increase_nofile_limit(u64::MAX)
+        .ok()
+        .or_else(|| rlimit::getrlimit(rlimit::Resource::NOFILE).ok().map(|l| l.0))
+}
+
+/// Descriptors kept for everything but connections: SQLite's (the database, its WAL and
+/// shared-memory files for each reader, the writer and a spare) and 64 for the rest.
+fn reserved_descriptors(workers: usize) -> u64 {
+    3 * (workers as u64 + 2) + 64
+}
+
+/// The server core's settings: `config`'s, with the connection cap lowered to what
+/// `open_files` (the soft limit) leaves after the reserve.
+pub fn http_settings(config: &crate::Config, open_files: Option<u64>) -> tiny_http::Settings {
+    let workers = config.workers.max(1);
+    let by_descriptors = open_files.map_or(u64::MAX, |limit| limit.saturating_sub(reserved_descriptors(workers)));
+    let max_connections = usize::try_from(by_descriptors).unwrap_or(usize::MAX).min(config.max_connections).max(1);
+    tiny_http::Settings {
+        workers,
+        max_connections,
+        header_timeout: config.header_timeout,
+        body_timeout: config.body_timeout,
+        body_idle_timeout: config.body_idle_timeout,
+        keep_alive: config.keep_alive,
+        write_timeout: config.write_timeout,
+        max_request_line: config.max_request_line,
+        max_header_bytes: config.max_header_bytes,
+        max_headers: config.max_headers,
+        body_limit: config.body_limit,
+        error_response: error::protocol_error,
+    }
+}
+
 /// A running HTTP server.
 pub struct HttpServer {
-    addr: SocketAddr,
-    stop: Arc<AtomicBool>,
-    workers: Vec<JoinHandle<()>>,
-    server: Arc<tiny_http::Server>,
+    server: tiny_http::Server,
+    state: Arc<State>,
+    max_connections: usize,
 }
 
 impl HttpServer {
-    /// Serves `listener` with `workers` handler threads.
-    pub fn start(listener: TcpListener, state: Arc<State>, workers: usize) -> io::Result<HttpServer> {
-        let addr = listener.local_addr()?;
-        let server = Arc::new(tiny_http::Server::from_listener(listener, None).map_err(io::Error::other)?);
-        let stop = Arc::new(AtomicBool::new(false));
-        let workers = (0..workers.max(1))
-            .map(|i| {
-                let (server, state, stop) = (server.clone(), state.clone(), stop.clone());
-                std::thread::Builder::new()
-                    .name(format!("plinth-http-{i}"))
-                    .spawn(move || worker(&server, &state, &stop))
-            })
-            .collect::<io::Result<Vec<_>>>()?;
-        Ok(HttpServer { addr, stop, workers, server })
+    /// Serves `listener` with these settings.
+    pub fn start(listener: TcpListener, state: Arc<State>, settings: tiny_http::Settings) -> io::Result<HttpServer> {
+        let handler: tiny_http::Handler = Arc::new({
+            let state = Arc::clone(&state);
+            move |request| handle(&state, &request)
+        });
+        let max_connections = settings.max_connections;
+        let server = tiny_http::Server::start(listener, settings, handler)?;
+        Ok(HttpServer { server, state, max_connections })
     }
 
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.server.addr()
     }
 
-    /// Stops taking requests and waits for the ones in flight to finish.
+    /// The cap on open connections in force.
+    pub fn max_connections(&self) -> usize {
+        self.max_connections
+    }
+
+    /// Stops taking requests, waits for the ones in flight, then for the log to be written.
     pub fn stop(self) {
-        self.stop.store(true, Ordering::SeqCst);
-        for _ in &self.workers {
-            self.server.unblock();
-        }
-        for worker in self.workers {
-            let _ = worker.join();
-        }
+        self.server.stop();
+        self.state.log.close();
     }
 }
 
-fn worker(server: &tiny_http::Server, state: &State, stop: &AtomicBool) {
-    while !stop.load(Ordering::SeqCst) {
-        match server.recv_timeout(Duration::from_millis(200)) {
-            Ok(Some(request)) => {
-                // A bug must cost one request (tiny_http answers 500 for a dropped request),
-                // never a worker.
-                if std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| handle(state, request))).is_err() {
-                    eprintln!("{}", json!({ "level": "error", "error": "a request handler panicked" }));
-                }
-            }
-            Ok(None) => {}
-            Err(_) => break,
-        }
-    }
-}
-
-fn handle(state: &State, mut request: tiny_http::Request) {
+fn handle(state: &State, request: &tiny_http::Request) -> Response {
     let started = Instant::now();
-    let request_id = request_id(&request);
+    let request_id = request_id(request);
     let method = match request.method().as_str().to_ascii_uppercase() {
-        // tiny_http omits the body of answers to HEAD.
+        // The server core leaves out the body of answers to HEAD.
         head if head == "HEAD" => "GET".to_string(),
         other => other,
     };
-    let url = request.url().to_string();
-    let (path, query) = request::split_url(&url);
-    let outcome = run(state, &mut request, &method, path, query, &request_id);
+    let (path, query) = request::split_url(request.url());
+    // A bug must cost one request (answered 500), never a thread.
+    let outcome = catch_unwind(AssertUnwindSafe(|| run(state, request, &method, path, query, &request_id)))
+        .unwrap_or_else(|_| {
+            state.log.error(&request_id, "a request handler panicked");
+            Err(ApiError::Panic)
+        });
     let extra_headers = outcome.as_ref().err().map(ApiError::headers).unwrap_or_default();
     let (status, body) = match outcome {
         Ok(reply) => (reply.status, reply.body),
         Err(err) => {
             if err.is_server_fault() {
-                eprintln!("{}", json!({ "level": "error", "request_id": request_id, "error": err.to_string() }));
+                state.log.error(&request_id, &err.to_string());
             }
             let (status, body) = err.status_and_body();
             (status, Some(serde_json::to_vec(&body).unwrap_or_default()))
         }
     };
-    let client = request.remote_addr().map(|a| a.ip().to_string()).unwrap_or_default();
-    respond(request, status, body, &request_id, extra_headers);
-    if state.log_requests {
-        let ms = started.elapsed().as_secs_f64() * 1000.0;
-        eprintln!(
-            "{}",
-            json!({ "ts": crate::store::now(), "method": method, "path": path, "status": status,
-                    "ms": (ms * 100.0).round() / 100.0, "request_id": request_id, "client": client })
-        );
+    state.log.request(&log::RequestLine {
+        method: &method,
+        path,
+        status,
+        elapsed: started.elapsed(),
+        request_id: &request_id,
+        client: request.remote_addr().map(|a| a.ip()),
+    });
+    let mut response = Response::new(status).with_header("X-Request-Id", &request_id);
+    for (name, value) in &extra_headers {
+        response = response.with_header(name, value);
+    }
+    match body {
+        Some(bytes) => response.with_header("Content-Type", JSON_TYPE).with_body(bytes),
+        None => response,
     }
 }
 
 fn run(
     state: &State,
-    request: &mut tiny_http::Request,
+    request: &tiny_http::Request,
     method: &str,
     path: &str,
     query: Vec<(String, String)>,
@@ -203,26 +228,18 @@ fn run(
 
     let context = audit::Context {
         ip: client_address(request, &state.trusted_proxies).map(|ip| ip.to_string()),
-        user_agent: request::header(request, "User-Agent").map(|ua| ua.chars().take(255).collect()),
+        user_agent: request.header("User-Agent").map(|ua| ua.chars().take(255).collect()),
         request_id: request_id.to_string(),
         origin: "api",
     };
     let caller = Caller { principal, context };
-    let mut ctx = Ctx {
-        request,
-        method: method.to_string(),
-        path: path.to_string(),
-        query,
-        params,
-        caller,
-        body_limit: state.body_limit,
-    };
-    dispatch(state, route, &mut ctx)
+    let ctx = Ctx { request, method: method.to_string(), path: path.to_string(), query, params, caller };
+    dispatch(state, route, &ctx)
 }
 
 /// The caller from `X-API-Key` or `Authorization: Bearer`; anonymous without either.
 fn authenticate(state: &State, request: &tiny_http::Request) -> Result<Option<crate::access::Principal>, ApiError> {
-    if let Some(key) = request::header(request, "X-API-Key").filter(|k| !k.is_empty()) {
+    if let Some(key) = request.header("X-API-Key").filter(|k| !k.is_empty()) {
         return Ok(Some(auth::authenticate_key(&state.db, key.trim())?));
     }
     match request::bearer(request) {
@@ -238,7 +255,7 @@ fn client_address(request: &tiny_http::Request, trusted: &[IpAddr]) -> Option<Ip
     if !trusted.contains(&peer) {
         return Some(peer);
     }
-    let forwarded = request::header(request, "X-Forwarded-For").unwrap_or("");
+    let forwarded = request.header("X-Forwarded-For").unwrap_or("");
     let hops = forwarded.split(',').rev().map(|hop| hop.trim().parse::<IpAddr>());
     for hop in hops {
         match hop {
@@ -252,32 +269,8 @@ fn client_address(request: &tiny_http::Request, trusted: &[IpAddr]) -> Option<Ip
 
 /// The client's `X-Request-Id` when it is short and plain, else a new one.
 fn request_id(request: &tiny_http::Request) -> String {
-    request::header(request, "X-Request-Id")
+    request
+        .header("X-Request-Id")
         .filter(|id| !id.is_empty() && id.len() <= 64 && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
         .map_or_else(crate::store::new_id, str::to_string)
-}
-
-fn respond(
-    request: tiny_http::Request,
-    status: u16,
-    body: Option<Vec<u8>>,
-    request_id: &str,
-    extra: Vec<(&'static str, String)>,
-) {
-    let mut headers = vec![header("X-Request-Id", request_id)];
-    headers.extend(extra.iter().map(|(name, value)| header(name, value)));
-    let response = match body {
-        Some(bytes) => {
-            headers.push(header("Content-Type", "application/json; charset=utf-8"));
-            let len = bytes.len();
-            Response::new(status.into(), headers, io::Cursor::new(bytes), Some(len), None)
-        }
-        None => Response::new(status.into(), headers, io::Cursor::new(Vec::new()), Some(0), None),
-    };
-    let _ = request.respond(response);
-}
-
-fn header(name: &str, value: &str) -> Header {
-    // Names are constants; values are constants or the sanitized request id: always ASCII.
-    Header::from_bytes(name.as_bytes(), value.as_bytes()).expect("header names and values are ASCII")
 }

@@ -1,7 +1,6 @@
 //! What a handler sees of a request: method, path parameters, query, headers, the
-//! authenticated caller, and a size-limited JSON body.
-
-use std::io::Read;
+//! authenticated caller, and the JSON body (read whole, within the body limit, by the server
+//! core before the handler runs).
 
 use serde_json::Value;
 
@@ -10,14 +9,13 @@ use crate::engine::Caller;
 
 /// A request in flight.
 pub struct Ctx<'r> {
-    pub request: &'r mut tiny_http::Request,
+    pub request: &'r tiny_http::Request,
     pub method: String,
     pub path: String,
     pub query: Vec<(String, String)>,
     /// Path parameters (`key`), percent-decoded.
     pub params: Vec<(String, String)>,
     pub caller: Caller,
-    pub body_limit: usize,
 }
 
 impl Ctx<'_> {
@@ -28,7 +26,7 @@ impl Ctx<'_> {
 
     /// A header value (first occurrence).
     pub fn header(&self, name: &str) -> Option<&str> {
-        header(self.request, name)
+        self.request.header(name)
     }
 
     /// The bearer token of the `Authorization` header, if any.
@@ -36,10 +34,9 @@ impl Ctx<'_> {
         bearer(self.request)
     }
 
-    /// Reads the body as JSON (or a form, as DRF's FormParser does: each field a string).
-    /// An empty body reads as `{}`. Bodies over the limit are refused from `Content-Length`
-    /// before reading, and while reading chunked bodies.
-    pub fn json(&mut self) -> Result<Value, ApiError> {
+    /// The body as JSON (or a form, as DRF's FormParser does: each field a string). An empty
+    /// body reads as `{}`.
+    pub fn json(&self) -> Result<Value, ApiError> {
         let essence = self
             .header("Content-Type")
             .map(|kind| kind.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
@@ -48,39 +45,21 @@ impl Ctx<'_> {
         if !(form || essence.is_empty() || essence == "application/json" || essence.ends_with("+json")) {
             return Err(ApiError::UnsupportedMediaType(essence));
         }
-        let bytes = read_body(self.request, self.body_limit)?;
+        let bytes = self.request.body();
         if form {
-            let fields = form_urlencoded::parse(&bytes).into_owned().map(|(k, v)| (k, Value::String(v)));
+            let fields = form_urlencoded::parse(bytes).into_owned().map(|(k, v)| (k, Value::String(v)));
             return Ok(Value::Object(fields.collect()));
         }
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(Value::Object(serde_json::Map::new()));
         }
-        serde_json::from_slice(&bytes).map_err(|e| ApiError::BadJson(e.to_string()))
+        serde_json::from_slice(bytes).map_err(|e| ApiError::BadJson(e.to_string()))
     }
-}
-
-/// Reads at most `limit` bytes of body; more is [`ApiError::TooLarge`].
-pub fn read_body(request: &mut tiny_http::Request, limit: usize) -> Result<Vec<u8>, ApiError> {
-    if request.body_length().is_some_and(|len| len > limit) {
-        return Err(ApiError::TooLarge { limit });
-    }
-    let mut bytes = Vec::with_capacity(request.body_length().unwrap_or(0).min(limit));
-    request.as_reader().take(limit as u64 + 1).read_to_end(&mut bytes)?;
-    if bytes.len() > limit {
-        return Err(ApiError::TooLarge { limit });
-    }
-    Ok(bytes)
-}
-
-/// A header value of a raw request.
-pub fn header<'a>(request: &'a tiny_http::Request, name: &str) -> Option<&'a str> {
-    request.headers().iter().find(|h| h.field.as_str().as_str().eq_ignore_ascii_case(name)).map(|h| h.value.as_str())
 }
 
 /// The bearer token of a raw request.
 pub fn bearer(request: &tiny_http::Request) -> Option<&str> {
-    let value = header(request, "Authorization")?;
+    let value = request.header("Authorization")?;
     let (scheme, token) = value.split_once(' ')?;
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()).filter(|t| !t.is_empty())
 }

@@ -201,9 +201,17 @@ fn removing_entries_while_running_freezes_the_anchored_head() {
     let admin = server.admin();
     assert_eq!(admin.post("/api/v1/uoms/", &json!({ "code": "R1", "name": "R1", "uom_type": "Count" })).status, 201);
     let file = server.dir.path().join("audit.head");
-    let anchored = std::fs::read_to_string(&file).expect("head file");
+    // The head is written right after the commit, which may be just after the reply.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let anchored = loop {
+        let text = std::fs::read_to_string(&file).unwrap_or_default();
+        if audit::Head::parse(&text).is_some_and(|head| head.seq == 2) {
+            break text;
+        }
+        assert!(std::time::Instant::now() < deadline, "login + create never anchored: {text}");
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    };
     let expected = audit::Head::parse(&anchored).expect("valid head");
-    assert_eq!(expected.seq, 2, "login + create: {anchored}");
     server
         .db()
         .write(|conn| {

@@ -16,7 +16,7 @@ use serde_json::json;
 
 use crate::common::{Client, Resp};
 
-const BIN: &str = env!("CARGO_BIN_EXE_plinth");
+pub(crate) const BIN: &str = env!("CARGO_BIN_EXE_plinth");
 /// Longest a command may take to start serving or to exit (debug build, busy machine).
 const DEADLINE: Duration = Duration::from_secs(30);
 const ADMIN_PASSWORD: &str = "cli-admin-pass-1";
@@ -25,6 +25,12 @@ const ADMIN_PASSWORD: &str = "cli-admin-pass-1";
 /// default `./plinth-data` would land in a temp dir, not the checkout).
 fn plinth(cwd: &Path) -> Command {
     let mut cmd = Command::new(BIN);
+    isolate(&mut cmd, cwd);
+    cmd
+}
+
+/// Runs `cmd` in `cwd` without the caller's `PLINTH_*` settings.
+pub(crate) fn isolate(cmd: &mut Command, cwd: &Path) {
     cmd.current_dir(cwd);
     for var in [
         "PLINTH_DATA",
@@ -36,7 +42,6 @@ fn plinth(cwd: &Path) -> Command {
     ] {
         cmd.env_remove(var);
     }
-    cmd
 }
 
 /// `plinth --data <data> <args>`.
@@ -77,8 +82,8 @@ fn read_in_background(mut pipe: impl Read + Send + 'static) -> JoinHandle<String
 }
 
 /// A spawned process whose exit a thread waits for; SIGKILLed on drop if still running.
-struct Process {
-    pid: u32,
+pub(crate) struct Process {
+    pub(crate) pid: u32,
     exit: Receiver<ExitStatus>,
     status: Option<ExitStatus>,
 }
@@ -134,17 +139,17 @@ impl Drop for Process {
 }
 
 /// A `plinth serve` process that has printed its "listening" line.
-struct Served {
-    process: Process,
+pub(crate) struct Served {
+    pub(crate) process: Process,
     /// Lines of stdout printed before the "listening" line.
     preamble: Vec<String>,
-    addr: SocketAddr,
+    pub(crate) addr: SocketAddr,
     stderr: Option<JoinHandle<String>>,
 }
 
 impl Served {
     /// Starts `cmd` (a serve command) and waits for its "listening" line.
-    fn start(mut cmd: Command) -> Served {
+    pub(crate) fn start(mut cmd: Command) -> Served {
         let mut child =
             cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn plinth serve");
         let stderr = read_in_background(child.stderr.take().expect("stderr"));
@@ -178,7 +183,7 @@ impl Served {
     }
 
     /// Sends SIGTERM and waits for the exit; answers the status and everything on stderr.
-    fn terminate(&mut self) -> (ExitStatus, String) {
+    pub(crate) fn terminate(&mut self) -> (ExitStatus, String) {
         self.stop_with("TERM")
     }
 

@@ -195,6 +195,62 @@ pub fn parse_response(bytes: &[u8]) -> Resp {
     Resp { status, headers, text, json }
 }
 
+/// Connects with a read timeout, so a server that waits for more input fails the test
+/// instead of hanging it.
+pub fn connect(addr: SocketAddr) -> TcpStream {
+    let stream = TcpStream::connect(addr).expect("connect");
+    stream.set_read_timeout(Some(Duration::from_secs(10))).expect("read timeout");
+    stream
+}
+
+/// A connection that stays open for several requests.
+pub struct Connection {
+    pub stream: TcpStream,
+    /// Bytes received beyond the responses read so far (the start of the next one).
+    pub pending: Vec<u8>,
+}
+
+impl Connection {
+    pub fn open(addr: SocketAddr) -> Connection {
+        Connection { stream: connect(addr), pending: Vec::new() }
+    }
+
+    pub fn send(&mut self, bytes: &[u8]) {
+        self.stream.write_all(bytes).expect("send");
+    }
+
+    /// Reads exactly one response (framed by `Content-Length`), keeping what follows it.
+    pub fn response(&mut self) -> Resp {
+        let mut chunk = [0u8; 8192];
+        loop {
+            if let Some(end) = response_end(&self.pending) {
+                let resp = parse_response(&self.pending[..end]);
+                self.pending.drain(..end);
+                return resp;
+            }
+            let n = self.stream.read(&mut chunk).unwrap_or_else(|e| panic!("no complete response ({e})"));
+            assert!(n > 0, "connection closed mid-response: {:?}", String::from_utf8_lossy(&self.pending));
+            self.pending.extend_from_slice(&chunk[..n]);
+        }
+    }
+}
+
+/// Where the first complete response in `buf` ends, if it is complete (no body when it has
+/// no `Content-Length`).
+pub fn response_end(buf: &[u8]) -> Option<usize> {
+    let mut headers = [httparse::EMPTY_HEADER; 32];
+    let mut response = httparse::Response::new(&mut headers);
+    let httparse::Status::Complete(head_len) = response.parse(buf).expect("valid HTTP response head") else {
+        return None;
+    };
+    let length = response
+        .headers
+        .iter()
+        .find(|h| h.name.eq_ignore_ascii_case("Content-Length"))
+        .map_or(0, |h| std::str::from_utf8(h.value).expect("ascii").trim().parse::<usize>().expect("length"));
+    (buf.len() >= head_len + length).then_some(head_len + length)
+}
+
 /// A logged-in user who is neither staff nor superuser.
 pub fn regular_user(server: &TestServer) -> Client {
     user(server, "bob").1

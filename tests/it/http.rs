@@ -4,12 +4,12 @@
 //! that no answer ever leaks SQL, panics or stack traces.
 
 use std::io::{Read, Write};
-use std::net::TcpStream;
-use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::common::{ADMIN_PASSWORD, Resp, TestServer, assert_detail, enc, parse_response};
+use crate::common::{
+    ADMIN_PASSWORD, Connection, Resp, TestServer, assert_detail, connect, enc, parse_response, response_end,
+};
 
 const TOKEN: &str = "/api/v1/auth/token/";
 const HEALTH: &str = "/api/v1/health/";
@@ -69,61 +69,6 @@ fn chunked_post(server: &TestServer, path: &str, body: &[u8]) -> Vec<u8> {
     raw
 }
 
-/// Connects with a read timeout, so a server that waits for more input fails the test
-/// instead of hanging it.
-fn connect(server: &TestServer) -> TcpStream {
-    let stream = TcpStream::connect(server.addr).expect("connect");
-    stream.set_read_timeout(Some(Duration::from_secs(10))).expect("read timeout");
-    stream
-}
-
-/// A connection that stays open for several requests.
-struct Connection {
-    stream: TcpStream,
-    /// Bytes received beyond the responses read so far (the start of the next one).
-    pending: Vec<u8>,
-}
-
-impl Connection {
-    fn open(server: &TestServer) -> Connection {
-        Connection { stream: connect(server), pending: Vec::new() }
-    }
-
-    fn send(&mut self, bytes: &[u8]) {
-        self.stream.write_all(bytes).expect("send");
-    }
-
-    /// Reads exactly one response (framed by `Content-Length`), keeping what follows it.
-    fn response(&mut self) -> Resp {
-        let mut chunk = [0u8; 8192];
-        loop {
-            if let Some(end) = response_end(&self.pending) {
-                let resp = parse_response(&self.pending[..end]);
-                self.pending.drain(..end);
-                return resp;
-            }
-            let n = self.stream.read(&mut chunk).unwrap_or_else(|e| panic!("no complete response ({e})"));
-            assert!(n > 0, "connection closed mid-response: {:?}", String::from_utf8_lossy(&self.pending));
-            self.pending.extend_from_slice(&chunk[..n]);
-        }
-    }
-}
-
-/// Where the first complete response in `buf` ends, if it is complete.
-fn response_end(buf: &[u8]) -> Option<usize> {
-    let mut headers = [httparse::EMPTY_HEADER; 32];
-    let mut response = httparse::Response::new(&mut headers);
-    let httparse::Status::Complete(head_len) = response.parse(buf).expect("valid HTTP response head") else {
-        return None;
-    };
-    let length = response
-        .headers
-        .iter()
-        .find(|h| h.name.eq_ignore_ascii_case("Content-Length"))
-        .map_or(0, |h| std::str::from_utf8(h.value).expect("ascii").trim().parse::<usize>().expect("length"));
-    (buf.len() >= head_len + length).then_some(head_len + length)
-}
-
 /// A body of exactly `len` bytes: the admin login padded with trailing whitespace.
 fn padded_login(len: usize) -> Vec<u8> {
     let mut body = serde_json::to_vec(&admin_credentials()).expect("json");
@@ -135,7 +80,7 @@ fn padded_login(len: usize) -> Vec<u8> {
 #[test]
 fn body_over_limit_by_content_length_is_refused_before_the_body_is_read() {
     let server = TestServer::start();
-    let mut conn = Connection::open(&server);
+    let mut conn = Connection::open(server.addr);
     // Announce 2 MiB (over the 1 MiB default) but send none of it: the answer must come anyway.
     let request = head(
         &server,
@@ -170,7 +115,7 @@ fn enormous_content_length_gets_413_and_server_keeps_serving() {
     let server = TestServer::start();
     for path in [TOKEN, "/api/v1/currencies/", "/api/v1/uoms/KG/"] {
         let method = if path.ends_with("KG/") { "PATCH" } else { "POST" };
-        let mut conn = Connection::open(&server);
+        let mut conn = Connection::open(server.addr);
         let request = head(&server, method, path, &["Content-Type: application/json", "Content-Length: 1000000000000"]);
         conn.send(request.as_bytes());
         // A few body bytes after the head, as a real client would start sending.
@@ -185,7 +130,7 @@ fn enormous_content_length_gets_413_and_server_keeps_serving() {
 /// Sends `raw` (a request whose body the server refuses or ignores) and then a plain health
 /// check on the same connection; answers every response the connection carried, in order.
 fn responses_after_refused_body(server: &TestServer, raw: &[u8]) -> Vec<Resp> {
-    let mut stream = connect(server);
+    let mut stream = connect(server.addr);
     let mut bytes = raw.to_vec();
     bytes.extend_from_slice(head(server, "GET", HEALTH, &["Connection: close"]).as_bytes());
     // The server may close before reading everything; what it answered is still readable.
@@ -215,20 +160,27 @@ fn refused_bodies_are_never_run_as_requests() {
     };
     let mut small_body = hidden.clone().into_bytes();
     small_body.resize(5_000, b' ');
-    // Larger than what the server drains after an early answer (256 KiB).
+    // Large: refused from its Content-Length, never read as requests.
     let mut large_body = hidden.clone().into_bytes();
     large_body.resize(300_000, b' ');
     let small_length = format!("Content-Length: {}", small_body.len());
     let large_length = format!("Content-Length: {}", large_body.len());
     let mut chunk = vec![b' '; 101];
     chunk.extend_from_slice(hidden.as_bytes());
+    // A body within the limit that the handler never looks at.
+    let mut fitting_body = hidden.clone().into_bytes();
+    fitting_body.resize(100, b' ');
+    let fitting_length = format!("Content-Length: {}", fitting_body.len());
     let cases = [
-        ("Content-Length, drained", post(TOKEN, &[&small_length], &small_body), (413, "too_large")),
-        ("Content-Length, over the drain", post(TOKEN, &[&large_length], &large_body), (413, "too_large")),
+        ("Content-Length", post(TOKEN, &[&small_length], &small_body), (413, "too_large")),
+        ("Content-Length, large", post(TOKEN, &[&large_length], &large_body), (413, "too_large")),
         ("chunked", post(TOKEN, &["Transfer-Encoding: chunked"], &chunked(&chunk, chunk.len())), (413, "too_large")),
-        // Answers that never read the body at all.
-        ("unknown route", post("/api/v1/nothing/", &[&large_length], &large_body), (404, "not_found")),
-        ("wrong method", post(HEALTH, &[&large_length], &large_body), (405, "method_not_allowed")),
+        // The server reads every body before routing: one over the limit is refused first.
+        ("unknown route, large", post("/api/v1/nothing/", &[&large_length], &large_body), (413, "too_large")),
+        ("wrong method, large", post(HEALTH, &[&large_length], &large_body), (413, "too_large")),
+        // Answers whose handler never reads the body: it is skipped all the same.
+        ("unknown route", post("/api/v1/nothing/", &[&fitting_length], &fitting_body), (404, "not_found")),
+        ("wrong method", post(HEALTH, &[&fitting_length], &fitting_body), (405, "method_not_allowed")),
     ];
     let mut problems = Vec::new();
     for (case, raw, (status, code)) in cases {
@@ -295,7 +247,11 @@ fn malformed_json_is_a_400_parse_error() {
 
 #[test]
 fn deeply_nested_json_is_a_400_not_a_crash() {
-    let server = TestServer::start();
+    // A request line long enough for the nested filter below (the default refuses it, 414).
+    let server = TestServer::start_with(|config| {
+        config.max_request_line = 256 * 1024;
+        config.max_header_bytes = 256 * 1024;
+    });
     let admin = server.admin();
     let depth = 10_000;
     let arrays = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
@@ -308,9 +264,12 @@ fn deeply_nested_json_is_a_400_not_a_crash() {
     }
     // A nested filter in a query string is refused the same way, not by overflowing the stack.
     let filter = format!("{}{}", "{\"not\":".repeat(depth), "}".repeat(depth));
-    let resp = server.client().get(&format!("/api/v1/currencies/?filter={}", enc(&filter)));
+    let path = format!("/api/v1/currencies/?filter={}", enc(&filter));
+    let resp = server.client().get(&path);
     assert_eq!(resp.status, 400, "{}", resp.text);
     assert_healthy(&server);
+    let default_limits = TestServer::start();
+    assert_error(&default_limits.client().get(&path), 414, "uri_too_long");
 }
 
 #[test]
@@ -586,7 +545,7 @@ fn nasty_inputs_never_leak_sql_or_panics() {
         b"POST /api/v1/auth/token/ HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\nzz\r\n",
         b"POST /api/v1/auth/token/ HTTP/1.1\r\nHost: x\r\nContent-Length: 50\r\nConnection: close\r\n\r\n{\"a\"",
     ] {
-        let mut stream = connect(&server);
+        let mut stream = connect(server.addr);
         let _ = stream.write_all(raw);
         let _ = stream.shutdown(std::net::Shutdown::Write);
         let mut out = Vec::new();
@@ -602,7 +561,7 @@ fn nasty_inputs_never_leak_sql_or_panics() {
 #[test]
 fn keep_alive_connection_serves_two_requests() {
     let server = TestServer::start();
-    let mut conn = Connection::open(&server);
+    let mut conn = Connection::open(server.addr);
     conn.send(head(&server, "GET", HEALTH, &[]).as_bytes());
     let first = conn.response();
     assert_eq!(first.status, 200);

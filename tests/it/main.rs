@@ -1,6 +1,7 @@
 //! Integration tests: one binary, a module per area, each test against a real server on an
 //! ephemeral port with its own temp data directory.
 
+mod abuse;
 mod api_keys;
 mod audit;
 mod auth;
@@ -12,6 +13,7 @@ mod openapi;
 mod organizations;
 mod password;
 mod profiles;
+mod protocol;
 mod reference;
 mod roles;
 mod schema;

@@ -1,3 +1,6 @@
+//! The vocabulary shared by requests and responses: status codes, header fields, methods and
+//! HTTP versions.
+
 use ascii::{AsciiStr, AsciiString, FromAsciiError};
 use std::cmp::Ordering;
 use std::fmt::{self, Display, Formatter};
@@ -150,7 +153,9 @@ impl PartialOrd<StatusCode> for u16 {
 /// Represents a HTTP header.
 #[derive(Debug, Clone)]
 pub struct Header {
+    /// The field name.
     pub field: HeaderField,
+    /// The field value, without surrounding whitespace.
     pub value: AsciiString,
 }
 
@@ -162,20 +167,28 @@ impl Header {
     /// ```
     /// let header = tiny_http::Header::from_bytes(&b"Content-Type"[..], &b"text/plain"[..]).unwrap();
     /// ```
+    ///
+    /// Refuses a name that is not an HTTP token and a value with control characters other
+    /// than tab (a CR or LF there would split a response).
     #[allow(clippy::result_unit_err)]
     pub fn from_bytes<B1, B2>(header: B1, value: B2) -> Result<Header, ()>
     where
         B1: Into<Vec<u8>> + AsRef<[u8]>,
         B2: Into<Vec<u8>> + AsRef<[u8]>,
     {
+        if !is_token(header.as_ref()) || value.as_ref().iter().any(|&b| b.is_ascii_control() && b != b'\t') {
+            return Err(());
+        }
         let header = HeaderField::from_bytes(header).or(Err(()))?;
         let value = AsciiString::from_ascii(value).or(Err(()))?;
 
-        Ok(Header {
-            field: header,
-            value,
-        })
+        Ok(Header { field: header, value })
     }
+}
+
+/// Whether `bytes` is an HTTP token (RFC 9110 §5.6.2), as field names and methods are.
+pub(crate) fn is_token(bytes: &[u8]) -> bool {
+    !bytes.is_empty() && bytes.iter().all(|&b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
 impl FromStr for Header {
@@ -185,10 +198,7 @@ impl FromStr for Header {
         let mut elems = input.splitn(2, ':');
 
         let field = elems.next().and_then(|f| f.parse().ok()).ok_or(())?;
-        let value = elems
-            .next()
-            .and_then(|v| AsciiString::from_ascii(v.trim()).ok())
-            .ok_or(())?;
+        let value = elems.next().and_then(|v| AsciiString::from_ascii(v.trim()).ok()).ok_or(())?;
 
         Ok(Header { field, value })
     }
@@ -207,6 +217,7 @@ impl Display for Header {
 pub struct HeaderField(AsciiString);
 
 impl HeaderField {
+    /// A field name from ASCII bytes.
     pub fn from_bytes<B>(bytes: B) -> Result<HeaderField, FromAsciiError<B>>
     where
         B: Into<Vec<u8>> + AsRef<[u8]>,
@@ -214,10 +225,12 @@ impl HeaderField {
         AsciiString::from_ascii(bytes).map(HeaderField)
     }
 
+    /// The name as written.
     pub fn as_str(&self) -> &AsciiStr {
         &self.0
     }
 
+    /// Whether this is the field `other`, ignoring case.
     pub fn equiv(&self, other: &'static str) -> bool {
         other.eq_ignore_ascii_case(self.as_str().as_str())
     }
@@ -287,6 +300,7 @@ pub enum Method {
 }
 
 impl Method {
+    /// The method's name.
     pub fn as_str(&self) -> &str {
         match *self {
             Method::Get => "GET",
@@ -403,7 +417,7 @@ mod test {
     fn test_parse_header() {
         let header: Header = "Content-Type: text/html".parse().unwrap();
 
-        assert!(header.field.equiv(&"content-type"));
+        assert!(header.field.equiv("content-type"));
         assert!(header.value.as_str() == "text/html");
 
         assert!("hello world".parse::<Header>().is_err());
@@ -420,7 +434,7 @@ mod test {
     fn test_parse_header_with_doublecolon() {
         let header: Header = "Time: 20: 34".parse().unwrap();
 
-        assert!(header.field.equiv(&"time"));
+        assert!(header.field.equiv("time"));
         assert!(header.value.as_str() == "20: 34");
     }
 

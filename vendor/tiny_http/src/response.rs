@@ -1,574 +1,229 @@
-use crate::common::{HTTPVersion, Header, StatusCode};
-use httpdate::HttpDate;
-use std::cmp::Ordering;
-use std::sync::mpsc::Receiver;
+//! Responses: a status, header fields and a body, and how they go on the wire: the head and
+//! a body of up to 64 KiB in one buffer and one `write`, larger bodies in one vectored write.
 
-use std::io::Result as IoResult;
-use std::io::{self, Cursor, Read, Write};
+use std::cell::RefCell;
+use std::io::{self, IoSlice, Write};
+use std::time::{SystemTime, UNIX_EPOCH};
 
-use std::fs::File;
+use crate::common::{Header, StatusCode};
 
-use std::str::FromStr;
-use std::time::SystemTime;
+/// Fields the server writes itself; a handler's values for them are ignored.
+const RESERVED: [&str; 6] = ["Connection", "Content-Length", "Date", "Trailer", "Transfer-Encoding", "Upgrade"];
 
-/// Object representing an HTTP response whose purpose is to be given to a `Request`.
+/// Bodies up to this size are copied behind the head and sent with it in one write.
+const INLINE_BODY: usize = 64 * 1024;
+
+/// What follows the head of a response.
 ///
-/// Some headers cannot be changed. Trying to define the value
-/// of one of these will have no effect:
-///
-///  - `Connection`
-///  - `Trailer`
-///  - `Transfer-Encoding`
-///  - `Upgrade`
-///
-/// Some headers have special behaviors:
-///
-///  - `Content-Encoding`: If you define this header, the library
-///     will assume that the data from the `Read` object has the specified encoding
-///     and will just pass-through.
-///
-///  - `Content-Length`: The length of the data should be set manually
-///     using the `Reponse` object's API. Attempting to set the value of this
-///     header will be equivalent to modifying the size of the data but the header
-///     itself may not be present in the final result.
-///
-///  - `Content-Type`: You may only set this header to one value at a time. If you
-///     try to set it more than once, the existing value will be overwritten. This
-///     behavior differs from the default for most headers, which is to allow them to
-///     be set multiple times in the same response.
-///
-pub struct Response<R> {
-    reader: R,
-    status_code: StatusCode,
+/// Further kinds (a reader of known length for file downloads) can be added without
+/// changing how handlers build the others.
+#[derive(Debug, Default)]
+#[non_exhaustive]
+pub enum Body {
+    /// No body (`Content-Length: 0` where the status allows a body).
+    #[default]
+    Empty,
+    /// A body held in memory.
+    Bytes(Vec<u8>),
+}
+
+impl Body {
+    /// The body's length in bytes.
+    pub fn len(&self) -> usize {
+        match self {
+            Body::Empty => 0,
+            Body::Bytes(bytes) => bytes.len(),
+        }
+    }
+
+    /// Whether the body has no bytes.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Body::Empty => &[],
+            Body::Bytes(bytes) => bytes,
+        }
+    }
+}
+
+/// An answer to a request.
+#[derive(Debug)]
+pub struct Response {
+    status: StatusCode,
     headers: Vec<Header>,
-    data_length: Option<usize>,
-    chunked_threshold: Option<usize>,
+    body: Body,
 }
 
-/// A `Response` without a template parameter.
-pub type ResponseBox = Response<Box<dyn Read + Send>>;
+impl Response {
+    /// A response with this status, no header fields and no body.
+    pub fn new(status: impl Into<StatusCode>) -> Response {
+        Response { status: status.into(), headers: Vec::new(), body: Body::Empty }
+    }
 
-/// Transfer encoding to use when sending the message.
-/// Note that only *supported* encoding are listed here.
-#[derive(Copy, Clone)]
-enum TransferEncoding {
-    Identity,
-    Chunked,
-}
-
-impl FromStr for TransferEncoding {
-    type Err = ();
-
-    fn from_str(input: &str) -> Result<TransferEncoding, ()> {
-        if input.eq_ignore_ascii_case("identity") {
-            Ok(TransferEncoding::Identity)
-        } else if input.eq_ignore_ascii_case("chunked") {
-            Ok(TransferEncoding::Chunked)
-        } else {
-            Err(())
+    /// Adds a header field. An invalid name or value, or a field the server sets itself
+    /// (`Connection`, `Content-Length`, `Date`, `Transfer-Encoding`, …), is ignored.
+    pub fn with_header(mut self, name: &str, value: &str) -> Response {
+        if let Ok(header) = Header::from_bytes(name, value) {
+            self.add_header(header);
         }
-    }
-}
-
-/// Builds a Date: header with the current date.
-fn build_date_header() -> Header {
-    let d = HttpDate::from(SystemTime::now());
-    Header::from_bytes(&b"Date"[..], &d.to_string().into_bytes()[..]).unwrap()
-}
-
-fn write_message_header<W>(
-    mut writer: W,
-    http_version: &HTTPVersion,
-    status_code: &StatusCode,
-    headers: &[Header],
-) -> IoResult<()>
-where
-    W: Write,
-{
-    // writing status line
-    write!(
-        &mut writer,
-        "HTTP/{}.{} {} {}\r\n",
-        http_version.0,
-        http_version.1,
-        status_code.0,
-        status_code.default_reason_phrase()
-    )?;
-
-    // writing headers
-    for header in headers.iter() {
-        writer.write_all(header.field.as_str().as_ref())?;
-        write!(&mut writer, ": ")?;
-        writer.write_all(header.value.as_str().as_ref())?;
-        write!(&mut writer, "\r\n")?;
-    }
-
-    // separator between header and data
-    write!(&mut writer, "\r\n")?;
-
-    Ok(())
-}
-
-fn choose_transfer_encoding(
-    status_code: StatusCode,
-    request_headers: &[Header],
-    http_version: &HTTPVersion,
-    entity_length: &Option<usize>,
-    has_additional_headers: bool,
-    chunked_threshold: usize,
-) -> TransferEncoding {
-    use crate::util;
-
-    // HTTP 1.0 doesn't support other encoding
-    if *http_version <= (1, 0) {
-        return TransferEncoding::Identity;
-    }
-
-    // Per section 3.3.1 of RFC7230:
-    // A server MUST NOT send a Transfer-Encoding header field in any response with a status code
-    // of 1xx (Informational) or 204 (No Content).
-    if status_code.0 < 200 || status_code.0 == 204 {
-        return TransferEncoding::Identity;
-    }
-
-    // parsing the request's TE header
-    let user_request = request_headers
-        .iter()
-        // finding TE
-        .find(|h| h.field.equiv("TE"))
-        // getting its value
-        .map(|h| h.value.clone())
-        // getting the corresponding TransferEncoding
-        .and_then(|value| {
-            // getting list of requested elements
-            let mut parse = util::parse_header_value(value.as_str()); // TODO: remove conversion
-
-            // sorting elements by most priority
-            parse.sort_by(|a, b| b.1.partial_cmp(&a.1).unwrap_or(Ordering::Equal));
-
-            // trying to parse each requested encoding
-            for value in parse.iter() {
-                // q=0 are ignored
-                if value.1 <= 0.0 {
-                    continue;
-                }
-
-                if let Ok(te) = TransferEncoding::from_str(value.0) {
-                    return Some(te);
-                }
-            }
-
-            // encoding not found
-            None
-        });
-
-    if let Some(user_request) = user_request {
-        return user_request;
-    }
-
-    // if we have additional headers, using chunked
-    if has_additional_headers {
-        return TransferEncoding::Chunked;
-    }
-
-    // if we don't have a Content-Length, or if the Content-Length is too big, using chunks writer
-    if entity_length
-        .as_ref()
-        .map_or(true, |val| *val >= chunked_threshold)
-    {
-        return TransferEncoding::Chunked;
-    }
-
-    // Identity by default
-    TransferEncoding::Identity
-}
-
-impl<R> Response<R>
-where
-    R: Read,
-{
-    /// Creates a new Response object.
-    ///
-    /// The `additional_headers` argument is a receiver that
-    ///  may provide headers even after the response has been sent.
-    ///
-    /// All the other arguments are straight-forward.
-    pub fn new(
-        status_code: StatusCode,
-        headers: Vec<Header>,
-        data: R,
-        data_length: Option<usize>,
-        additional_headers: Option<Receiver<Header>>,
-    ) -> Response<R> {
-        let mut response = Response {
-            reader: data,
-            status_code,
-            headers: Vec::with_capacity(16),
-            data_length,
-            chunked_threshold: None,
-        };
-
-        for h in headers {
-            response.add_header(h)
-        }
-
-        // dummy implementation
-        if let Some(additional_headers) = additional_headers {
-            for h in additional_headers.iter() {
-                response.add_header(h)
-            }
-        }
-
-        response
-    }
-
-    /// Set a threshold for `Content-Length` where we chose chunked
-    /// transfer. Notice that chunked transfer might happen regardless of
-    /// this threshold, for instance when the request headers indicate
-    /// it is wanted or when there is no `Content-Length`.
-    pub fn with_chunked_threshold(mut self, length: usize) -> Response<R> {
-        self.chunked_threshold = Some(length);
         self
     }
 
-    /// Convert the response into the underlying `Read` type.
-    ///
-    /// This is mainly useful for testing as it must consume the `Response`.
-    pub fn into_reader(self) -> R {
-        self.reader
-    }
-
-    /// The current `Content-Length` threshold for switching over to
-    /// chunked transfer. The default is 32768 bytes. Notice that
-    /// chunked transfer is mutually exclusive with sending a
-    /// `Content-Length` header as per the HTTP spec.
-    pub fn chunked_threshold(&self) -> usize {
-        self.chunked_threshold.unwrap_or(32768)
-    }
-
-    /// Adds a header to the list.
-    /// Does all the checks.
-    pub fn add_header<H>(&mut self, header: H)
-    where
-        H: Into<Header>,
-    {
-        let header = header.into();
-
-        // ignoring forbidden headers
-        if header.field.equiv("Connection")
-            || header.field.equiv("Trailer")
-            || header.field.equiv("Transfer-Encoding")
-            || header.field.equiv("Upgrade")
-        {
-            return;
+    /// Adds a header field (ignored when the server sets that field itself).
+    pub fn add_header(&mut self, header: Header) {
+        if !RESERVED.iter().any(|name| header.field.equiv(name)) {
+            self.headers.push(header);
         }
-
-        // if the header is Content-Length, setting the data length
-        if header.field.equiv("Content-Length") {
-            if let Ok(val) = usize::from_str(header.value.as_str()) {
-                self.data_length = Some(val)
-            }
-
-            return;
-        // if the header is Content-Type and it's already set, overwrite it
-        } else if header.field.equiv("Content-Type") {
-            if let Some(content_type_header) = self
-                .headers
-                .iter_mut()
-                .find(|h| h.field.equiv("Content-Type"))
-            {
-                content_type_header.value = header.value;
-                return;
-            }
-        }
-
-        self.headers.push(header);
     }
 
-    /// Returns the same request, but with an additional header.
-    ///
-    /// Some headers cannot be modified and some other have a
-    ///  special behavior. See the documentation above.
-    #[inline]
-    pub fn with_header<H>(mut self, header: H) -> Response<R>
-    where
-        H: Into<Header>,
-    {
-        self.add_header(header.into());
+    /// Sets the body.
+    pub fn with_body(mut self, bytes: Vec<u8>) -> Response {
+        self.body = Body::Bytes(bytes);
         self
     }
 
-    /// Returns the same request, but with a different status code.
-    #[inline]
-    pub fn with_status_code<S>(mut self, code: S) -> Response<R>
-    where
-        S: Into<StatusCode>,
-    {
-        self.status_code = code.into();
-        self
+    /// The status code.
+    pub fn status(&self) -> StatusCode {
+        self.status
     }
 
-    /// Returns the same request, but with different data.
-    pub fn with_data<S>(self, reader: S, data_length: Option<usize>) -> Response<S>
-    where
-        S: Read,
-    {
-        Response {
-            reader,
-            headers: self.headers,
-            status_code: self.status_code,
-            data_length,
-            chunked_threshold: self.chunked_threshold,
-        }
-    }
-
-    /// Prints the HTTP response to a writer.
-    ///
-    /// This function is the one used to send the response to the client's socket.
-    /// Therefore you shouldn't expect anything pretty-printed or even readable.
-    ///
-    /// The HTTP version and headers passed as arguments are used to
-    ///  decide which features (most notably, encoding) to use.
-    ///
-    /// Note: does not flush the writer.
-    pub fn raw_print<W: Write>(
-        mut self,
-        mut writer: W,
-        http_version: HTTPVersion,
-        request_headers: &[Header],
-        do_not_send_body: bool,
-        upgrade: Option<&str>,
-    ) -> IoResult<()> {
-        let mut transfer_encoding = Some(choose_transfer_encoding(
-            self.status_code,
-            request_headers,
-            &http_version,
-            &self.data_length,
-            false, /* TODO */
-            self.chunked_threshold(),
-        ));
-
-        // add `Date` if not in the headers
-        if !self.headers.iter().any(|h| h.field.equiv("Date")) {
-            self.headers.insert(0, build_date_header());
-        }
-
-        // add `Server` if not in the headers
-        if !self.headers.iter().any(|h| h.field.equiv("Server")) {
-            self.headers.insert(
-                0,
-                Header::from_bytes(&b"Server"[..], &b"tiny-http (Rust)"[..]).unwrap(),
-            );
-        }
-
-        // handling upgrade
-        if let Some(upgrade) = upgrade {
-            self.headers.insert(
-                0,
-                Header::from_bytes(&b"Upgrade"[..], upgrade.as_bytes()).unwrap(),
-            );
-            self.headers.insert(
-                0,
-                Header::from_bytes(&b"Connection"[..], &b"upgrade"[..]).unwrap(),
-            );
-            transfer_encoding = None;
-        }
-
-        // if the transfer encoding is identity, the content length must be known ; therefore if
-        // we don't know it, we buffer the entire response first here
-        // while this is an expensive operation, it is only ever needed for clients using HTTP 1.0
-        let (mut reader, data_length): (Box<dyn Read>, _) =
-            match (self.data_length, transfer_encoding) {
-                (Some(l), _) => (Box::new(self.reader), Some(l)),
-                (None, Some(TransferEncoding::Identity)) => {
-                    let mut buf = Vec::new();
-                    self.reader.read_to_end(&mut buf)?;
-                    let l = buf.len();
-                    (Box::new(Cursor::new(buf)), Some(l))
-                }
-                _ => (Box::new(self.reader), None),
-            };
-
-        // checking whether to ignore the body of the response
-        let do_not_send_body = do_not_send_body
-            || match self.status_code.0 {
-                // status code 1xx, 204 and 304 MUST not include a body
-                100..=199 | 204 | 304 => true,
-                _ => false,
-            };
-
-        // preparing headers for transfer
-        match transfer_encoding {
-            Some(TransferEncoding::Chunked) => self
-                .headers
-                .push(Header::from_bytes(&b"Transfer-Encoding"[..], &b"chunked"[..]).unwrap()),
-
-            Some(TransferEncoding::Identity) => {
-                assert!(data_length.is_some());
-                let data_length = data_length.unwrap();
-
-                self.headers.push(
-                    Header::from_bytes(
-                        &b"Content-Length"[..],
-                        format!("{}", data_length).as_bytes(),
-                    )
-                    .unwrap(),
-                )
-            }
-
-            _ => (),
-        };
-
-        // sending headers
-        write_message_header(
-            writer.by_ref(),
-            &http_version,
-            &self.status_code,
-            &self.headers,
-        )?;
-
-        // sending the body
-        if !do_not_send_body {
-            match transfer_encoding {
-                Some(TransferEncoding::Chunked) => {
-                    use chunked_transfer::Encoder;
-
-                    let mut writer = Encoder::new(writer);
-                    io::copy(&mut reader, &mut writer)?;
-                }
-
-                Some(TransferEncoding::Identity) => {
-                    assert!(data_length.is_some());
-                    let data_length = data_length.unwrap();
-
-                    if data_length >= 1 {
-                        io::copy(&mut reader, &mut writer)?;
-                    }
-                }
-
-                _ => (),
-            }
-        }
-
-        Ok(())
-    }
-
-    /// Retrieves the current value of the `Response` status code
-    pub fn status_code(&self) -> StatusCode {
-        self.status_code
-    }
-
-    /// Retrieves the current value of the `Response` data length
-    pub fn data_length(&self) -> Option<usize> {
-        self.data_length
-    }
-
-    /// Retrieves the current list of `Response` headers
+    /// The header fields the handler set.
     pub fn headers(&self) -> &[Header] {
         &self.headers
     }
+
+    /// The body.
+    pub fn body(&self) -> &Body {
+        &self.body
+    }
+
+    /// Writes the response: `out` is a reusable buffer; `head_only` answers a HEAD request;
+    /// `connection` is the value of a `Connection` field to send, if any.
+    pub(crate) fn write_to(
+        &self,
+        mut stream: impl Write,
+        out: &mut Vec<u8>,
+        head_only: bool,
+        connection: Option<&str>,
+    ) -> io::Result<()> {
+        let status = self.status.0;
+        // RFC 9110 §6.4.1: 1xx, 204 and 304 answers never carry content.
+        let has_body = !(100..200).contains(&status) && status != 204 && status != 304;
+        out.clear();
+        out.extend_from_slice(b"HTTP/1.1 ");
+        push_decimal(out, u64::from(status));
+        out.push(b' ');
+        out.extend_from_slice(self.status.default_reason_phrase().as_bytes());
+        out.extend_from_slice(b"\r\nDate: ");
+        push_date(out);
+        if has_body {
+            out.extend_from_slice(b"\r\nContent-Length: ");
+            push_decimal(out, self.body.len() as u64);
+        }
+        if let Some(value) = connection {
+            out.extend_from_slice(b"\r\nConnection: ");
+            out.extend_from_slice(value.as_bytes());
+        }
+        for header in &self.headers {
+            out.extend_from_slice(b"\r\n");
+            out.extend_from_slice(header.field.as_str().as_bytes());
+            out.extend_from_slice(b": ");
+            out.extend_from_slice(header.value.as_bytes());
+        }
+        out.extend_from_slice(b"\r\n\r\n");
+        let body = if has_body && !head_only { self.body.bytes() } else { &[] };
+        if body.len() <= INLINE_BODY {
+            out.extend_from_slice(body);
+            return stream.write_all(out);
+        }
+        let mut parts = [IoSlice::new(out), IoSlice::new(body)];
+        let mut parts = &mut parts[..];
+        while !parts.is_empty() {
+            match stream.write_vectored(parts) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(written) => IoSlice::advance_slices(&mut parts, written),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
 }
 
-impl<R> Response<R>
-where
-    R: Read + Send + 'static,
-{
-    /// Turns this response into a `Response<Box<Read + Send>>`.
-    pub fn boxed(self) -> ResponseBox {
-        Response {
-            reader: Box::new(self.reader) as Box<dyn Read + Send>,
-            status_code: self.status_code,
-            headers: self.headers,
-            data_length: self.data_length,
-            chunked_threshold: self.chunked_threshold,
+/// Appends `n` in decimal.
+fn push_decimal(out: &mut Vec<u8>, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
         }
     }
+    out.extend_from_slice(&digits[start..]);
 }
 
-impl Response<File> {
-    /// Builds a new `Response` from a `File`.
-    ///
-    /// The `Content-Type` will **not** be automatically detected,
-    ///  you must set it yourself.
-    pub fn from_file(file: File) -> Response<File> {
-        let file_size = file.metadata().ok().map(|v| v.len() as usize);
-
-        Response::new(
-            StatusCode(200),
-            Vec::with_capacity(0),
-            file,
-            file_size,
-            None,
-        )
+/// Appends the current date in HTTP form, formatted at most once a second per thread.
+fn push_date(out: &mut Vec<u8>) {
+    thread_local! {
+        static DATE: RefCell<(u64, String)> = const { RefCell::new((u64::MAX, String::new())) };
     }
-}
-
-impl Response<Cursor<Vec<u8>>> {
-    pub fn from_data<D>(data: D) -> Response<Cursor<Vec<u8>>>
-    where
-        D: Into<Vec<u8>>,
-    {
-        let data = data.into();
-        let data_len = data.len();
-
-        Response::new(
-            StatusCode(200),
-            Vec::with_capacity(0),
-            Cursor::new(data),
-            Some(data_len),
-            None,
-        )
-    }
-
-    pub fn from_string<S>(data: S) -> Response<Cursor<Vec<u8>>>
-    where
-        S: Into<String>,
-    {
-        let data = data.into();
-        let data_len = data.len();
-
-        Response::new(
-            StatusCode(200),
-            vec![
-                Header::from_bytes(&b"Content-Type"[..], &b"text/plain; charset=UTF-8"[..])
-                    .unwrap(),
-            ],
-            Cursor::new(data.into_bytes()),
-            Some(data_len),
-            None,
-        )
-    }
-}
-
-impl Response<io::Empty> {
-    /// Builds an empty `Response` with the given status code.
-    pub fn empty<S>(status_code: S) -> Response<io::Empty>
-    where
-        S: Into<StatusCode>,
-    {
-        Response::new(
-            status_code.into(),
-            Vec::with_capacity(0),
-            io::empty(),
-            Some(0),
-            None,
-        )
-    }
-
-    /// DEPRECATED. Use `empty` instead.
-    pub fn new_empty(status_code: StatusCode) -> Response<io::Empty> {
-        Response::empty(status_code)
-    }
-}
-
-impl Clone for Response<io::Empty> {
-    fn clone(&self) -> Response<io::Empty> {
-        Response {
-            reader: io::empty(),
-            status_code: self.status_code,
-            headers: self.headers.clone(),
-            data_length: self.data_length,
-            chunked_threshold: self.chunked_threshold,
+    let now = SystemTime::now();
+    let second = now.duration_since(UNIX_EPOCH).map_or(0, |since| since.as_secs());
+    DATE.with_borrow_mut(|(at, text)| {
+        if *at != second {
+            *at = second;
+            *text = httpdate::fmt_http_date(now);
         }
+        out.extend_from_slice(text.as_bytes());
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Response;
+
+    fn wire(response: &Response, head_only: bool, connection: Option<&str>) -> String {
+        let mut sent = Vec::new();
+        response.write_to(&mut sent, &mut Vec::new(), head_only, connection).unwrap();
+        String::from_utf8(sent).unwrap()
+    }
+
+    #[test]
+    fn head_and_body_with_length() {
+        let response = Response::new(200).with_header("Content-Type", "application/json").with_body(b"{}".to_vec());
+        let text = wire(&response, false, Some("close"));
+        assert!(text.starts_with("HTTP/1.1 200 OK\r\nDate: "), "{text}");
+        assert!(
+            text.ends_with("\r\nContent-Length: 2\r\nConnection: close\r\nContent-Type: application/json\r\n\r\n{}")
+        );
+        let head = wire(&response, true, None);
+        assert!(head.ends_with("\r\nContent-Length: 2\r\nContent-Type: application/json\r\n\r\n"), "{head}");
+    }
+
+    #[test]
+    fn no_content_has_no_length_and_reserved_or_invalid_fields_are_ignored() {
+        let response = Response::new(204)
+            .with_header("Content-Length", "5")
+            .with_header("X-Evil", "a\r\nSet-Cookie: x")
+            .with_header("Bad Name", "x")
+            .with_body(b"ignored".to_vec());
+        let text = wire(&response, false, None);
+        assert!(text.starts_with("HTTP/1.1 204 No Content\r\n"), "{text}");
+        assert!(!text.contains("Content-Length") && !text.contains("Evil") && !text.contains("Bad"), "{text}");
+        assert!(text.ends_with("\r\n\r\n"), "{text}");
+    }
+
+    #[test]
+    fn large_bodies_are_written_whole() {
+        let body = vec![b'x'; 200_000];
+        let text = wire(&Response::new(200).with_body(body), false, None);
+        assert!(text.contains("Content-Length: 200000\r\n"));
+        assert_eq!(text.split("\r\n\r\n").nth(1).map(str::len), Some(200_000));
     }
 }
