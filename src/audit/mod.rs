@@ -89,84 +89,119 @@ pub struct Entry<'a> {
     pub context: &'a Context,
 }
 
-/// The fields that are hashed, in chain order.
-struct Link {
-    /// Position in the chain (the entry's id).
-    seq: i64,
-    created_at: String,
+/// An entry serialized and ready for its place in the chain: everything but its position,
+/// time and hashes, which only the writer can know. Prepared outside the writer where the
+/// entry is known before the write (creates), so the writer only links and inserts it.
+#[derive(Debug)]
+pub struct Prepared {
     user: Option<String>,
     username: String,
     organization: Option<String>,
-    action: String,
+    action: &'static str,
     model: String,
     object_id: String,
     object_repr: String,
     changes: Option<String>,
-    context: Option<String>,
+    context: String,
+    /// The canonical form hashed after position and time: `,user,…,context]`.
+    tail: String,
 }
 
-impl Link {
-    fn hash(&self, prev_hash: &str) -> String {
-        let canonical = json!([
-            self.seq,
-            self.created_at,
-            self.user,
-            self.username,
-            self.organization,
-            self.action,
-            self.model,
-            self.object_id,
-            self.object_repr,
-            self.changes,
-            self.context
-        ]);
-        let mut hasher = Sha256::new();
-        hasher.update(prev_hash.as_bytes());
-        hasher.update(b"\n");
-        hasher.update(canonical.to_string().as_bytes());
-        hex::encode(hasher.finalize())
+/// Serializes an entry for [`append`].
+pub fn prepare(entry: Entry) -> Prepared {
+    let changes = entry.changes.map(|c| c.to_string());
+    let context = entry.context.to_json().to_string();
+    let object_repr: String = entry.object_repr.chars().take(255).collect();
+    let action = entry.action.as_str();
+    let tail = canonical_tail(
+        entry.user,
+        entry.username,
+        entry.organization,
+        action,
+        entry.model,
+        entry.object_id,
+        &object_repr,
+        changes.as_deref(),
+        Some(&context),
+    );
+    Prepared {
+        user: entry.user.map(str::to_string),
+        username: entry.username.to_string(),
+        organization: entry.organization.map(str::to_string),
+        action,
+        model: entry.model.to_string(),
+        object_id: entry.object_id.to_string(),
+        object_repr,
+        changes,
+        context,
+        tail,
     }
+}
+
+/// The hashed fields after position and time, as the tail of a compact JSON array.
+#[allow(clippy::too_many_arguments)]
+fn canonical_tail(
+    user: Option<&str>,
+    username: &str,
+    organization: Option<&str>,
+    action: &str,
+    model: &str,
+    object_id: &str,
+    object_repr: &str,
+    changes: Option<&str>,
+    context: Option<&str>,
+) -> String {
+    let fields = (user, username, organization, action, model, object_id, object_repr, changes, context);
+    let mut tail = serde_json::to_string(&fields).unwrap_or_default();
+    tail.replace_range(..1, ",");
+    tail
+}
+
+/// The hash of the entry at `seq`, made at `created_at`, after `prev_hash`: SHA-256 over the
+/// previous hash, a newline and the canonical JSON array of the entry's fields.
+fn link_hash(prev_hash: &str, seq: i64, created_at: &str, tail: &str) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(prev_hash.as_bytes());
+    hasher.update(b"\n[");
+    hasher.update(seq.to_string().as_bytes());
+    hasher.update(b",");
+    hasher.update(serde_json::to_string(created_at).unwrap_or_default().as_bytes());
+    hasher.update(tail.as_bytes());
+    hex::encode(hasher.finalize())
 }
 
 /// Appends an entry; must run inside the write transaction of the change it records.
 pub fn record(conn: &Connection, entry: Entry) -> Result<(), StoreError> {
+    append(conn, &prepare(entry))
+}
+
+/// Links a prepared entry to the end of the chain and stores it; must run inside the write
+/// transaction of the change it records.
+pub fn append(conn: &Connection, entry: &Prepared) -> Result<(), StoreError> {
     let last: Option<(i64, String)> = conn
         .prepare_cached("SELECT id, hash FROM audit_logs ORDER BY id DESC LIMIT 1")?
         .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
     let (prev_seq, prev_hash) = last.unwrap_or((0, GENESIS.to_string()));
-    let repr: String = entry.object_repr.chars().take(255).collect();
-    let link = Link {
-        seq: prev_seq + 1,
-        created_at: now(),
-        user: entry.user.map(str::to_string),
-        username: entry.username.to_string(),
-        organization: entry.organization.map(str::to_string),
-        action: entry.action.as_str().to_string(),
-        model: entry.model.to_string(),
-        object_id: entry.object_id.to_string(),
-        object_repr: repr,
-        changes: entry.changes.map(|c| c.to_string()),
-        context: Some(entry.context.to_json().to_string()),
-    };
-    let hash = link.hash(&prev_hash);
+    let (seq, created_at) = (prev_seq + 1, now());
+    let hash = link_hash(&prev_hash, seq, &created_at, &entry.tail);
     conn.prepare_cached(
         "INSERT INTO audit_logs (id, created_at, user, username, organization, action, model, object_id,
                                  object_repr, changes, context, prev_hash, hash)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
     )?
     .execute(rusqlite::params![
-        link.seq,
-        link.created_at,
-        link.user,
-        link.username,
-        link.organization,
-        link.action,
-        link.model,
-        link.object_id,
-        link.object_repr,
-        link.changes,
-        link.context,
+        seq,
+        created_at,
+        entry.user,
+        entry.username,
+        entry.organization,
+        entry.action,
+        entry.model,
+        entry.object_id,
+        entry.object_repr,
+        entry.changes,
+        entry.context,
         prev_hash,
         hash
     ])?;
@@ -214,28 +249,32 @@ pub fn verify(conn: &Connection) -> Result<Verification, StoreError> {
     let mut expected_seq = 1;
     let mut entries = 0;
     while let Some(row) = rows.next()? {
-        let link = Link {
-            seq: row.get(0)?,
-            created_at: row.get(1)?,
-            user: row.get(2)?,
-            username: row.get(3)?,
-            organization: row.get(4)?,
-            action: row.get(5)?,
-            model: row.get(6)?,
-            object_id: row.get(7)?,
-            object_repr: row.get(8)?,
-            changes: row.get(9)?,
-            context: row.get(10)?,
-        };
+        let seq: i64 = row.get(0)?;
+        let created_at: String = row.get(1)?;
+        let (user, organization): (Option<String>, Option<String>) = (row.get(2)?, row.get(4)?);
+        let (username, action, model): (String, String, String) = (row.get(3)?, row.get(5)?, row.get(6)?);
+        let (object_id, object_repr): (String, String) = (row.get(7)?, row.get(8)?);
+        let (changes, context): (Option<String>, Option<String>) = (row.get(9)?, row.get(10)?);
         let (prev_hash, hash): (String, String) = (row.get(11)?, row.get(12)?);
-        let broken = |reason: &str| Verification::Broken { seq: link.seq, reason: reason.into() };
-        if link.seq != expected_seq {
+        let tail = canonical_tail(
+            user.as_deref(),
+            &username,
+            organization.as_deref(),
+            &action,
+            &model,
+            &object_id,
+            &object_repr,
+            changes.as_deref(),
+            context.as_deref(),
+        );
+        let broken = |reason: &str| Verification::Broken { seq, reason: reason.into() };
+        if seq != expected_seq {
             return Ok(broken(&format!("expected entry #{expected_seq}: an entry is missing")));
         }
         if prev_hash != expected_prev {
             return Ok(broken("its predecessor hash does not match the previous entry"));
         }
-        if link.hash(&prev_hash) != hash {
+        if link_hash(&prev_hash, seq, &created_at, &tail) != hash {
             return Ok(broken("its content does not match its hash (the entry was altered)"));
         }
         expected_prev = hash;
@@ -243,4 +282,48 @@ pub fn verify(conn: &Connection) -> Result<Verification, StoreError> {
         entries += 1;
     }
     Ok(Verification::Intact { entries })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Entries written before the hash was computed from a prepared tail were hashed over
+    /// `json!([...])`: the two forms must give the same bytes, or old chains would break.
+    #[test]
+    fn the_link_hash_is_the_one_of_the_canonical_array() {
+        let changes = Some(r#"{"name":{"old":null,"new":"Ünïcode \"quoted\"\n"}}"#.to_string());
+        let context = Some(r#"{"ip":"127.0.0.1","origin":"api"}"#.to_string());
+        for (user, organization) in [(Some("u-1"), None), (None, Some("o-1"))] {
+            let canonical = json!([
+                42,
+                "2026-12-01T10:00:00.000001Z",
+                user,
+                "ädmin",
+                organization,
+                "CREATE",
+                "uom",
+                "KG",
+                "Kilo\tgram",
+                changes,
+                context
+            ]);
+            let mut hasher = Sha256::new();
+            hasher.update(b"prev\n");
+            hasher.update(canonical.to_string().as_bytes());
+            let old = hex::encode(hasher.finalize());
+            let tail = canonical_tail(
+                user,
+                "ädmin",
+                organization,
+                "CREATE",
+                "uom",
+                "KG",
+                "Kilo\tgram",
+                changes.as_deref(),
+                context.as_deref(),
+            );
+            assert_eq!(link_hash("prev", 42, "2026-12-01T10:00:00.000001Z", &tail), old);
+        }
+    }
 }

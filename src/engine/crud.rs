@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::def::{Field, Kind, Scope};
 use super::error::{EngineError, FieldErrors};
 use super::filter::Sql;
-use super::model::{Model, Registry};
+use super::model::{Model, Registry, TRACKING};
 use super::query::{ListParams, PageRequest};
 use super::scope::{self, Verb};
 use super::{Author, Caller, Record, Written, value};
@@ -123,37 +123,69 @@ pub fn create(
 ) -> Result<Record, EngineError> {
     scope::check_write(db, model, caller.principal.as_ref(), Verb::Add)?;
     let completed = with_sole_organization(db, model, caller.principal.as_ref(), body)?;
-    let (values, proposed) = prepare_create(model, completed.as_ref().unwrap_or(body))?;
     let author = Author::of(caller);
+    let row = prepare_create(model, &author, completed.as_ref().unwrap_or(body))?;
     db.write(move |conn| {
         let access = Access::Caller(author.principal.as_ref());
-        insert(conn, registry, model, &author, values, &proposed, access)
+        insert(conn, registry, model, &author, row, access)
     })
 }
 
-/// Validates a create body outside the writer: the column values to insert (defaults filled
-/// in) and the record as it would be stored, checked by the model's validator.
-pub fn prepare_create(model: &Model, body: &Value) -> Result<(Vec<(Field, SqlValue)>, Record), EngineError> {
+/// A row validated for insertion, prepared outside the writer.
+pub struct NewRow {
+    /// Column values to insert: the body's, defaults, and a generated key.
+    values: Vec<(Field, SqlValue)>,
+    /// The record as it will be stored (without tracking columns and lookups).
+    proposed: Record,
+    /// The audit entry, when the stored row is known before the write.
+    audit: Option<audit::Prepared>,
+}
+
+/// Validates a create body outside the writer: column values with defaults (read-only
+/// columns get theirs too, and a generated key its value), the model's validator, and — when
+/// that settles the whole row — its audit entry, so the writer only inserts.
+pub fn prepare_create(model: &Model, author: &Author, body: &Value) -> Result<NewRow, EngineError> {
     let mut values = validate_input(model, body, Mode::Create)?;
-    for field in model.writable() {
-        if !values.iter().any(|(f, _)| f.name == field.name) {
-            if let Some(default) = field.default {
-                values.push((
-                    *field,
-                    value::to_sql(field, &default.to_json())
-                        .map_err(|m| FieldErrors::single(field.name, m))
-                        .map_err(EngineError::Validation)?,
-                ));
-            } else if field.nullable {
-                values.push((*field, SqlValue::Null));
-            } else if field.blank {
-                values.push((*field, SqlValue::Text(String::new())));
-            }
+    if let Some(key) = model.column(model.def.key).filter(|_| model.generated_key()) {
+        values.push((*key, SqlValue::Text(crate::store::new_id())));
+    }
+    let tracking = |f: &Field| model.def.tracking && TRACKING.iter().any(|t| t.name == f.name);
+    for field in model.stored().filter(|f| !tracking(f)) {
+        if values.iter().any(|(f, _)| f.name == field.name) {
+            continue;
         }
+        let value = match (field.default, field.nullable, field.blank) {
+            (Some(default), ..) => value::to_sql(field, &default.to_json())
+                .map_err(|m| EngineError::Validation(FieldErrors::single(field.name, m)))?,
+            (None, true, _) => SqlValue::Null,
+            (None, false, true) => SqlValue::Text(String::new()),
+            // Required and absent: refused above, or read-only and filled by the database.
+            (None, false, false) => continue,
+        };
+        values.push((*field, value));
     }
     let proposed = merged(&values, None);
     run_validator(model, &proposed)?;
-    Ok((values, proposed))
+    let audit = created_entry(model, author, &proposed);
+    Ok(NewRow { values, proposed, audit })
+}
+
+/// The audit entry of creating `proposed`, when the row the database will store is fully
+/// known already (every audited column and everything the display names is there).
+fn created_entry(model: &Model, author: &Author, proposed: &Record) -> Option<audit::Prepared> {
+    if !model.def.audited {
+        return None;
+    }
+    let audited = model.readable.iter().filter(|f| !model.not_audited.contains(&f.name));
+    let mut row = Record::with_capacity(model.readable.len());
+    for field in audited {
+        row.insert(field.name.to_string(), proposed.get(field.name)?.clone());
+    }
+    let named = model.def.display.split('{').skip(1).filter_map(|part| part.split_once('}').map(|(name, _)| name));
+    if named.clone().any(|name| !row.contains_key(name)) {
+        return None;
+    }
+    Some(change_entry(model, author, audit::Action::Create, &row, audit::diff(None, Some(&row), &[])))
 }
 
 /// Inserts a prepared row inside the write's transaction: references, access (for callers),
@@ -163,28 +195,24 @@ pub fn insert(
     registry: &Registry,
     model: &'static Model,
     author: &Author,
-    values: Vec<(Field, SqlValue)>,
-    proposed: &Record,
+    row: NewRow,
     access: Access,
 ) -> Result<Record, EngineError> {
+    let NewRow { values, proposed, audit } = row;
     check_references(conn, registry, access, &values)?;
     if let Access::Caller(principal) = access {
-        scope::check_object(conn, model, principal, None, Some(proposed))?;
+        scope::check_object(conn, model, principal, None, Some(&proposed))?;
         if let Some(guard) = model.def.guard {
-            guard(conn, author, Some(proposed), None)?;
+            guard(conn, author, Some(&proposed), None)?;
         }
     }
     if let Some(check) = model.def.check {
-        check(conn, author, Some(proposed), None)?;
+        check(conn, author, Some(&proposed), None)?;
     }
-    let now = crate::store::now();
     let mut columns: Vec<&str> = values.iter().map(|(f, _)| f.name).collect();
     let mut params: Vec<SqlValue> = values.into_iter().map(|(_, v)| v).collect();
-    if model.generated_key() {
-        columns.push("id");
-        params.push(SqlValue::Text(crate::store::new_id()));
-    }
     if model.def.tracking {
+        let now = crate::store::now();
         let user = author.user().map(str::to_string);
         let stamps = [
             ("created_at", Some(now.clone())),
@@ -209,7 +237,11 @@ pub fn insert(
         .prepare_cached(&sql)?
         .query_row(params_from_iter(&params), |row| read_row(model, row))
         .map_err(|e| unique_error(model, e.into()))?;
-    log_write(conn, model, author, Change::Create, None, Some(&created))?;
+    match audit {
+        Some(entry) => audit::append(conn, &entry)?,
+        None => record_change(conn, model, author, Change::Create, None, Some(&created))?,
+    }
+    after_write(conn, model, author, None, Some(&created))?;
     Ok(created)
 }
 
@@ -358,7 +390,8 @@ pub fn delete(db: &Db, model: &'static Model, caller: &Caller, key: &str) -> Res
     })
 }
 
-/// Records a write in the audit trail (which is also the change feed), in the write's transaction.
+/// Records a write in the audit trail (which is also the change feed) and runs the model's
+/// after-write hook, in the write's transaction.
 fn log_write(
     conn: &Connection,
     model: &'static Model,
@@ -367,16 +400,25 @@ fn log_write(
     before: Option<&Record>,
     after: Option<&Record>,
 ) -> Result<(), EngineError> {
-    if model.def.audited {
-        record_change(conn, model, author, change, before, after)?;
-    }
+    record_change(conn, model, author, change, before, after)?;
+    after_write(conn, model, author, before, after)
+}
+
+/// Runs the model's after-write hook.
+fn after_write(
+    conn: &Connection,
+    model: &'static Model,
+    author: &Author,
+    before: Option<&Record>,
+    after: Option<&Record>,
+) -> Result<(), EngineError> {
     match model.def.after_write {
         Some(hook) => hook(conn, &Written { model, author, before, after }),
         None => Ok(()),
     }
 }
 
-/// The audit entry of a write that changed something.
+/// The audit entry of a write that changed something (audited models only).
 fn record_change(
     conn: &Connection,
     model: &'static Model,
@@ -385,33 +427,39 @@ fn record_change(
     before: Option<&Record>,
     after: Option<&Record>,
 ) -> Result<(), EngineError> {
-    let Some(record) = after.or(before) else { return Ok(()) };
+    let Some(record) = after.or(before).filter(|_| model.def.audited) else { return Ok(()) };
     let changes = audit::diff(before, after, &model.not_audited);
     if changes.as_object().is_none_or(|c| c.is_empty()) {
         return Ok(());
     }
-    let key = record_key(model, record);
     let action = match change {
         Change::Create => audit::Action::Create,
         Change::Update => audit::Action::Update,
         Change::Delete => audit::Action::Delete,
     };
-    let organization = model.organization_of(record);
-    audit::record(
-        conn,
-        audit::Entry {
-            action,
-            user: author.user(),
-            username: author.username(),
-            organization,
-            model: model.def.name,
-            object_id: &key,
-            object_repr: &super::display(model.def.display, record),
-            changes: Some(changes),
-            context: &author.context,
-        },
-    )?;
+    audit::append(conn, &change_entry(model, author, action, record, changes))?;
     Ok(())
+}
+
+/// The audit entry of `action` on `record` with `changes`.
+fn change_entry(
+    model: &Model,
+    author: &Author,
+    action: audit::Action,
+    record: &Record,
+    changes: Value,
+) -> audit::Prepared {
+    audit::prepare(audit::Entry {
+        action,
+        user: author.user(),
+        username: author.username(),
+        organization: model.organization_of(record),
+        model: model.def.name,
+        object_id: &record_key(model, record),
+        object_repr: &super::display(model.def.display, record),
+        changes: Some(changes),
+        context: &author.context,
+    })
 }
 
 /// A record's key as text.

@@ -194,8 +194,8 @@ fn join(
         }
         None => {
             let body = json!({ "user": user, "organization": organization, "role": role, "is_active": true });
-            let (values, proposed) = crud::prepare_create(memberships, &body)?;
-            crud::insert(conn, registry, memberships, author, values, &proposed, Access::Trusted)
+            let row = crud::prepare_create(memberships, author, &body)?;
+            crud::insert(conn, registry, memberships, author, row, Access::Trusted)
         }
     }
 }
@@ -265,11 +265,11 @@ pub fn create_user(call: &ActionCall) -> Result<ActionOutput, EngineError> {
     };
     errors.into_result()?;
     let users = model(call.registry, "user")?;
-    let (user_values, user_record) = crud::prepare_create(users, &Value::Object(account))?;
+    let author = Author::of(call.caller);
+    let new_user = crud::prepare_create(users, &author, &Value::Object(account))?;
     let (registry, organizations) = (call.registry, call.model);
     let organization = call.key.unwrap_or_default().to_string();
     let role = role.unwrap_or_default();
-    let author = Author::of(call.caller);
     let created = call.db.write(move |conn| {
         crud::fetch_visible(conn, organizations, Some(&principal), &organization)?.ok_or(EngineError::NotFound)?;
         access::require(conn, Some(&principal), "organization.create-user", Some(&organization))?;
@@ -283,10 +283,10 @@ pub fn create_user(call: &ActionCall) -> Result<ActionOutput, EngineError> {
             return Err(role_not_usable());
         }
         access::require_all(conn, Some(&principal), &role_permissions(conn, &role)?, Some(&organization))?;
-        let user = crud::insert(conn, registry, users, &author, user_values, &user_record, Access::Trusted)?;
+        let user = crud::insert(conn, registry, users, &author, new_user, Access::Trusted)?;
         let body = json!({ "user": user["id"], "organization": organization, "role": role, "is_active": true });
-        let (values, proposed) = crud::prepare_create(memberships, &body)?;
-        let membership = crud::insert(conn, registry, memberships, &author, values, &proposed, Access::Trusted)?;
+        let row = crud::prepare_create(memberships, &author, &body)?;
+        let membership = crud::insert(conn, registry, memberships, &author, row, Access::Trusted)?;
         Ok::<_, EngineError>(json!({ "user": user, "membership": membership }))
     })?;
     Ok(ActionOutput::Created(created))

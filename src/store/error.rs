@@ -33,6 +33,9 @@ pub enum StoreError {
     /// A file beside the database (such as the audit head) could not be read or written.
     #[error("{0}")]
     File(String),
+    /// The only write of a transaction failed, and the transaction was rolled back.
+    #[error("the write failed and was rolled back")]
+    RolledBack,
     /// A write closure panicked; its savepoint was rolled back.
     #[error("a write panicked and was rolled back")]
     WritePanicked,

@@ -2,12 +2,13 @@
 //!
 //! Callers send closures; the writer takes every pending one (up to [`MAX_BATCH`]), opens one
 //! `BEGIN IMMEDIATE` transaction, runs each closure inside its own savepoint — rolled back
-//! alone when the closure fails or panics — commits once and only then replies to each caller.
+//! alone when the closure fails or panics; a closure alone in its batch needs none — commits
+//! once and only then replies to each caller.
 //! Many concurrent writers therefore share one fsync, and a reply always means "durable".
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{Receiver, Sender, SyncSender, TrySendError, channel, sync_channel};
+use std::sync::mpsc::{Receiver, Sender, SyncSender, channel, sync_channel};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 
@@ -140,7 +141,7 @@ impl Writer {
     }
 }
 
-fn run_writer(conn: Connection, rx: Receiver<Message>, stats: &Stats, checkpoint: &SyncSender<()>) {
+fn run_writer(conn: Connection, rx: Receiver<Message>, stats: &Stats, checkpoints: &super::checkpointer::Signal) {
     let mut after_commit: Option<AfterCommit> = None;
     while let Ok(first) = rx.recv() {
         let mut batch = Vec::new();
@@ -162,10 +163,7 @@ fn run_writer(conn: Connection, rx: Receiver<Message>, stats: &Stats, checkpoint
             if let Some(hook) = after_commit.as_mut() {
                 hook(&conn);
             }
-            // A full signal already says "the WAL grew".
-            if let Err(TrySendError::Disconnected(())) = checkpoint.try_send(()) {
-                let _ = conn.execute_batch("PRAGMA wal_autocheckpoint = 1000;");
-            }
+            checkpoints.committed();
         }
         stats.commits.fetch_add(1, Ordering::Relaxed);
     }
@@ -175,8 +173,19 @@ fn run_writer(conn: Connection, rx: Receiver<Message>, stats: &Stats, checkpoint
 /// Commits a batch and replies to each job; answers whether the commit succeeded.
 fn commit_batch(conn: &Connection, mut batch: Vec<Box<dyn Job>>) -> bool {
     let committed = conn.execute_batch("BEGIN IMMEDIATE").map_err(StoreError::from).and_then(|()| {
-        for job in batch.iter_mut() {
-            run_in_savepoint(conn, job.as_mut())?;
+        match batch.as_mut_slice() {
+            // Alone in its transaction a write needs no savepoint (nor the copy of every page
+            // it changes that a savepoint keeps): if it fails, the transaction is rolled back.
+            [job] => {
+                if !job.run(conn) {
+                    return Err(StoreError::RolledBack);
+                }
+            }
+            jobs => {
+                for job in jobs {
+                    run_in_savepoint(conn, job.as_mut())?;
+                }
+            }
         }
         conn.execute_batch("COMMIT").map_err(StoreError::from)
     });
