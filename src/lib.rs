@@ -52,6 +52,7 @@ pub fn open(config: &Config) -> Result<store::Db, StartError> {
         readers: config.workers,
     })?;
     modules::seed(&db)?;
+    db.defer(audit::Batch);
     anchor_audit_head(config, &db)?;
     Ok(db)
 }

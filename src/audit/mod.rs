@@ -8,6 +8,8 @@ pub mod head;
 pub use diff::{diff, mask};
 pub use head::Head;
 
+use std::cell::RefCell;
+
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
@@ -172,39 +174,91 @@ fn link_hash(prev_hash: &str, seq: i64, created_at: &str, tail: &str) -> String 
 
 /// Appends an entry; must run inside the write transaction of the change it records.
 pub fn record(conn: &Connection, entry: Entry) -> Result<(), StoreError> {
-    append(conn, &prepare(entry))
+    append(conn, prepare(entry))
 }
 
-/// Links a prepared entry to the end of the chain and stores it; must run inside the write
-/// transaction of the change it records.
-pub fn append(conn: &Connection, entry: &Prepared) -> Result<(), StoreError> {
+thread_local! {
+    /// The entries of the writer's current transaction, linked just before it commits; `None`
+    /// on threads that append at once.
+    static BATCH: RefCell<Option<Vec<Prepared>>> = const { RefCell::new(None) };
+}
+
+/// Adds a prepared entry to the end of the chain; must run inside the write transaction of the
+/// change it records. On a writer with [`Batch`] installed the entry is linked and stored with
+/// the others of its transaction just before the commit (and dropped if its write is undone).
+pub fn append(conn: &Connection, entry: Prepared) -> Result<(), StoreError> {
+    let entry = BATCH.with_borrow_mut(|batch| match batch {
+        Some(pending) => {
+            pending.push(entry);
+            None
+        }
+        None => Some(entry),
+    });
+    match entry {
+        Some(entry) => link(conn, vec![entry]),
+        None => Ok(()),
+    }
+}
+
+/// The audit trail's share of a transaction (see [`crate::store::Deferred`]): entries are
+/// collected while the writes run, outside their savepoints, and linked in one go.
+pub struct Batch;
+
+impl crate::store::Deferred for Batch {
+    fn install(&mut self) {
+        BATCH.set(Some(Vec::new()));
+    }
+
+    fn mark(&self) -> usize {
+        BATCH.with_borrow(|batch| batch.as_ref().map_or(0, Vec::len))
+    }
+
+    fn discard(&mut self, mark: usize) {
+        BATCH.with_borrow_mut(|batch| batch.iter_mut().for_each(|pending| pending.truncate(mark)));
+    }
+
+    fn flush(&mut self, conn: &Connection) -> Result<(), StoreError> {
+        let pending = BATCH.with_borrow_mut(|batch| batch.as_mut().map(std::mem::take).unwrap_or_default());
+        link(conn, pending)
+    }
+}
+
+/// Links entries, in order, to the end of the chain and stores them.
+fn link(conn: &Connection, entries: Vec<Prepared>) -> Result<(), StoreError> {
+    if entries.is_empty() {
+        return Ok(());
+    }
     let last: Option<(i64, String)> = conn
         .prepare_cached("SELECT id, hash FROM audit_logs ORDER BY id DESC LIMIT 1")?
         .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
-    let (prev_seq, prev_hash) = last.unwrap_or((0, GENESIS.to_string()));
-    let (seq, created_at) = (prev_seq + 1, now());
-    let hash = link_hash(&prev_hash, seq, &created_at, &entry.tail);
-    conn.prepare_cached(
+    let (mut seq, mut prev_hash) = last.unwrap_or((0, GENESIS.to_string()));
+    let created_at = now();
+    let mut insert = conn.prepare_cached(
         "INSERT INTO audit_logs (id, created_at, user, username, organization, action, model, object_id,
                                  object_repr, changes, context, prev_hash, hash)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-    )?
-    .execute(rusqlite::params![
-        seq,
-        created_at,
-        entry.user,
-        entry.username,
-        entry.organization,
-        entry.action,
-        entry.model,
-        entry.object_id,
-        entry.object_repr,
-        entry.changes,
-        entry.context,
-        prev_hash,
-        hash
-    ])?;
+    )?;
+    for entry in entries {
+        seq += 1;
+        let hash = link_hash(&prev_hash, seq, &created_at, &entry.tail);
+        insert.execute(rusqlite::params![
+            seq,
+            created_at,
+            entry.user,
+            entry.username,
+            entry.organization,
+            entry.action,
+            entry.model,
+            entry.object_id,
+            entry.object_repr,
+            entry.changes,
+            entry.context,
+            prev_hash,
+            hash
+        ])?;
+        prev_hash = hash;
+    }
     Ok(())
 }
 

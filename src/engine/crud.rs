@@ -238,7 +238,7 @@ pub fn insert(
         .query_row(params_from_iter(&params), |row| read_row(model, row))
         .map_err(|e| unique_error(model, e.into()))?;
     match audit {
-        Some(entry) => audit::append(conn, &entry)?,
+        Some(entry) => audit::append(conn, entry)?,
         None => record_change(conn, model, author, Change::Create, None, Some(&created))?,
     }
     after_write(conn, model, author, None, Some(&created))?;
@@ -437,7 +437,7 @@ fn record_change(
         Change::Update => audit::Action::Update,
         Change::Delete => audit::Action::Delete,
     };
-    audit::append(conn, &change_entry(model, author, action, record, changes))?;
+    audit::append(conn, change_entry(model, author, action, record, changes))?;
     Ok(())
 }
 

@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use readers::ReaderPool;
 use writer::Writer;
-pub use writer::{AfterCommit, Stats};
+pub use writer::{AfterCommit, Deferred, Stats};
 
 mod embedded {
     refinery::embed_migrations!("migrations");
@@ -90,6 +90,11 @@ impl Db {
     /// Runs `hook` on the writer's connection after every commit from now on.
     pub fn after_commit(&self, hook: impl FnMut(&Connection) + Send + 'static) {
         self.writer.after_commit(Box::new(hook));
+    }
+
+    /// Defers `work` to the end of every transaction from now on (see [`Deferred`]).
+    pub fn defer(&self, work: impl Deferred + 'static) {
+        self.writer.defer(Box::new(work));
     }
 
     /// How many writes and commits the writer has done.

@@ -62,10 +62,25 @@ where
 /// trail's head outside the database).
 pub type AfterCommit = Box<dyn FnMut(&Connection) + Send>;
 
+/// Work the writes of a transaction leave for its end, done once just before the commit (the
+/// audit trail links its entries there, outside the writes' savepoints): a write that is
+/// rolled back takes its share with it.
+pub trait Deferred: Send {
+    /// Called once on the writer thread when installed.
+    fn install(&mut self);
+    /// How much work is deferred so far; the next write's share starts here.
+    fn mark(&self) -> usize;
+    /// Drops what was deferred after `mark` (its write was rolled back).
+    fn discard(&mut self, mark: usize);
+    /// Does the deferred work in the transaction, just before it commits.
+    fn flush(&mut self, conn: &Connection) -> Result<(), StoreError>;
+}
+
 /// What the writer thread receives.
 enum Message {
     Job(Box<dyn Job>),
     AfterCommit(AfterCommit),
+    Deferred(Box<dyn Deferred>),
 }
 
 type Queue = Sender<Message>;
@@ -122,6 +137,11 @@ impl Writer {
         self.send(Message::AfterCommit(hook));
     }
 
+    /// Installs the work deferred to the end of each transaction (replacing any earlier one).
+    pub(super) fn defer(&self, deferred: Box<dyn Deferred>) {
+        self.send(Message::Deferred(deferred));
+    }
+
     fn send(&self, message: Message) -> bool {
         let sender = self.queue.lock().unwrap_or_else(PoisonError::into_inner).clone();
         sender.is_some_and(|sender| sender.send(message).is_ok())
@@ -143,6 +163,7 @@ impl Writer {
 
 fn run_writer(conn: Connection, rx: Receiver<Message>, stats: &Stats, checkpoints: &super::checkpointer::Signal) {
     let mut after_commit: Option<AfterCommit> = None;
+    let mut deferred: Box<dyn Deferred> = Box::new(Nothing);
     while let Ok(first) = rx.recv() {
         let mut batch = Vec::new();
         let mut next = Some(first);
@@ -150,6 +171,10 @@ fn run_writer(conn: Connection, rx: Receiver<Message>, stats: &Stats, checkpoint
             match message {
                 Message::Job(job) => batch.push(job),
                 Message::AfterCommit(hook) => after_commit = Some(hook),
+                Message::Deferred(mut work) => {
+                    work.install();
+                    deferred = work;
+                }
             }
             if batch.len() < MAX_BATCH {
                 next = rx.try_recv().ok();
@@ -159,7 +184,7 @@ fn run_writer(conn: Connection, rx: Receiver<Message>, stats: &Stats, checkpoint
             continue;
         }
         stats.writes.fetch_add(batch.len() as u64, Ordering::Relaxed);
-        if commit_batch(&conn, batch) {
+        if commit_batch(&conn, batch, deferred.as_mut()) {
             if let Some(hook) = after_commit.as_mut() {
                 hook(&conn);
             }
@@ -170,8 +195,22 @@ fn run_writer(conn: Connection, rx: Receiver<Message>, stats: &Stats, checkpoint
     let _ = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);");
 }
 
+/// No deferred work: writers opened without it (tools, tests) do everything at once.
+struct Nothing;
+
+impl Deferred for Nothing {
+    fn install(&mut self) {}
+    fn mark(&self) -> usize {
+        0
+    }
+    fn discard(&mut self, _: usize) {}
+    fn flush(&mut self, _: &Connection) -> Result<(), StoreError> {
+        Ok(())
+    }
+}
+
 /// Commits a batch and replies to each job; answers whether the commit succeeded.
-fn commit_batch(conn: &Connection, mut batch: Vec<Box<dyn Job>>) -> bool {
+fn commit_batch(conn: &Connection, mut batch: Vec<Box<dyn Job>>, deferred: &mut dyn Deferred) -> bool {
     let committed = conn.execute_batch("BEGIN IMMEDIATE").map_err(StoreError::from).and_then(|()| {
         match batch.as_mut_slice() {
             // Alone in its transaction a write needs no savepoint (nor the copy of every page
@@ -183,14 +222,21 @@ fn commit_batch(conn: &Connection, mut batch: Vec<Box<dyn Job>>) -> bool {
             }
             jobs => {
                 for job in jobs {
-                    run_in_savepoint(conn, job.as_mut())?;
+                    let mark = deferred.mark();
+                    if !run_in_savepoint(conn, job.as_mut())? {
+                        deferred.discard(mark);
+                    }
                 }
             }
         }
+        deferred.flush(conn)?;
         conn.execute_batch("COMMIT").map_err(StoreError::from)
     });
-    if committed.is_err() && !conn.is_autocommit() {
-        let _ = conn.execute_batch("ROLLBACK");
+    if committed.is_err() {
+        deferred.discard(0);
+        if !conn.is_autocommit() {
+            let _ = conn.execute_batch("ROLLBACK");
+        }
     }
     for job in batch {
         job.finish(committed.as_ref().map(|_| ()));
@@ -198,14 +244,17 @@ fn commit_batch(conn: &Connection, mut batch: Vec<Box<dyn Job>>) -> bool {
     committed.is_ok()
 }
 
-fn run_in_savepoint(conn: &Connection, job: &mut dyn Job) -> Result<(), StoreError> {
+/// Runs a job in a savepoint of its own; answers whether it succeeded (else it is undone).
+fn run_in_savepoint(conn: &Connection, job: &mut dyn Job) -> Result<bool, StoreError> {
     let statement = |sql: &str| -> Result<(), StoreError> {
         conn.prepare_cached(sql)?.execute([])?;
         Ok(())
     };
     statement("SAVEPOINT request")?;
-    if !job.run(conn) {
+    let succeeded = job.run(conn);
+    if !succeeded {
         statement("ROLLBACK TO request")?;
     }
-    statement("RELEASE request")
+    statement("RELEASE request")?;
+    Ok(succeeded)
 }

@@ -260,3 +260,65 @@ fn a_create_entry_lists_exactly_what_was_stored() {
     }
     assert!(matches!(verify(&server), Verification::Intact { .. }));
 }
+
+#[test]
+fn entries_of_writes_undone_in_a_shared_commit_are_dropped_and_the_rest_chained() {
+    // Entries are linked once per transaction, just before it commits: a write that fails
+    // after recording its entry must take the entry with it, its neighbours keep theirs.
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let server = TestServer::start();
+    const WRITERS: usize = 18;
+    let queued = Arc::new(AtomicUsize::new(0));
+    let gate = {
+        let (db, queued) = (server.db().clone(), queued.clone());
+        std::thread::spawn(move || {
+            db.write(move |_| {
+                while queued.load(Ordering::SeqCst) < WRITERS {
+                    std::thread::yield_now();
+                }
+                Ok::<_, StoreError>(())
+            })
+        })
+    };
+    let threads: Vec<_> = (0..WRITERS)
+        .map(|i| {
+            let (db, queued) = (server.db().clone(), queued.clone());
+            std::thread::spawn(move || {
+                queued.fetch_add(1, Ordering::SeqCst);
+                db.write(move |conn| {
+                    let context = audit::Context { origin: "cli", ..Default::default() };
+                    let id = format!("b{i:02}");
+                    let entry = audit::Entry {
+                        action: audit::Action::Create,
+                        user: None,
+                        username: "",
+                        organization: None,
+                        model: "batchtest",
+                        object_id: &id,
+                        object_repr: &id,
+                        changes: Some(json!({ "n": { "old": null, "new": i } })),
+                        context: &context,
+                    };
+                    audit::record(conn, entry)?;
+                    if i % 3 == 0 { Err(StoreError::RolledBack) } else { Ok(()) }
+                })
+            })
+        })
+        .collect();
+    let outcomes: Vec<bool> = threads.into_iter().map(|t| t.join().expect("thread").is_ok()).collect();
+    gate.join().expect("gate").expect("gate write");
+    let kept: Vec<String> = server
+        .db()
+        .read(|conn| {
+            let mut stmt =
+                conn.prepare("SELECT object_id FROM audit_logs WHERE model = 'batchtest' ORDER BY object_id")?;
+            let rows = stmt.query_map([], |r| r.get(0))?.collect::<Result<Vec<String>, _>>()?;
+            Ok::<_, StoreError>(rows)
+        })
+        .expect("read");
+    let expected: Vec<String> = (0..WRITERS).filter(|i| outcomes[*i]).map(|i| format!("b{i:02}")).collect();
+    assert_eq!(outcomes.iter().filter(|ok| **ok).count(), WRITERS - WRITERS / 3);
+    assert_eq!(kept, expected);
+    assert!(matches!(verify(&server), Verification::Intact { .. }));
+}
