@@ -316,17 +316,7 @@ mod tests {
     use serde_json::json;
 
     fn field(kind: Kind) -> Field {
-        Field {
-            name: "f",
-            kind,
-            nullable: false,
-            blank: false,
-            default: None,
-            unique: false,
-            read_only: false,
-            create_only: false,
-            help: "",
-        }
+        Field { kind, ..Field::long_text("f") }
     }
 
     #[test]

@@ -251,6 +251,17 @@ pub fn response_end(buf: &[u8]) -> Option<usize> {
     (buf.len() >= head_len + length).then_some(head_len + length)
 }
 
+/// A request head for `path` (no `Connection: close`, so the connection may stay open).
+pub fn head(server: &TestServer, method: &str, path: &str, extra: &[&str]) -> String {
+    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {}\r\n", server.addr);
+    for line in extra {
+        head.push_str(line);
+        head.push_str("\r\n");
+    }
+    head.push_str("\r\n");
+    head
+}
+
 /// A logged-in user who is neither staff nor superuser.
 pub fn regular_user(server: &TestServer) -> Client {
     user(server, "bob").1

@@ -8,7 +8,7 @@ use std::io::{Read, Write};
 use serde_json::{Value, json};
 
 use crate::common::{
-    ADMIN_PASSWORD, Connection, Resp, TestServer, assert_detail, connect, enc, parse_response, response_end,
+    ADMIN_PASSWORD, Connection, Resp, TestServer, assert_detail, connect, enc, head, parse_response, response_end,
 };
 
 const TOKEN: &str = "/api/v1/auth/token/";
@@ -31,17 +31,6 @@ fn assert_healthy(server: &TestServer) {
     let health = server.client().get(HEALTH);
     assert_eq!(health.status, 200, "server unhealthy: {}", health.text);
     assert_eq!(health.json, json!({ "status": "ok", "version": plinth::VERSION }));
-}
-
-/// A request head for `path` (no `Connection: close`, so the connection may stay open).
-fn head(server: &TestServer, method: &str, path: &str, extra: &[&str]) -> String {
-    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {}\r\n", server.addr);
-    for line in extra {
-        head.push_str(line);
-        head.push_str("\r\n");
-    }
-    head.push_str("\r\n");
-    head
 }
 
 /// `body` in HTTP/1.1 chunked framing, `chunk` bytes per chunk.

@@ -5,21 +5,10 @@ use std::io::{Read, Write};
 
 use serde_json::json;
 
-use crate::common::{ADMIN_PASSWORD, Connection, TestServer, assert_detail, connect, parse_response};
+use crate::common::{ADMIN_PASSWORD, Connection, TestServer, assert_detail, connect, head, parse_response};
 
 const TOKEN: &str = "/api/v1/auth/token/";
 const HEALTH: &str = "/api/v1/health/";
-
-/// A request head for `path`, keeping the connection open unless `extra` says otherwise.
-fn head(server: &TestServer, method: &str, path: &str, extra: &[&str]) -> String {
-    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {}\r\n", server.addr);
-    for line in extra {
-        head.push_str(line);
-        head.push_str("\r\n");
-    }
-    head.push_str("\r\n");
-    head
-}
 
 #[test]
 fn expect_100_continue_gets_the_go_ahead_before_the_body() {

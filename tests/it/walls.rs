@@ -5,7 +5,7 @@
 use serde_json::{Value, json};
 
 use crate::common::{
-    Resp, TestServer, add_member, assert_detail, assert_field_error, assert_not_found, get_ok, organization,
+    Client, Resp, TestServer, add_member, assert_detail, assert_field_error, assert_not_found, get_ok, organization,
     organization_with_member, role_id, user,
 };
 
@@ -13,6 +13,11 @@ use crate::common::{
 fn with_key(server: &TestServer, key: &str, method: &str, path: &str, body: Option<&Value>) -> Resp {
     let bytes = body.map(|b| b.to_string().into_bytes());
     server.client().request(method, path, &[("X-API-Key", key), ("Content-Type", "application/json")], bytes.as_deref())
+}
+
+/// The id of the user a client is signed in as.
+fn me(client: &Client) -> String {
+    get_ok(client, "/api/v1/profiles/me/")["user"].as_str().expect("user id").to_string()
 }
 
 fn id_of(value: &Value) -> String {
@@ -60,7 +65,7 @@ fn shared_data_is_written_with_a_global_permission_only() {
     let keeper = id_of(&keeper.json);
     // Through a membership the role grants nothing on shared data.
     let (acme, member) = organization_with_member(&server, "Acme", "Viewer");
-    let member_id = get_ok(&member, "/api/v1/profiles/me/")["user"].as_str().expect("id").to_string();
+    let member_id = me(&member);
     let membership =
         get_ok(&admin, &format!("/api/v1/organization-memberships/?user={member_id}"))["results"][0].clone();
     let promoted =
@@ -223,7 +228,7 @@ fn users_of_other_organizations_cannot_be_referenced_or_pulled_in() {
     let admin = server.admin();
     let (acme, acme_admin) = organization_with_member(&server, "Acme", "Admin");
     let (_globex, globex_member) = organization_with_member(&server, "Globex", "Viewer");
-    let outsider = get_ok(&globex_member, "/api/v1/profiles/me/")["user"].as_str().expect("id").to_string();
+    let outsider = me(&globex_member);
     let unknown = "01a00000-0000-7000-8000-000000000000";
     // The oracle of the finding: B's user and a random id must answer alike.
     let messages: Vec<String> = [outsider.as_str(), unknown]
@@ -250,7 +255,7 @@ fn no_list_shows_users_outside_the_callers_organizations() {
     let admin = server.admin();
     let (acme, acme_admin) = organization_with_member(&server, "Acme", "Admin");
     let (globex, globex_member) = organization_with_member(&server, "Globex", "Admin");
-    let outsider = get_ok(&globex_member, "/api/v1/profiles/me/")["user"].as_str().expect("id").to_string();
+    let outsider = me(&globex_member);
     // The outsider leaves traces Acme could look for: a role, a membership, a global role.
     let role = globex_member.post("/api/v1/roles/", &json!({ "name": "G", "permissions": [], "organization": globex }));
     assert_eq!(role.status, 201, "{}", role.text);
@@ -281,7 +286,7 @@ fn people_join_by_an_invitation_they_accept() {
     let admin = server.admin();
     let (acme, acme_admin) = organization_with_member(&server, "Acme", "Admin");
     let (_globex, bobby) = organization_with_member(&server, "Globex", "Viewer");
-    let bobby_id = get_ok(&bobby, "/api/v1/profiles/me/")["user"].as_str().expect("id").to_string();
+    let bobby_id = me(&bobby);
     assert_eq!(
         admin.patch(&format!("/api/v1/users/{bobby_id}/"), &json!({ "email": "bobby@example.com" })).status,
         200
@@ -364,7 +369,7 @@ fn invitations_can_be_declined_expire_and_die_with_their_authors_rights() {
     assert_not_found(&dora.post(&format!("/api/v1/users/me/invitations/{expired}/accept/"), &json!({})));
     // The manager loses the role: what they offered is void.
     let pending = invite("dora");
-    let manager_id = get_ok(&manager, "/api/v1/profiles/me/")["user"].as_str().expect("id").to_string();
+    let manager_id = me(&manager);
     let membership =
         get_ok(&admin, &format!("/api/v1/organization-memberships/?user={manager_id}&organization={acme}"));
     let path = format!("/api/v1/organization-memberships/{}/", id_of(&membership["results"][0]));
