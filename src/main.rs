@@ -47,6 +47,23 @@ enum Command {
     /// Inspect the audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Developer tools.
+    #[command(subcommand)]
+    Dev(DevCommand),
+}
+
+#[derive(Subcommand)]
+enum DevCommand {
+    /// Print the schema the model definitions ask for (all models, or those named by their
+    /// singular name): the text a migration is made from.
+    Ddl {
+        /// Models, e.g. `contact address`; all when none is named.
+        models: Vec<String>,
+        /// Print statements that rebuild the existing tables of the data directory to the
+        /// definitions, keeping their rows (for a migration that changes released tables).
+        #[arg(long)]
+        rebuild: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -100,6 +117,7 @@ fn main() -> Result<()> {
         Command::User(command) => user(&config, command),
         Command::Audit(AuditCommand::Verify { head }) => verify_audit(&config, &head),
         Command::Audit(AuditCommand::Head) => print_audit_head(&config),
+        Command::Dev(DevCommand::Ddl { models, rebuild }) => print_ddl(&config, &models, rebuild),
     }
 }
 
@@ -211,4 +229,33 @@ fn read_password() -> Result<String> {
     let mut line = String::new();
     std::io::stdin().lock().read_line(&mut line)?;
     Ok(line.trim_end_matches(['\r', '\n']).to_string())
+}
+
+fn print_ddl(config: &Config, names: &[String], rebuild: bool) -> Result<()> {
+    let registry = plinth::modules::registry();
+    let mut models = Vec::new();
+    for name in names {
+        models.push(registry.get(name).with_context(|| format!("no model named {name}"))?);
+    }
+    if models.is_empty() {
+        models = registry.models().iter().collect();
+    }
+    if !rebuild {
+        for model in models {
+            println!("{}\n", plinth::engine::ddl::create(registry, model));
+        }
+        return Ok(());
+    }
+    let db = plinth::open(config)?;
+    for model in models {
+        let table = model.def.table;
+        let columns = db.read(|conn| {
+            let mut stmt = conn.prepare("SELECT name FROM pragma_table_info(?1)")?;
+            let names = stmt.query_map([table], |r| r.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()?;
+            Ok::<_, plinth::store::StoreError>(names)
+        })?;
+        println!("{}\n", plinth::engine::ddl::rebuild(registry, model, &columns));
+    }
+    db.close();
+    Ok(())
 }

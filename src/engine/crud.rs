@@ -236,7 +236,7 @@ pub fn insert(
     let created = conn
         .prepare_cached(&sql)?
         .query_row(params_from_iter(&params), |row| read_row(model, row))
-        .map_err(|e| unique_error(model, e.into()))?;
+        .map_err(|e| constraint_error(model, e.into()))?;
     match audit {
         Some(entry) => audit::append(conn, entry)?,
         None => record_change(conn, model, author, Change::Create, None, Some(&created))?,
@@ -351,7 +351,7 @@ pub fn apply_update(
     let updated = conn
         .prepare_cached(&sql)?
         .query_row(params_from_iter(&params), |row| read_row(model, row))
-        .map_err(|e| unique_error(model, e.into()))?;
+        .map_err(|e| constraint_error(model, e.into()))?;
     log_write(conn, model, author, Change::Update, Some(&existing), Some(&updated))?;
     Ok(updated)
 }
@@ -590,9 +590,18 @@ pub fn target_table<'a>(registry: &'a Registry, target: &'a str) -> (&'a str, &'
     }
 }
 
-/// Turns a UNIQUE violation into the DRF field error (`… with this name already exists.`).
-fn unique_error(model: &Model, err: StoreError) -> EngineError {
+/// Turns a constraint the database enforced into the DRF field error: UNIQUE (`… with this
+/// name already exists.`), CHECK and NOT NULL (which the engine's validation should have
+/// caught; never a 500 either way).
+fn constraint_error(model: &Model, err: StoreError) -> EngineError {
     match err {
+        StoreError::Check(field) => {
+            let field = if model.column(&field).is_some() { field } else { "non_field_errors".into() };
+            EngineError::Validation(FieldErrors::single(&field, "Ensure this value is valid."))
+        }
+        StoreError::NotNull(field) => {
+            EngineError::Validation(FieldErrors::single(&field, "This field may not be null."))
+        }
         StoreError::Unique { columns, .. } => {
             let label = model.def.label.to_lowercase();
             let errors = if columns.len() == 1 {

@@ -158,6 +158,8 @@ pub enum Default {
     Text(&'static str),
     EmptyObject,
     EmptyArray,
+    /// A moment this many days after the write (an expiry).
+    DaysFromNow(i64),
 }
 
 impl Default {
@@ -169,7 +171,15 @@ impl Default {
             Default::Text(t) => Value::from(t),
             Default::EmptyObject => Value::Object(serde_json::Map::new()),
             Default::EmptyArray => Value::Array(Vec::new()),
+            Default::DaysFromNow(days) => {
+                Value::from(crate::store::format_timestamp(chrono::Utc::now() + chrono::Duration::days(days)))
+            }
         }
+    }
+
+    /// The default as documentation shows it: `None` for one computed at each write.
+    pub fn documented(self) -> Option<Value> {
+        (!matches!(self, Default::DaysFromNow(_))).then(|| self.to_json())
     }
 }
 
@@ -188,6 +198,8 @@ pub struct Field {
     pub read_only: bool,
     /// Written on create; an update that changes it is refused.
     pub create_only: bool,
+    /// Compared (and unique) regardless of case (`COLLATE NOCASE`).
+    pub nocase: bool,
     pub help: &'static str,
 }
 
@@ -202,6 +214,7 @@ impl Field {
             unique: false,
             read_only: false,
             create_only: false,
+            nocase: false,
             help: "",
         }
     }
@@ -288,6 +301,10 @@ impl Field {
     }
     pub const fn read_only(mut self) -> Field {
         self.read_only = true;
+        self
+    }
+    pub const fn nocase(mut self) -> Field {
+        self.nocase = true;
         self
     }
     pub const fn create_only(mut self) -> Field {
@@ -400,6 +417,31 @@ pub type Check =
 /// such as ending a deactivated user's sessions.
 pub type AfterWrite = fn(&crate::store::Connection, &super::Written) -> Result<(), super::EngineError>;
 
+/// An index beyond those the engine derives (foreign keys, the default order, unique sets).
+pub struct Index {
+    pub columns: &'static [&'static str],
+    pub unique: bool,
+    /// A partial index's condition (SQL), or "".
+    pub filter: &'static str,
+}
+
+impl Index {
+    pub const fn on(columns: &'static [&'static str]) -> Index {
+        Index { columns, unique: false, filter: "" }
+    }
+    pub const fn filtered(mut self, filter: &'static str) -> Index {
+        self.filter = filter;
+        self
+    }
+}
+
+/// A rule across fields that the database enforces too (`CHECK`), named after the field its
+/// failure is reported on (or `non_field_errors`).
+pub struct TableCheck {
+    pub field: &'static str,
+    pub sql: &'static str,
+}
+
 /// A complete model definition.
 pub struct ModelDef {
     /// Singular machine name: permission prefix and audit model name (`currency`).
@@ -426,8 +468,15 @@ pub struct ModelDef {
     pub default_order: &'static [&'static str],
     /// Filters applied to lists unless the query names that field (`is_active=true`).
     pub list_defaults: &'static [(&'static str, &'static str)],
-    /// Field sets that must be unique together.
+    /// Field sets that must be unique together. A nullable member counts as a value: rows
+    /// where it is NULL are unique among themselves too (as roots of a tree are by name).
     pub unique_together: &'static [&'static [&'static str]],
+    /// Indexes beyond the derived ones.
+    pub indexes: &'static [Index],
+    /// Filter or ordering fields deliberately left without an index (each costs every write).
+    pub unindexed: &'static [&'static str],
+    /// Rules across fields the database enforces too.
+    pub checks: &'static [TableCheck],
     pub read: ReadRule,
     pub write: WriteRule,
     pub scope: Scope,
@@ -463,6 +512,9 @@ impl ModelDef {
             default_order: &[],
             list_defaults: &[],
             unique_together: &[],
+            indexes: &[],
+            unindexed: &[],
+            checks: &[],
             read: ReadRule::Authenticated,
             write: WriteRule::Permission,
             scope: Scope::Global,

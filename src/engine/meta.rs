@@ -62,7 +62,7 @@ fn field(f: &Field) -> Value {
         "create_only": f.create_only,
         "write_only": f.write_only(),
         "help": f.help,
-        "default": f.default.map(|d| d.to_json()),
+        "default": f.default.and_then(|d| d.documented()),
     });
     match f.kind {
         Kind::Text { max } | Kind::Slug { max } => out["max_length"] = json!(max),

@@ -2,6 +2,7 @@
 //! list query language, OpenAPI and admin metadata — built once for every model.
 
 pub mod crud;
+pub mod ddl;
 pub mod def;
 mod error;
 pub mod filter;
@@ -13,7 +14,7 @@ mod rows;
 pub mod scope;
 pub mod value;
 
-pub use def::{Action, Default, Field, Kind, ModelDef, OnDelete, ReadRule, Scope, WriteRule};
+pub use def::{Action, Default, Field, Index, Kind, ModelDef, OnDelete, ReadRule, Scope, TableCheck, WriteRule};
 pub use error::{EngineError, FieldErrors};
 pub use model::{Model, Registry, TRACKING};
 pub use query::ListParams;

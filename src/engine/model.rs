@@ -157,7 +157,9 @@ impl Registry {
     fn check(&self) {
         for model in &self.models {
             let def = model.def;
-            let named = def.search.iter().chain(def.ordering).chain(def.list_columns);
+            let indexed = def.indexes.iter().flat_map(|i| i.columns.iter());
+            let named =
+                def.search.iter().chain(def.ordering).chain(def.list_columns).chain(def.unindexed).chain(indexed);
             let defaults = def.default_order.iter().map(|o| o.trim_start_matches('-'));
             for name in named.copied().chain(defaults).chain(def.list_defaults.iter().map(|(f, _)| *f)) {
                 assert!(model.column(name).is_some(), "{}: unknown field {name}", def.name);

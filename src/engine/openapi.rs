@@ -75,8 +75,8 @@ fn field_schema(field: &Field) -> Value {
         if !field.help.is_empty() || field.create_only {
             obj.insert("description".into(), Value::from(format!("{}{fixed}", field.help).trim_start()));
         }
-        if let Some(default) = field.default {
-            obj.insert("default".into(), default.to_json());
+        if let Some(default) = field.default.and_then(|d| d.documented()) {
+            obj.insert("default".into(), default);
         }
     }
     schema

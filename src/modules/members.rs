@@ -13,8 +13,8 @@ use super::roles::{
 use crate::access::{self, Credential, Principal};
 use crate::engine::crud::{self, Access};
 use crate::engine::{
-    ActionCall, ActionOutput, Author, Caller, EngineError, Field, FieldErrors, ModelDef, OnDelete, Record, Registry,
-    Scope,
+    ActionCall, ActionOutput, Author, Caller, EngineError, Field, FieldErrors, Index, ModelDef, OnDelete, Record,
+    Registry, Scope, TableCheck,
 };
 use crate::store::{Connection, Db, OptionalExtension, SqlValue, StoreError, now};
 
@@ -29,11 +29,14 @@ pub const INVITATION: ModelDef = ModelDef {
         Field::foreign_key("role", "role", OnDelete::Cascade)
             .help("The role the invited person gets; you must hold everything it grants."),
         Field::lookup("role_name", "role", "name"),
-        Field::text("username", 150).blank().help("Who is invited: a username, an e-mail address, or both."),
-        Field::email("email").blank().help("Also where the invitation is mailed."),
+        Field::text("username", 150).blank().nocase().help("Who is invited: a username, an e-mail address, or both."),
+        Field::email("email").blank().nocase().help("Also where the invitation is mailed."),
         Field::long_text("message").blank(),
         Field::choice("status", INVITATION_STATUSES).default(crate::engine::Default::Text("pending")).read_only(),
-        Field::datetime("expires_at").read_only().help("Fourteen days after the invitation was made."),
+        Field::datetime("expires_at")
+            .default(crate::engine::Default::DaysFromNow(14))
+            .read_only()
+            .help("Fourteen days after the invitation was made."),
         Field::datetime("responded_at").nullable().read_only(),
     ],
     scope: Scope::Organization,
@@ -41,6 +44,13 @@ pub const INVITATION: ModelDef = ModelDef {
     filters: &["status", "role", "username", "email", "organization", "created_at"],
     ordering: &["created_at", "expires_at", "status"],
     default_order: &["-created_at"],
+    // An organization's invitations are few.
+    unindexed: &["expires_at"],
+    indexes: &[
+        Index::on(&["username"]).filtered("\"status\" = 'pending' AND \"username\" <> ''"),
+        Index::on(&["email"]).filtered("\"status\" = 'pending' AND \"email\" <> ''"),
+    ],
+    checks: &[TableCheck { field: "non_field_errors", sql: "\"username\" <> '' OR \"email\" <> ''" }],
     display: "{username} {email} to {organization_name}",
     list_columns: &["username", "email", "role_name", "status", "expires_at"],
     validate: Some(validate_invitation),

@@ -9,6 +9,7 @@ use crate::engine::crud::{self, list_matching};
 use crate::engine::filter::Sql;
 use crate::engine::{
     Action, ActionCall, ActionOutput, Author, EngineError, Field, FieldErrors, ModelDef, OnDelete, Record, Scope,
+    TableCheck,
 };
 use crate::store::{Connection, SqlValue, StoreError};
 
@@ -17,7 +18,7 @@ pub const STATUSES: &[&str] = &["active", "inactive", "archived"];
 pub const ORGANIZATION: ModelDef = ModelDef {
     fields: &[
         Field::text("name", 255).help("Unique among the organization's siblings."),
-        Field::text("code", 50).unique().help("Unique regardless of case."),
+        Field::text("code", 50).unique().nocase().help("Unique regardless of case."),
         Field::foreign_key("organization_type", "organizationtype", OnDelete::Restrict),
         Field::choice("status", STATUSES).default(crate::engine::Default::Text("active")),
         Field::foreign_key("parent", "organization", OnDelete::Restrict)
@@ -51,6 +52,13 @@ pub const ORGANIZATION: ModelDef = ModelDef {
     ],
     ordering: &["name", "code", "status", "created_at", "updated_at"],
     default_order: &["name"],
+    unique_together: &[&["parent", "name"]],
+    // A business has dozens of organizations, not thousands: scans are cheap.
+    unindexed: &["created_at", "updated_at", "effective_date", "end_date", "tags"],
+    checks: &[TableCheck {
+        field: "end_date",
+        sql: "\"end_date\" IS NULL OR \"effective_date\" IS NULL OR \"end_date\" >= \"effective_date\"",
+    }],
     display: "{name}",
     list_columns: &["name", "code", "organization_type", "status", "parent_name", "currency"],
     validate: Some(validate_dates),

@@ -30,6 +30,8 @@ pub const PROFILE: ModelDef = ModelDef {
     search: &["job_title", "employee_id"],
     ordering: &["created_at", "updated_at"],
     default_order: &["created_at"],
+    // One profile per user, and a caller lists only their own.
+    unindexed: &["language", "timezone", "updated_at"],
     display: "{username}",
     list_columns: &["username", "job_title", "phone_number", "language", "timezone"],
     validate: Some(validate_manager),

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use crate::engine::{
     Action, ActionCall, ActionOutput, Default, EngineError, Field, FieldErrors, ModelDef, OnDelete, ReadRule, Record,
-    WriteRule,
+    TableCheck, WriteRule,
 };
 use crate::store::{Connection, Db, StoreError, now};
 
@@ -50,6 +50,8 @@ pub const CURRENCY: ModelDef = ModelDef {
     custom_fields: true,
     search: &["code", "name", "numeric_code"],
     filters: &["code", "name", "numeric_code", "decimal_places", "is_active"],
+    // The ISO 4217 list: under 200 rows.
+    unindexed: &["decimal_places"],
     ordering: &["code", "name"],
     default_order: &["code"],
     list_defaults: &[("is_active", "true")],
@@ -100,9 +102,15 @@ pub const UOM_CONVERSION: ModelDef = ModelDef {
     ],
     search: &["from_uom", "to_uom"],
     filters: &["from_uom", "to_uom", "from_uom.uom_type", "to_uom.uom_type"],
+    // A few dozen conversions.
+    unindexed: &["created_at"],
     ordering: &["from_uom", "to_uom", "created_at"],
     default_order: &["from_uom", "to_uom"],
     unique_together: &[&["from_uom", "to_uom"]],
+    checks: &[
+        TableCheck { field: "factor", sql: "\"factor\" > 0" },
+        TableCheck { field: "to_uom", sql: "\"from_uom\" <> \"to_uom\"" },
+    ],
     read: ReadRule::Anyone,
     display: "{from_uom} → {to_uom}",
     list_columns: &["from_uom", "to_uom", "factor"],
@@ -136,6 +144,8 @@ pub const COUNTRY: ModelDef = ModelDef {
     ],
     search: &["code", "alpha3", "name"],
     filters: &["code", "alpha3", "numeric_code"],
+    // A vocabulary of about 250 rows: scans are cheaper than an index on every write.
+    unindexed: &["numeric_code"],
     ordering: &["code", "name"],
     default_order: &["name"],
     read: ReadRule::Anyone,
@@ -153,6 +163,8 @@ pub const TIMEZONE: ModelDef = ModelDef {
     ],
     search: &["code"],
     filters: &["code", "area"],
+    // A vocabulary of about 600 rows.
+    unindexed: &["area"],
     ordering: &["code", "area"],
     default_order: &["code"],
     read: ReadRule::Anyone,

@@ -16,7 +16,9 @@ use crate::store::{Connection, StoreError, new_id, now};
 
 pub const ROLE: ModelDef = ModelDef {
     fields: &[
-        Field::text("name", 150).help("Unique regardless of case among the global roles and within an organization."),
+        Field::text("name", 150)
+            .nocase()
+            .help("Unique regardless of case among the global roles and within an organization."),
         Field::long_text("description").blank(),
         Field::json_array("permissions").help(
             "Permissions granted: \"<model>.<action>\" from /api/v1/meta/permissions/, or wildcards \
@@ -33,6 +35,8 @@ pub const ROLE: ModelDef = ModelDef {
     filters: &["name", "organization"],
     ordering: &["name", "created_at"],
     default_order: &["name"],
+    // Roles are few.
+    unindexed: &["created_at"],
     unique_together: &[&["organization", "name"]],
     display: "{name}",
     list_columns: &["name", "description", "organization_name"],
@@ -57,6 +61,8 @@ pub const MEMBERSHIP: ModelDef = ModelDef {
     filters: &["user", "organization", "role", "is_active", "user.username", "organization.code"],
     ordering: &["created_at", "updated_at", "is_active"],
     default_order: &["created_at"],
+    // Ordering an organization's memberships by their last change: they are few.
+    unindexed: &["updated_at"],
     unique_together: &[&["user", "organization"]],
     display: "{username} in {organization_name} as {role_name}",
     list_columns: &["username", "organization_name", "role_name", "is_active"],

@@ -9,7 +9,10 @@ use crate::store::{Connection, StoreError, now};
 
 pub const USER: ModelDef = ModelDef {
     fields: &[
-        Field::text("username", 150).unique().help("Letters, digits and @.+-_ only; unique regardless of case."),
+        Field::text("username", 150)
+            .unique()
+            .nocase()
+            .help("Letters, digits and @.+-_ only; unique regardless of case."),
         Field::email("email").blank(),
         Field::text("first_name", 150).blank(),
         Field::text("last_name", 150).blank(),
@@ -23,6 +26,8 @@ pub const USER: ModelDef = ModelDef {
     filters: &["username", "email", "is_active", "is_staff", "is_superuser"],
     ordering: &["username", "email", "created_at", "last_login"],
     default_order: &["username"],
+    // Users number in the hundreds.
+    unindexed: &["email", "created_at", "last_login"],
     read: ReadRule::Staff,
     scope: Scope::People("id"),
     display: "{username}",

@@ -12,6 +12,12 @@ pub enum StoreError {
     /// A FOREIGN KEY constraint failed (a referenced row is missing, or a RESTRICT delete).
     #[error("foreign key constraint failed")]
     ForeignKey,
+    /// A CHECK constraint failed; the schema names each after the field it is about.
+    #[error("check constraint {0} failed")]
+    Check(String),
+    /// A NOT NULL constraint failed on this column.
+    #[error("not null constraint failed on {0}")]
+    NotNull(String),
     /// Any other SQLite error.
     #[error("sqlite: {0}")]
     Sqlite(rusqlite::Error),
@@ -58,6 +64,13 @@ fn classify(err: rusqlite::Error) -> StoreError {
         if let Some(unique) = parse_unique(message) {
             return unique;
         }
+        if let Some(name) = message.strip_prefix("CHECK constraint failed: ") {
+            return StoreError::Check(name.to_string());
+        }
+        if let Some(column) = message.strip_prefix("NOT NULL constraint failed: ") {
+            let column = column.rsplit_once('.').map_or(column, |(_, c)| c);
+            return StoreError::NotNull(column.to_string());
+        }
     }
     StoreError::Sqlite(err)
 }
@@ -89,5 +102,15 @@ mod tests {
             other => panic!("unexpected {other:?}"),
         }
         assert!(parse_unique("something else").is_none());
+    }
+
+    #[test]
+    fn check_and_not_null_failures_name_their_field() {
+        let conn = rusqlite::Connection::open_in_memory().expect("db");
+        conn.execute_batch("CREATE TABLE t (name TEXT NOT NULL CONSTRAINT \"name\" CHECK (length(name) <= 3)) STRICT")
+            .expect("table");
+        let failure = |sql: &str| StoreError::from(conn.execute(sql, []).expect_err("refused"));
+        assert!(matches!(failure("INSERT INTO t VALUES ('long')"), StoreError::Check(name) if name == "name"));
+        assert!(matches!(failure("INSERT INTO t VALUES (NULL)"), StoreError::NotNull(column) if column == "name"));
     }
 }
