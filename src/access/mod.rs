@@ -11,7 +11,7 @@ pub use permissions::{Permission, covers, is_known, list as permissions};
 
 use rusqlite::params_from_iter;
 
-use crate::engine::{EngineError, ModelDef, ReadRule};
+use crate::engine::{EngineError, ModelDef, ReadRule, tree};
 use crate::store::{Connection, SqlValue, StoreError};
 
 /// The authenticated caller.
@@ -66,10 +66,12 @@ pub fn signed_in(principal: Option<&Principal>) -> Result<&Principal, EngineErro
 /// subtree).
 fn granted_cte(principal: &Principal, permission: &str) -> (String, Vec<SqlValue>) {
     let (model, action) = permission.split_once('.').unwrap_or((permission, ""));
-    let mut sql = String::from(
-        "granted(id) AS (SELECT m.\"organization\" FROM organization_memberships m \
-         JOIN roles r ON r.id = m.\"role\" WHERE m.\"user\" = ? AND m.is_active = 1 \
+    let mut sql = format!(
+        "granted(id) AS (SELECT o.id FROM organization_memberships m JOIN roles r ON r.id = m.\"role\" \
+         JOIN organizations mo ON mo.id = m.\"organization\" JOIN organizations o ON {} \
+         WHERE m.\"user\" = ? AND m.is_active = 1 \
          AND EXISTS (SELECT 1 FROM json_each(r.permissions) g WHERE g.value IN (?, ?, ?, '*'))",
+        tree::in_subtree("o", "mo")
     );
     let mut params = vec![
         SqlValue::Text(principal.user_id.clone()),
@@ -81,7 +83,7 @@ fn granted_cte(principal: &Principal, permission: &str) -> (String, Vec<SqlValue
         sql.push_str(" AND m.\"organization\" = ?");
         params.push(SqlValue::Text(limit.clone()));
     }
-    sql.push_str(" UNION SELECT o.id FROM organizations o JOIN granted ON o.parent = granted.id)");
+    sql.push(')');
     (sql, params)
 }
 
@@ -97,8 +99,9 @@ pub fn organizations_granting(principal: &Principal, permission: &str) -> (Strin
 pub fn organizations_granting_or_above(principal: &Principal, permission: &str) -> (String, Vec<SqlValue>) {
     let (cte, params) = granted_cte(principal, permission);
     let sql = format!(
-        "WITH RECURSIVE {cte}, up(id) AS (SELECT id FROM granted UNION \
-         SELECT o.parent FROM organizations o JOIN up ON o.id = up.id WHERE o.parent IS NOT NULL) SELECT id FROM up"
+        "WITH RECURSIVE {cte} SELECT a.id FROM organizations a WHERE EXISTS \
+         (SELECT 1 FROM granted JOIN organizations g ON g.id = granted.id WHERE {})",
+        tree::in_subtree("g", "a")
     );
     (sql, params)
 }
@@ -111,18 +114,18 @@ pub fn visible_users(principal: &Principal, column: &str) -> Option<(String, Vec
         return None;
     }
     let mut params = vec![SqlValue::Text(principal.user_id.clone()), SqlValue::Text(principal.user_id.clone())];
-    let mut reach = String::from(
-        "SELECT m.\"organization\" FROM organization_memberships m WHERE m.\"user\" = ? AND m.is_active = 1",
+    let mut reach = format!(
+        "SELECT o.id FROM organization_memberships m JOIN organizations mo ON mo.id = m.\"organization\" \
+         JOIN organizations o ON {} WHERE m.\"user\" = ? AND m.is_active = 1",
+        tree::in_subtree("o", "mo")
     );
     if let Some(limit) = &principal.organization {
         reach.push_str(" AND m.\"organization\" = ?");
         params.push(SqlValue::Text(limit.clone()));
     }
     let sql = format!(
-        "({column} = ? OR {column} IN (WITH RECURSIVE reach(id) AS ({reach} UNION \
-         SELECT o.id FROM organizations o JOIN reach ON o.parent = reach.id) \
-         SELECT s.\"user\" FROM organization_memberships s WHERE s.is_active = 1 \
-         AND s.\"organization\" IN (SELECT id FROM reach)))"
+        "({column} = ? OR {column} IN (SELECT s.\"user\" FROM organization_memberships s WHERE s.is_active = 1 \
+         AND s.\"organization\" IN ({reach})))"
     );
     Some((sql, params))
 }
@@ -205,13 +208,13 @@ pub fn holds_all(
     if principal.organization.as_deref().is_some_and(|limit| limit != organization) {
         return Ok(false);
     }
-    let sql = "WITH RECURSIVE above(id, parent) AS (SELECT id, parent FROM organizations WHERE id = ?2 \
-               UNION SELECT o.id, o.parent FROM organizations o JOIN above ON o.id = above.parent) \
-               SELECT DISTINCT g.value FROM organization_memberships m JOIN roles r ON r.id = m.\"role\", \
-               json_each(r.permissions) g WHERE m.\"user\" = ?1 AND m.is_active = 1 \
-               AND m.\"organization\" IN (SELECT id FROM above) \
-               AND (?3 IS NULL OR m.\"organization\" = ?3)";
-    let mut stmt = conn.prepare_cached(sql)?;
+    let sql = format!(
+        "SELECT DISTINCT g.value FROM organization_memberships m JOIN roles r ON r.id = m.\"role\", \
+         json_each(r.permissions) g WHERE m.\"user\" = ?1 AND m.is_active = 1 \
+         AND {} AND (?3 IS NULL OR m.\"organization\" = ?3)",
+        tree::on_path("m.\"organization\"", "(SELECT tree_path FROM organizations WHERE id = ?2)")
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
     let params = rusqlite::params![principal.user_id, organization, principal.organization];
     let held: Vec<String> = stmt.query_map(params, |r| r.get(0))?.collect::<Result<_, _>>()?;
     Ok(wanted.iter().all(|w| held.iter().any(|h| covers(h, w))))

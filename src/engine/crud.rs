@@ -11,7 +11,7 @@ use super::filter::Sql;
 use super::model::{Model, Registry, TRACKING};
 use super::query::{ListParams, PageRequest};
 use super::scope::{self, Verb};
-use super::{Author, Caller, Record, Written, value};
+use super::{Author, Caller, Record, Written, tree, value};
 use crate::access::{self, Principal};
 use crate::audit;
 use crate::feed::Change;
@@ -198,7 +198,7 @@ pub fn insert(
     row: NewRow,
     access: Access,
 ) -> Result<Record, EngineError> {
-    let NewRow { values, proposed, audit } = row;
+    let NewRow { mut values, proposed, audit } = row;
     check_references(conn, registry, access, &values)?;
     if let Access::Caller(principal) = access {
         scope::check_object(conn, model, principal, None, Some(&proposed))?;
@@ -208,6 +208,11 @@ pub fn insert(
     }
     if let Some(check) = model.def.check {
         check(conn, author, Some(&proposed), None)?;
+    }
+    if let Some(tree) = &model.def.tree {
+        let (level, path) = tree::place(conn, model, tree, &record_key(model, &proposed), &proposed)?;
+        set(&mut values, tree::LEVEL, SqlValue::Integer(level));
+        set(&mut values, tree::PATH, SqlValue::Text(path));
     }
     let mut columns: Vec<&str> = values.iter().map(|(f, _)| f.name).collect();
     let mut params: Vec<SqlValue> = values.into_iter().map(|(_, v)| v).collect();
@@ -243,6 +248,12 @@ pub fn insert(
     }
     after_write(conn, model, author, None, Some(&created))?;
     Ok(created)
+}
+
+/// Sets `field` in `values`, replacing a value it has.
+fn set(values: &mut Vec<(Field, SqlValue)>, field: Field, value: SqlValue) {
+    values.retain(|(f, _)| f.name != field.name);
+    values.push((field, value));
 }
 
 /// An organization-scoped create may leave out `organization` when the caller belongs to
@@ -313,7 +324,7 @@ pub fn apply_update(
     let unchanged = |f: &Field, v: &SqlValue| {
         (f.name == model.def.key || f.create_only) && value::to_json(f.kind, v.clone()) == existing[f.name]
     };
-    let values: Vec<(Field, SqlValue)> = values.into_iter().filter(|(f, v)| !unchanged(f, v)).collect();
+    let mut values: Vec<(Field, SqlValue)> = values.into_iter().filter(|(f, v)| !unchanged(f, v)).collect();
     if let Some((field, _)) = values.iter().find(|(f, _)| f.name == model.def.key || f.create_only) {
         return Err(EngineError::Validation(FieldErrors::single(field.name, "This field cannot be changed once set.")));
     }
@@ -328,6 +339,16 @@ pub fn apply_update(
     }
     if let Some(check) = model.def.check {
         check(conn, author, Some(&proposed), Some(&existing))?;
+    }
+    let mut moved = None;
+    if let Some(tree) = model.def.tree.as_ref().filter(|tree| tree::moves(tree, &existing, &proposed)) {
+        tree::refuse_shared_changes(conn, model, tree, &existing, &proposed)?;
+        let (level, path) = tree::place(conn, model, tree, &stored_key, &proposed)?;
+        let old_level = existing.get(tree::LEVEL.name).and_then(Value::as_i64).unwrap_or(0);
+        let old_path = existing.get(tree::PATH.name).and_then(Value::as_str).unwrap_or_default().to_string();
+        moved = Some((old_path, path.clone(), level - old_level));
+        set(&mut values, tree::LEVEL, SqlValue::Integer(level));
+        set(&mut values, tree::PATH, SqlValue::Text(path));
     }
     let mut sets: Vec<String> = values.iter().map(|(f, _)| format!("\"{}\" = ?", f.name)).collect();
     let mut params: Vec<SqlValue> = values.into_iter().map(|(_, v)| v).collect();
@@ -352,6 +373,9 @@ pub fn apply_update(
         .prepare_cached(&sql)?
         .query_row(params_from_iter(&params), |row| read_row(model, row))
         .map_err(|e| constraint_error(model, e.into()))?;
+    if let Some((old, new, shift)) = moved {
+        tree::rebase(conn, model, &old, &new, shift)?;
+    }
     log_write(conn, model, author, Change::Update, Some(&existing), Some(&updated))?;
     Ok(updated)
 }
@@ -365,29 +389,38 @@ pub fn delete(db: &Db, model: &'static Model, caller: &Caller, key: &str) -> Res
         // Only scoped models and those with a check or guard need the row before it goes; a
         // plain global delete is one statement in the writer.
         let def = model.def;
-        if def.scope != Scope::Global || def.check.is_some() || def.guard.is_some() {
+        if def.scope != Scope::Global || def.check.is_some() || def.guard.is_some() || def.tree.is_some() {
             let principal = author.principal.as_ref();
             let existing = fetch_visible(conn, model, principal, &key)?.ok_or(EngineError::NotFound)?;
             scope::check_object(conn, model, principal, Some(&existing), None)?;
             for check in [def.guard, def.check].into_iter().flatten() {
                 check(conn, &author, None, Some(&existing))?;
             }
+            if let Some(tree) = &def.tree {
+                let path = existing.get(tree::PATH.name).and_then(Value::as_str).unwrap_or_default();
+                for below in tree::cascade_order(conn, model, tree, path)? {
+                    delete_row(conn, model, &author, &below)?;
+                }
+            }
         }
-        let sql = format!(
-            "DELETE FROM \"{}\" WHERE \"{}\" = ? RETURNING {}",
-            model.def.table, model.def.key, model.select_list
-        );
-        let deleted = conn.prepare_cached(&sql)?.query_row([&key], |row| read_row(model, row)).optional();
-        match deleted.map_err(StoreError::from) {
-            Ok(None) => Err(EngineError::NotFound),
-            Ok(Some(record)) => log_write(conn, model, &author, Change::Delete, Some(&record), None),
-            Err(StoreError::ForeignKey) => Err(EngineError::Protected(format!(
-                "Cannot delete this {} because other records refer to it.",
-                model.def.label.to_lowercase()
-            ))),
-            Err(e) => Err(e.into()),
-        }
+        delete_row(conn, model, &author, &key)
     })
+}
+
+/// Deletes one row inside the write's transaction and records it.
+fn delete_row(conn: &Connection, model: &'static Model, author: &Author, key: &str) -> Result<(), EngineError> {
+    let sql =
+        format!("DELETE FROM \"{}\" WHERE \"{}\" = ? RETURNING {}", model.def.table, model.def.key, model.select_list);
+    let deleted = conn.prepare_cached(&sql)?.query_row([key], |row| read_row(model, row)).optional();
+    match deleted.map_err(StoreError::from) {
+        Ok(None) => Err(EngineError::NotFound),
+        Ok(Some(record)) => log_write(conn, model, author, Change::Delete, Some(&record), None),
+        Err(StoreError::ForeignKey) => Err(EngineError::Protected(format!(
+            "Cannot delete this {} because other records refer to it.",
+            model.def.label.to_lowercase()
+        ))),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Records a write in the audit trail (which is also the change feed) and runs the model's

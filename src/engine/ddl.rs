@@ -116,6 +116,9 @@ pub fn indexes(model: &Model) -> Vec<String> {
     for index in model.def.indexes {
         wanted.push((index.unique, index.columns.to_vec(), index.filter.to_string()));
     }
+    if model.def.tree.is_some() {
+        wanted.push((false, vec![super::tree::PATH.name], String::new()));
+    }
     let order: Vec<&str> = model.def.default_order.iter().map(|o| o.trim_start_matches('-')).collect();
     if !order.is_empty() && order != [model.def.key] {
         wanted.push((false, order, String::new()));

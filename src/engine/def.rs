@@ -435,6 +435,15 @@ impl Index {
     }
 }
 
+/// Rows that form a tree through a parent field (organizations, categories, locations).
+pub struct Tree {
+    /// The parent field: a nullable foreign key to the model itself. Its ON DELETE is the
+    /// policy for a row with children: RESTRICT answers 409, CASCADE deletes the subtree.
+    pub parent: &'static str,
+    /// Fields a child must share with its parent (a category's type, a location's warehouse).
+    pub same_as_parent: &'static [&'static str],
+}
+
 /// A rule across fields that the database enforces too (`CHECK`), named after the field its
 /// failure is reported on (or `non_field_errors`).
 pub struct TableCheck {
@@ -477,6 +486,8 @@ pub struct ModelDef {
     pub unindexed: &'static [&'static str],
     /// Rules across fields the database enforces too.
     pub checks: &'static [TableCheck],
+    /// The rows form a tree (`level`, `tree_path` and the tree actions come with it).
+    pub tree: Option<Tree>,
     pub read: ReadRule,
     pub write: WriteRule,
     pub scope: Scope,
@@ -515,6 +526,7 @@ impl ModelDef {
             indexes: &[],
             unindexed: &[],
             checks: &[],
+            tree: None,
             read: ReadRule::Authenticated,
             write: WriteRule::Permission,
             scope: Scope::Global,

@@ -98,7 +98,7 @@ pub fn condition(registry: &Registry, model: &Model, path: &str, op: Op, value: 
         let key = rest.ok_or_else(|| EngineError::invalid_filter("custom_fields needs a key: custom_fields.<key>"))?;
         return custom_field_condition(key, op, value);
     }
-    let allowed = model.def.filters.iter().any(|f| *f == path || (*f == head && rest.is_some()));
+    let allowed = model.filters.iter().any(|f| *f == path || (*f == head && rest.is_some()));
     let field = model.column(head).filter(|_| allowed).ok_or_else(|| unknown_field(&path))?;
     match (rest, field.kind) {
         (None, Kind::Tags) => tags_condition(field.name, op, value),
@@ -366,5 +366,5 @@ fn leaf_kind(registry: &Registry, model: &Model, path: &str) -> Option<Kind> {
 fn is_filter_param(model: &Model, name: &str) -> bool {
     let path = name.replace("__", ".");
     let head = path.split('.').next().unwrap_or("");
-    model.def.filters.iter().any(|f| *f == path || *f == head) || (head == "custom_fields" && model.def.custom_fields)
+    model.filters.iter().any(|f| *f == path || *f == head) || (head == "custom_fields" && model.def.custom_fields)
 }

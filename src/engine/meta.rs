@@ -22,8 +22,8 @@ pub fn models(registry: &Registry) -> Value {
                 "tracking": def.tracking,
                 "fields": m.columns.iter().map(field).collect::<Vec<_>>(),
                 "search_fields": def.search,
-                "filter_fields": def.filters,
-                "ordering_fields": def.ordering,
+                "filter_fields": m.filters,
+                "ordering_fields": m.ordering,
                 "default_ordering": def.default_order,
                 "unique_together": def.unique_together,
                 "read": match def.read {

@@ -12,9 +12,10 @@ pub mod openapi;
 mod query;
 mod rows;
 pub mod scope;
+pub mod tree;
 pub mod value;
 
-pub use def::{Action, Default, Field, Index, Kind, ModelDef, OnDelete, ReadRule, Scope, TableCheck, WriteRule};
+pub use def::{Action, Default, Field, Index, Kind, ModelDef, OnDelete, ReadRule, Scope, TableCheck, Tree, WriteRule};
 pub use error::{EngineError, FieldErrors};
 pub use model::{Model, Registry, TRACKING};
 pub use query::ListParams;

@@ -44,6 +44,10 @@ pub struct Model {
     pub select_list: String,
     /// Columns an audit diff leaves out: the tracking columns and lookups.
     pub not_audited: Vec<&'static str>,
+    /// Filter fields: the definition's, and a tree's level and path.
+    pub filters: Vec<&'static str>,
+    /// Ordering fields: the definition's, and a tree's level and path.
+    pub ordering: Vec<&'static str>,
 }
 
 impl Model {
@@ -60,6 +64,9 @@ impl Model {
             }
         }
         columns.extend_from_slice(def.fields);
+        if def.tree.is_some() {
+            columns.extend([super::tree::LEVEL, super::tree::PATH]);
+        }
         if def.custom_fields {
             columns.push(CUSTOM_FIELDS);
         }
@@ -68,8 +75,14 @@ impl Model {
         }
         let readable: Vec<Field> = columns.iter().filter(|c| !c.write_only()).copied().collect();
         let tracking = TRACKING.iter().map(|f| f.name);
-        let not_audited = tracking.chain(columns.iter().filter(|c| !c.kind.is_stored()).map(|c| c.name)).collect();
-        Model { def, columns, readable, select_list: String::new(), not_audited }
+        let derived =
+            def.tree.as_ref().map(|_| [super::tree::LEVEL.name, super::tree::PATH.name]).into_iter().flatten();
+        let not_audited =
+            tracking.chain(derived).chain(columns.iter().filter(|c| !c.kind.is_stored()).map(|c| c.name)).collect();
+        let tree_fields = def.tree.as_ref().map(|_| [super::tree::LEVEL.name, super::tree::PATH.name]);
+        let filters = def.filters.iter().copied().chain(tree_fields.into_iter().flatten()).collect();
+        let ordering = def.ordering.iter().copied().chain(tree_fields.into_iter().flatten()).collect();
+        Model { def, columns, readable, select_list: String::new(), not_audited, filters, ordering }
     }
 
     /// The SELECT expression of each readable column; lookups become correlated sub-selects.
@@ -165,6 +178,18 @@ impl Registry {
                 assert!(model.column(name).is_some(), "{}: unknown field {name}", def.name);
             }
             assert!(model.column(def.key).is_some(), "{}: unknown key {}", def.name, def.key);
+            if let Some(tree) = &def.tree {
+                let parent = model.column(tree.parent).map(|f| (f.kind, f.nullable));
+                let own = matches!(parent, Some((Kind::ForeignKey { model: m, .. }, true)) if m == def.name);
+                assert!(
+                    own && model.generated_key(),
+                    "{}: a tree needs generated keys and a nullable parent",
+                    def.name
+                );
+                for field in tree.same_as_parent {
+                    assert!(model.column(field).is_some(), "{}: unknown field {field}", def.name);
+                }
+            }
             for field in &model.columns {
                 if let Kind::ForeignKey { model: target, .. } = field.kind {
                     assert!(target == "user" || self.get(target).is_some(), "{}: unknown target {target}", def.name);

@@ -132,7 +132,7 @@ fn model_paths(model: &Model, paths: &mut Map<String, Value>) {
         ),
         query_param(
             "ordering",
-            &format!("Comma-separated fields of {}; '-' for descending.", def.ordering.join(", ")),
+            &format!("Comma-separated fields of {}; '-' for descending.", model.ordering.join(", ")),
             json!({ "type": "string" }),
         ),
         query_param(
@@ -145,7 +145,7 @@ fn model_paths(model: &Model, paths: &mut Map<String, Value>) {
             json!({ "type": "string" }),
         ),
     ];
-    for filter in def.filters {
+    for filter in &model.filters {
         list_params.push(query_param(&filter.replace('.', "__"), "Exact match.", json!({ "type": "string" })));
     }
     let page = json!({

@@ -148,8 +148,8 @@ fn ordering(model: &Model, requested: Option<&str>) -> Result<String, EngineErro
             Some(name) => (name, "DESC"),
             None => (item, "ASC"),
         };
-        let known = model.def.ordering.contains(&name)
-            || model.def.default_order.iter().any(|o| o.trim_start_matches('-') == name);
+        let known =
+            model.ordering.contains(&name) || model.def.default_order.iter().any(|o| o.trim_start_matches('-') == name);
         if !known {
             return Err(EngineError::bad_query("invalid_ordering", format!("Ordering by \"{name}\" is not allowed.")));
         }

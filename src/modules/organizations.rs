@@ -9,7 +9,7 @@ use crate::engine::crud::{self, list_matching};
 use crate::engine::filter::Sql;
 use crate::engine::{
     Action, ActionCall, ActionOutput, Author, EngineError, Field, FieldErrors, ModelDef, OnDelete, Record, Scope,
-    TableCheck,
+    TableCheck, Tree, tree,
 };
 use crate::store::{Connection, SqlValue, StoreError};
 
@@ -53,6 +53,7 @@ pub const ORGANIZATION: ModelDef = ModelDef {
     ordering: &["name", "code", "status", "created_at", "updated_at"],
     default_order: &["name"],
     unique_together: &[&["parent", "name"]],
+    tree: Some(Tree { parent: "parent", same_as_parent: &[] }),
     // A business has dozens of organizations, not thousands: scans are cheap.
     unindexed: &["created_at", "updated_at", "effective_date", "end_date", "tags"],
     checks: &[TableCheck {
@@ -111,8 +112,8 @@ fn validate_dates(record: &Record) -> Result<(), FieldErrors> {
     }
 }
 
-/// A node may not become its own ancestor, nor leave the subtree of an organization whose roles
-/// its members (or invitations) use.
+/// A node may not leave the subtree of an organization whose roles its members (or
+/// invitations) use. (Cycles are the engine's: organizations are a tree.)
 fn check_move(
     conn: &Connection,
     _author: &Author,
@@ -125,16 +126,6 @@ fn check_move(
         return Ok(());
     }
     let id = existing.get("id").and_then(Value::as_str).unwrap_or_default();
-    if let Some(parent) = parent {
-        let sql = format!("SELECT ? = ? OR ? IN ({DESCENDANTS})");
-        let cycle: bool = conn.query_row(&sql, [id, parent, parent, id], |r| r.get(0)).map_err(StoreError::from)?;
-        if cycle {
-            return Err(EngineError::Validation(FieldErrors::single(
-                "parent",
-                "An organization cannot be placed under itself or one of its descendants.",
-            )));
-        }
-    }
     if uses_roles_left_behind(conn, id, parent)? {
         return Err(EngineError::Validation(FieldErrors::single(
             "parent",
@@ -147,15 +138,18 @@ fn check_move(
 /// Whether moving `id` under `parent` would take a membership or invitation of its subtree
 /// out of reach of the organization owning its role.
 fn uses_roles_left_behind(conn: &Connection, id: &str, parent: Option<&str>) -> Result<bool, EngineError> {
-    let sql = "WITH RECURSIVE sub(id) AS (SELECT ?1 UNION SELECT o.id FROM organizations o JOIN sub ON o.parent = sub.id), \
-               above(id, parent) AS (SELECT id, parent FROM organizations WHERE id = ?2 \
-               UNION SELECT o.id, o.parent FROM organizations o JOIN above ON o.id = above.parent), \
-               used(organization, role) AS (SELECT organization, \"role\" FROM organization_memberships \
-               UNION ALL SELECT organization, \"role\" FROM invitations) \
-               SELECT EXISTS (SELECT 1 FROM used u JOIN roles r ON r.id = u.\"role\" \
-               WHERE u.organization IN (SELECT id FROM sub) AND r.organization IS NOT NULL \
-               AND r.organization NOT IN (SELECT id FROM sub) AND r.organization NOT IN (SELECT id FROM above))";
-    Ok(conn.query_row(sql, rusqlite::params![id, parent], |r| r.get(0)).map_err(StoreError::from)?)
+    let sql = format!(
+        "WITH used(organization, role) AS (SELECT organization, \"role\" FROM organization_memberships \
+         UNION ALL SELECT organization, \"role\" FROM invitations) \
+         SELECT EXISTS (SELECT 1 FROM used u JOIN roles r ON r.id = u.\"role\" \
+         JOIN organizations node ON node.id = ?1 JOIN organizations below ON below.id = u.organization \
+         JOIN organizations owner ON owner.id = r.organization \
+         WHERE {} AND NOT {} AND NOT {})",
+        tree::in_subtree("below", "node"),
+        tree::in_subtree("owner", "node"),
+        tree::on_path("owner.id", "coalesce((SELECT tree_path FROM organizations WHERE id = ?2), '')"),
+    );
+    Ok(conn.query_row(&sql, rusqlite::params![id, parent], |r| r.get(0)).map_err(StoreError::from)?)
 }
 
 /// The ids below the organization bound to its one parameter.

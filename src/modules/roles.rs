@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use crate::access;
 use crate::audit::{self, Action};
 use crate::engine::{
-    Author, EngineError, Field, FieldErrors, ModelDef, OnDelete, ReadRule, Record, Scope, WriteRule, Written,
+    Author, EngineError, Field, FieldErrors, ModelDef, OnDelete, ReadRule, Record, Scope, WriteRule, Written, tree,
 };
 use crate::store::{Connection, StoreError, new_id, now};
 
@@ -159,11 +159,11 @@ fn no_escalation_by_role(
 /// Whether `role` may be used in `organization`: it is global, or it belongs to that
 /// organization or one above it.
 pub fn role_usable_in(conn: &Connection, role: &str, organization: &str) -> Result<bool, StoreError> {
-    let sql = "WITH RECURSIVE above(id, parent) AS (SELECT id, parent FROM organizations WHERE id = ?2 \
-               UNION SELECT o.id, o.parent FROM organizations o JOIN above ON o.id = above.parent) \
-               SELECT EXISTS (SELECT 1 FROM roles WHERE id = ?1 \
-               AND (organization IS NULL OR organization IN (SELECT id FROM above)))";
-    Ok(conn.prepare_cached(sql)?.query_row([role, organization], |r| r.get(0))?)
+    let sql = format!(
+        "SELECT EXISTS (SELECT 1 FROM roles WHERE id = ?1 AND (organization IS NULL OR {}))",
+        tree::on_path("organization", "(SELECT tree_path FROM organizations WHERE id = ?2)")
+    );
+    Ok(conn.prepare_cached(&sql)?.query_row([role, organization], |r| r.get(0))?)
 }
 
 /// The error of a role used outside the subtree of the organization that owns it.

@@ -137,6 +137,49 @@ fn a_node_cannot_move_under_itself_or_its_descendants() {
 }
 
 #[test]
+fn every_node_knows_its_level_and_path_and_a_move_carries_its_subtree() {
+    let server = TestServer::start();
+    let admin = server.admin();
+    let acme = organization(&admin, "Acme", None)["id"].as_str().expect("id").to_string();
+    let sales = organization(&admin, "Sales", Some(&acme))["id"].as_str().expect("id").to_string();
+    let north = organization(&admin, "North", Some(&sales))["id"].as_str().expect("id").to_string();
+    let desk = organization(&admin, "Desk", Some(&north))["id"].as_str().expect("id").to_string();
+    let globex = organization(&admin, "Globex", None)["id"].as_str().expect("id").to_string();
+    let node = |id: &str| get_ok(&admin, &format!("/api/v1/organizations/{id}/"));
+    assert_eq!((node(&acme)["level"].clone(), node(&desk)["level"].clone()), (json!(0), json!(3)));
+    assert_eq!(node(&desk)["tree_path"], format!("/{acme}/{sales}/{north}/{desk}/"));
+    let ignored = admin.patch(&format!("/api/v1/organizations/{north}/"), &json!({ "level": 9, "tree_path": "/x/" }));
+    assert_eq!(ignored.json["level"], 2, "level and path are the engine's: {}", ignored.text);
+    // Moving Sales under Globex moves North and Desk along.
+    assert_eq!(admin.patch(&format!("/api/v1/organizations/{sales}/"), &json!({ "parent": globex })).status, 200);
+    assert_eq!(node(&desk)["tree_path"], format!("/{globex}/{sales}/{north}/{desk}/"));
+    assert_eq!(node(&desk)["level"], 3);
+    // To a root and back: levels shift by the move.
+    assert_eq!(admin.patch(&format!("/api/v1/organizations/{north}/"), &json!({ "parent": null })).status, 200);
+    assert_eq!(
+        (node(&north)["level"].clone(), node(&desk)["tree_path"].clone()),
+        (json!(0), json!(format!("/{north}/{desk}/")))
+    );
+    // The subtree is one path range: filter on it.
+    let filter = json!({ "field": "tree_path", "op": "startswith", "value": format!("/{globex}/") }).to_string();
+    let below = get_ok(&admin, &format!("/api/v1/organizations/?filter={}", crate::common::enc(&filter)));
+    assert_eq!(ids(&below), ["Globex", "Sales"]);
+    assert_eq!(ids(&get_ok(&admin, "/api/v1/organizations/?level=0")), ["Acme", "Globex", "North"]);
+}
+
+#[test]
+fn a_tree_is_at_most_thirty_two_levels_deep() {
+    let server = TestServer::start();
+    let admin = server.admin();
+    let mut parent = organization(&admin, "L0", None)["id"].as_str().expect("id").to_string();
+    for level in 1..32 {
+        parent = organization(&admin, &format!("L{level}"), Some(&parent))["id"].as_str().expect("id").to_string();
+    }
+    let deeper = json!({ "name": "L32", "code": "L32", "organization_type": "Team", "parent": parent });
+    assert_field_error(&admin.post("/api/v1/organizations/", &deeper), "parent", "at most 32 levels");
+}
+
+#[test]
 fn a_parent_with_children_cannot_be_deleted() {
     let server = TestServer::start();
     let admin = server.admin();
