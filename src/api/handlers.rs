@@ -123,7 +123,7 @@ pub fn dispatch(state: &State, route: Route, ctx: &Ctx) -> Result<Reply, ApiErro
                 query: &ctx.query,
                 body: body.as_ref(),
             };
-            crate::engine::scope::check_read(model, ctx.caller.principal.as_ref())?;
+            crate::engine::scope::check_read(&state.db, model, ctx.caller.principal.as_ref())?;
             match (action.handler)(&call)? {
                 ActionOutput::Json(value) => Ok(Reply::json(200, &value)),
                 ActionOutput::Created(value) => Ok(Reply::json(201, &value)),
