@@ -49,9 +49,11 @@ impl Route {
             | Route::TotpSetup
             | Route::TotpVerify
             | Route::TotpDisable => &["POST"],
-            Route::List(model) if model.def.write == WriteRule::UpdateOnly => &["GET"],
+            // A read-only vocabulary has no write methods at all: 405 for everybody, not 403.
+            Route::List(model) if matches!(model.def.write, WriteRule::UpdateOnly | WriteRule::Never) => &["GET"],
             Route::List(_) | Route::ApiKeys => &["GET", "POST"],
             Route::ApiKey => &["GET", "DELETE"],
+            Route::Item(model) if model.def.write == WriteRule::Never => &["GET"],
             Route::Item(model) if model.def.write == WriteRule::UpdateOnly => &["GET", "PUT", "PATCH"],
             Route::Item(_) => &["GET", "PUT", "PATCH", "DELETE"],
             Route::Action(_, action) if action.method == "POST" => &["POST"],
