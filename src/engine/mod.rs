@@ -13,7 +13,7 @@ mod rows;
 pub mod scope;
 pub mod value;
 
-pub use def::{Action, Default, Field, Kind, ModelDef, OnDelete, ReadRule, Scope, WriteRule};
+pub use def::{Action, Default, Field, Kind, Method, ModelDef, OnDelete, ReadRule, Scope, WriteRule};
 pub use error::{EngineError, FieldErrors};
 pub use model::{Model, Registry, TRACKING};
 pub use query::ListParams;

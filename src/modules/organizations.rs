@@ -10,8 +10,8 @@ use crate::access;
 use crate::engine::crud::{self, list_matching};
 use crate::engine::filter::Sql;
 use crate::engine::{
-    Action, ActionCall, ActionOutput, Author, Caller, EngineError, Field, FieldErrors, ModelDef, OnDelete, Record,
-    Registry, Scope,
+    Action, ActionCall, ActionOutput, Author, Caller, EngineError, Field, FieldErrors, Method, ModelDef, OnDelete,
+    Record, Registry, Scope,
 };
 use crate::store::{Connection, Db, SqlValue, StoreError};
 
@@ -62,7 +62,7 @@ pub const ORGANIZATION: ModelDef = ModelDef {
         Action {
             name: "children",
             detail: true,
-            method: "GET",
+            method: Method::Get,
             summary: "The organization's direct children.",
             params: &[],
             handler: children,
@@ -70,7 +70,7 @@ pub const ORGANIZATION: ModelDef = ModelDef {
         Action {
             name: "descendants",
             detail: true,
-            method: "GET",
+            method: Method::Get,
             summary: "Every organization below this one.",
             params: &[],
             handler: descendants,
@@ -78,7 +78,7 @@ pub const ORGANIZATION: ModelDef = ModelDef {
         Action {
             name: "ancestors",
             detail: true,
-            method: "GET",
+            method: Method::Get,
             summary: "Every organization above this one.",
             params: &[],
             handler: ancestors,
@@ -86,7 +86,7 @@ pub const ORGANIZATION: ModelDef = ModelDef {
         Action {
             name: "create-user",
             detail: true,
-            method: "POST",
+            method: Method::Post,
             summary: "Create an account that is a member of this organization: {username, password, email, first_name, \
                       last_name, role}. Needs organization.create-user here and everything the role grants.",
             params: &[],

@@ -1,6 +1,7 @@
 //! The OpenAPI document is valid OpenAPI 3.1 (parsed by the `oas3` crate, every schema checked
-//! against the JSON Schema 2020-12 meta-schema by `jsonschema`), documents every model route,
-//! and real responses conform to the schemas it publishes.
+//! against the JSON Schema 2020-12 meta-schema by `jsonschema`), documents every route with
+//! exactly the methods the router answers, and real responses conform to the schemas it
+//! publishes.
 
 use serde_json::Value;
 
@@ -115,6 +116,29 @@ fn model_actions_are_documented() {
     let profiles = &doc["paths"]["/api/v1/profiles/{key}/"];
     assert!(profiles["patch"].is_object() && profiles["delete"].is_null(), "profiles are changed, never deleted");
     assert!(doc["paths"]["/api/v1/profiles/"]["post"].is_null(), "profiles come with their users");
+}
+
+#[test]
+fn every_route_answers_exactly_the_methods_it_documents() {
+    // The router and the document come from the same tables: an unknown method on any
+    // documented path is refused with exactly the documented methods in `Allow`.
+    let server = TestServer::start();
+    let doc = document(&server);
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        let mut documented: Vec<String> = ["get", "post", "put", "patch", "delete"]
+            .iter()
+            .filter(|method| item[**method].is_object())
+            .map(|method| method.to_uppercase())
+            .collect();
+        if item["get"].is_object() {
+            documented.push("HEAD".into());
+        }
+        let resp = server.client().request("OPTIONS", &path.replace("{key}", "x"), &[], None);
+        assert_eq!(resp.status, 405, "OPTIONS {path}: {}", resp.text);
+        let allowed: Vec<String> =
+            resp.header("Allow").unwrap_or_default().split(',').map(|m| m.trim().to_string()).collect();
+        assert_eq!(allowed, documented, "{path}");
+    }
 }
 
 #[test]
