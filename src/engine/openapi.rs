@@ -196,12 +196,20 @@ fn model_paths(model: &Model, paths: &mut Map<String, Value>) {
     }
     paths.insert(format!("/api/v1/{}/", def.plural), Value::Object(collection));
 
-    let mine = if matches!(def.scope, Scope::Owner(_)) { "; `me` for your own" } else { "" };
+    let owned = matches!(def.scope, Scope::Owner(_));
+    let mine = if owned { "; `me` for your own" } else { "" };
     let key_param = json!({ "name": "key", "in": "path", "required": true, "schema": { "type": "string" },
                             "description": format!("The {}'s {}{mine}.", def.label, def.key) });
     let mut item = Map::from_iter([("parameters".to_string(), json!([key_param]))]);
-    item.extend(item_operations(def, &one, &body));
+    item.extend(item_operations(def, &one, &body, "", "a"));
     paths.insert(format!("/api/v1/{}/{{key}}/", def.plural), Value::Object(item));
+    if owned {
+        // The caller's own object, without knowing its key (`profiles/me/`).
+        paths.insert(
+            format!("/api/v1/{}/me/", def.plural),
+            Value::Object(item_operations(def, &one, &body, "_me", "your own")),
+        );
+    }
 
     for action in def.actions {
         let path = if action.detail {
@@ -226,8 +234,9 @@ fn model_paths(model: &Model, paths: &mut Map<String, Value>) {
     }
 }
 
-/// The operations on one object its write rule allows.
-fn item_operations(def: &ModelDef, one: &Value, body: &Value) -> Map<String, Value> {
+/// The operations on one object its write rule allows; `infix` goes between the model's name
+/// and the operation's in the operationId, `whose` before the label in the summary.
+fn item_operations(def: &ModelDef, one: &Value, body: &Value, infix: &str, whose: &str) -> Map<String, Value> {
     let mut item = Map::new();
     for &method in def.write.item_methods() {
         let (operation, summary, answer, failures): (_, _, _, &[u16]) = match method {
@@ -245,8 +254,8 @@ fn item_operations(def: &ModelDef, one: &Value, body: &Value) -> Map<String, Val
             // Never an item method.
             Method::Post => continue,
         };
-        let mut op = json!({ "operationId": format!("{}_{operation}", def.name),
-            "summary": format!("{summary} a {}", def.label), "tags": [def.label] });
+        let mut op = json!({ "operationId": format!("{}{infix}_{operation}", def.name),
+            "summary": format!("{summary} {whose} {}", def.label), "tags": [def.label] });
         if matches!(method, Method::Put | Method::Patch) {
             op["requestBody"] = body.clone();
         }
