@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 use thiserror::Error;
 
 use crate::auth::AuthError;
-use crate::engine::EngineError;
+use crate::engine::{EngineError, Method};
 use crate::store::StoreError;
 
 /// Why a request failed.
@@ -22,7 +22,7 @@ pub enum ApiError {
     #[error("no route")]
     NoRoute,
     #[error("method not allowed")]
-    MethodNotAllowed { allow: &'static [&'static str] },
+    MethodNotAllowed { allow: Vec<Method> },
     #[error("a request handler panicked")]
     Panic,
 }
@@ -56,10 +56,13 @@ impl ApiError {
     /// Headers the answer carries besides the body (`Allow`, `Retry-After`).
     pub fn headers(&self) -> Vec<(&'static str, String)> {
         match self {
-            ApiError::MethodNotAllowed { allow } if allow.contains(&"GET") => {
-                vec![("Allow", format!("{}, HEAD", allow.join(", ")))]
+            ApiError::MethodNotAllowed { allow } => {
+                let mut names: Vec<&str> = allow.iter().map(|method| method.as_str()).collect();
+                if allow.contains(&Method::Get) {
+                    names.push("HEAD");
+                }
+                vec![("Allow", names.join(", "))]
             }
-            ApiError::MethodNotAllowed { allow } => vec![("Allow", allow.join(", "))],
             ApiError::Auth(AuthError::Throttled(seconds)) => vec![("Retry-After", seconds.to_string())],
             _ => Vec::new(),
         }

@@ -2,11 +2,13 @@
 //! core (`tiny_http`, which reads requests and bounds their concurrency), routing,
 //! authentication of each request, responses and the one log line per request.
 
+mod endpoints;
 mod error;
 mod handlers;
 mod log;
 mod request;
 mod router;
+mod schemas;
 
 pub use error::ApiError;
 
@@ -21,11 +23,12 @@ use tiny_http::Response;
 
 use crate::audit;
 use crate::auth::{self, TokenSettings};
-use crate::engine::{Caller, Registry};
+use crate::engine::{Caller, Method, Registry};
 use crate::store::Db;
-use handlers::{Reply, dispatch};
+use endpoints::Access;
+use handlers::Reply;
 use request::Ctx;
-use router::Route;
+use router::{Route, Target};
 
 const JSON_TYPE: &str = "application/json; charset=utf-8";
 
@@ -50,8 +53,13 @@ pub struct State {
 impl State {
     /// The shared state; starts the logging thread (ended by [`HttpServer::stop`]).
     pub fn new(db: Db, registry: &'static Registry, config: &crate::Config) -> io::Result<State> {
-        let openapi =
-            serde_json::to_vec(&crate::engine::openapi::document(registry, crate::VERSION)).unwrap_or_default();
+        let document = crate::engine::openapi::document(
+            registry,
+            crate::VERSION,
+            endpoints::openapi_paths(),
+            schemas::components(),
+        );
+        let openapi = serde_json::to_vec(&document).unwrap_or_default();
         let meta = serde_json::to_vec(&crate::engine::meta::models(registry)).unwrap_or_default();
         let permissions =
             serde_json::to_vec(&json!({ "permissions": crate::access::permissions(registry) })).unwrap_or_default();
@@ -200,6 +208,8 @@ fn handle(state: &State, request: &tiny_http::Request) -> Response {
     }
 }
 
+/// Routes the request (404, 405), authenticates the caller as the endpoint's access says, and
+/// runs the fixed endpoint's handler or the model route.
 fn run(
     state: &State,
     request: &tiny_http::Request,
@@ -210,9 +220,10 @@ fn run(
 ) -> Result<Reply, ApiError> {
     let matched = state.router.at(router::normalize(path)).map_err(|_| ApiError::NoRoute)?;
     let route = *matched.value;
-    if !route.allowed().contains(&method) {
+    let resolved = Method::parse(method).and_then(|method| Some((method, route.resolve(method)?)));
+    let Some((method, target)) = resolved else {
         return Err(ApiError::MethodNotAllowed { allow: route.allowed() });
-    }
+    };
     let params = matched
         .params
         .iter()
@@ -221,10 +232,16 @@ fn run(
             Ok((k.to_string(), decoded.into_owned()))
         })
         .collect::<Result<Vec<_>, ApiError>>()?;
-    let principal = match route {
-        Route::Health | Route::Token | Route::TokenRefresh | Route::PasswordReset | Route::PasswordResetConfirm => None,
-        _ => authenticate(state, request)?,
+    // Model routes take anybody: the engine applies the model's rules to the caller.
+    let access = match target {
+        Target::Fixed(endpoint) => endpoint.access,
+        Target::Model(_) => Access::Anyone,
     };
+    let principal = match access {
+        Access::Public => None,
+        Access::Anyone | Access::SignedIn | Access::Session => authenticate(state, request)?,
+    };
+    access.admit(principal.as_ref())?;
 
     let context = audit::Context {
         ip: client_address(request, &state.trusted_proxies).map(|ip| ip.to_string()),
@@ -233,8 +250,11 @@ fn run(
         origin: "api",
     };
     let caller = Caller { principal, context };
-    let ctx = Ctx { request, method: method.to_string(), path: path.to_string(), query, params, caller };
-    dispatch(state, route, &ctx)
+    let ctx = Ctx { request, method, path: path.to_string(), query, params, caller };
+    match target {
+        Target::Fixed(endpoint) => (endpoint.handler)(state, &ctx),
+        Target::Model(route) => handlers::dispatch(state, route, &ctx),
+    }
 }
 
 /// The caller from `X-API-Key` or `Authorization: Bearer`; anonymous without either.

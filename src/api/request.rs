@@ -5,12 +5,13 @@
 use serde_json::Value;
 
 use super::error::ApiError;
-use crate::engine::Caller;
+use crate::access::Principal;
+use crate::engine::{Caller, EngineError, Method};
 
 /// A request in flight.
 pub struct Ctx<'r> {
     pub request: &'r tiny_http::Request,
-    pub method: String,
+    pub method: Method,
     pub path: String,
     pub query: Vec<(String, String)>,
     /// Path parameters (`key`), percent-decoded.
@@ -22,6 +23,11 @@ impl Ctx<'_> {
     /// A path parameter.
     pub fn param(&self, name: &str) -> &str {
         self.params.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.as_str())
+    }
+
+    /// The authenticated caller, or 401.
+    pub fn principal(&self) -> Result<&Principal, ApiError> {
+        Ok(self.caller.principal.as_ref().ok_or(EngineError::NotAuthenticated)?)
     }
 
     /// A header value (first occurrence).

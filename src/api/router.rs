@@ -1,61 +1,57 @@
-//! The URL map: every route of the API, built once from the fixed endpoints and the model
-//! registry (list, detail and action routes per model). Trailing slashes are optional.
+//! The URL map: every route of the API, built once from the table of fixed endpoints
+//! (`endpoints.rs`) and the model registry (list, detail and action routes per model), and
+//! which methods each answers. Trailing slashes are optional.
 
 use matchit::Router;
 
-use crate::engine::{Action, Model, Registry, WriteRule};
+use super::endpoints::{ENDPOINTS, Endpoint};
+use crate::engine::{Action, Method, Model, Registry};
 
 /// What a path leads to.
 #[derive(Clone, Copy)]
 pub enum Route {
-    Health,
-    OpenApi,
-    MetaModels,
-    MetaPermissions,
-    MyOrganizations,
-    MyInvitations,
-    RespondInvitation { accept: bool },
-    Token,
-    TokenRefresh,
-    Logout,
-    PasswordChange,
-    PasswordReset,
-    PasswordResetConfirm,
-    ApiKeys,
-    ApiKey,
-    TotpSetup,
-    TotpVerify,
-    TotpDisable,
+    /// The fixed endpoints of one path, one per method.
+    Fixed(&'static [Endpoint]),
+    Model(ModelRoute),
+}
+
+/// A route generated from a model's definition.
+#[derive(Clone, Copy)]
+pub enum ModelRoute {
     List(&'static Model),
     Item(&'static Model),
     Action(&'static Model, &'static Action),
 }
 
+/// What answers a request, its path and method resolved.
+#[derive(Clone, Copy)]
+pub enum Target {
+    Fixed(&'static Endpoint),
+    Model(ModelRoute),
+}
+
 impl Route {
-    /// Methods this route answers.
-    pub fn allowed(self) -> &'static [&'static str] {
+    /// What answers `method` on this route; `None` when the route has no such method.
+    pub fn resolve(self, method: Method) -> Option<Target> {
         match self {
-            Route::Health | Route::OpenApi | Route::MetaModels | Route::MetaPermissions | Route::MyOrganizations => {
-                &["GET"]
-            }
-            Route::MyInvitations => &["GET"],
-            Route::RespondInvitation { .. }
-            | Route::Token
-            | Route::TokenRefresh
-            | Route::Logout
-            | Route::PasswordChange
-            | Route::PasswordReset
-            | Route::PasswordResetConfirm
-            | Route::TotpSetup
-            | Route::TotpVerify
-            | Route::TotpDisable => &["POST"],
-            Route::List(model) if model.def.write == WriteRule::UpdateOnly => &["GET"],
-            Route::List(_) | Route::ApiKeys => &["GET", "POST"],
-            Route::ApiKey => &["GET", "DELETE"],
-            Route::Item(model) if model.def.write == WriteRule::UpdateOnly => &["GET", "PUT", "PATCH"],
-            Route::Item(_) => &["GET", "PUT", "PATCH", "DELETE"],
-            Route::Action(_, action) if action.method == "POST" => &["POST"],
-            Route::Action(..) => &["GET"],
+            Route::Fixed(endpoints) => endpoints.iter().find(|e| e.method == method).map(Target::Fixed),
+            Route::Model(route) => route.methods().contains(&method).then_some(Target::Model(route)),
+        }
+    }
+
+    /// The methods this route answers, in `Allow` order.
+    pub fn allowed(self) -> Vec<Method> {
+        Method::ALL.into_iter().filter(|&method| self.resolve(method).is_some()).collect()
+    }
+}
+
+impl ModelRoute {
+    /// The methods the model's definition gives this route: writes per its write rule.
+    fn methods(self) -> &'static [Method] {
+        match self {
+            ModelRoute::List(model) => model.def.write.list_methods(),
+            ModelRoute::Item(model) => model.def.write.item_methods(),
+            ModelRoute::Action(_, action) => std::slice::from_ref(&action.method),
         }
     }
 }
@@ -70,36 +66,23 @@ pub fn build(registry: &'static Registry) -> Router<Route> {
         // A clash is a definition error caught by every test run.
         router.insert(path.clone(), route).unwrap_or_else(|e| panic!("route {path}: {e}"));
     };
-    add(format!("{BASE}/health"), Route::Health);
-    add(format!("{BASE}/openapi.json"), Route::OpenApi);
-    add(format!("{BASE}/meta/models"), Route::MetaModels);
-    add(format!("{BASE}/meta/permissions"), Route::MetaPermissions);
-    add(format!("{BASE}/users/me/organizations"), Route::MyOrganizations);
-    add(format!("{BASE}/users/me/invitations"), Route::MyInvitations);
-    add(format!("{BASE}/users/me/invitations/{{key}}/accept"), Route::RespondInvitation { accept: true });
-    add(format!("{BASE}/users/me/invitations/{{key}}/decline"), Route::RespondInvitation { accept: false });
-    add(format!("{BASE}/auth/token"), Route::Token);
-    add(format!("{BASE}/auth/token/refresh"), Route::TokenRefresh);
-    add(format!("{BASE}/auth/logout"), Route::Logout);
-    add(format!("{BASE}/auth/password/change"), Route::PasswordChange);
-    add(format!("{BASE}/auth/password/reset"), Route::PasswordReset);
-    add(format!("{BASE}/auth/password/reset/confirm"), Route::PasswordResetConfirm);
-    add(format!("{BASE}/auth/api-keys"), Route::ApiKeys);
-    add(format!("{BASE}/auth/api-keys/{{key}}"), Route::ApiKey);
-    add(format!("{BASE}/auth/2fa/totp/setup"), Route::TotpSetup);
-    add(format!("{BASE}/auth/2fa/totp/verify"), Route::TotpVerify);
-    add(format!("{BASE}/auth/2fa/totp/disable"), Route::TotpDisable);
+    let mut rest = ENDPOINTS;
+    while let Some(first) = rest.first() {
+        let (same_path, others) = rest.split_at(rest.iter().take_while(|e| e.path == first.path).count());
+        add(format!("{BASE}/{}", normalize(first.path)), Route::Fixed(same_path));
+        rest = others;
+    }
     for model in registry.models() {
         let plural = model.def.plural;
-        add(format!("{BASE}/{plural}"), Route::List(model));
-        add(format!("{BASE}/{plural}/{{key}}"), Route::Item(model));
+        add(format!("{BASE}/{plural}"), Route::Model(ModelRoute::List(model)));
+        add(format!("{BASE}/{plural}/{{key}}"), Route::Model(ModelRoute::Item(model)));
         for action in model.def.actions {
             let path = if action.detail {
                 format!("{BASE}/{plural}/{{key}}/{}", action.name)
             } else {
                 format!("{BASE}/{plural}/{}", action.name)
             };
-            add(path, Route::Action(model, action));
+            add(path, Route::Model(ModelRoute::Action(model, action)));
         }
     }
     router

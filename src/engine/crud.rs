@@ -53,7 +53,7 @@ pub fn list_matching(
     query: &[(String, String)],
     condition: Option<Sql>,
 ) -> Result<Page, EngineError> {
-    scope::check_read(model, caller.principal.as_ref())?;
+    scope::check_read(db, model, caller.principal.as_ref())?;
     let mut params = ListParams::parse(registry, model, query)?;
     let restrictions = scope::visible(model, caller.principal.as_ref())?.into_iter().chain(condition);
     params.filter = super::query::join_and(std::iter::once(params.filter).chain(restrictions).collect());
@@ -97,7 +97,7 @@ pub fn list_matching(
 
 /// Reads one object by its key.
 pub fn retrieve(db: &Db, model: &'static Model, caller: &Caller, key: &str) -> Result<Record, EngineError> {
-    scope::check_read(model, caller.principal.as_ref())?;
+    scope::check_read(db, model, caller.principal.as_ref())?;
     db.read(|conn| fetch_visible(conn, model, caller.principal.as_ref(), key)?.ok_or(EngineError::NotFound))
 }
 

@@ -354,6 +354,57 @@ pub enum WriteRule {
     Never,
 }
 
+impl WriteRule {
+    /// The methods a model's list route answers: creating needs a rule that allows it.
+    pub fn list_methods(self) -> &'static [Method] {
+        match self {
+            WriteRule::Permission | WriteRule::Superuser => &[Method::Get, Method::Post],
+            WriteRule::UpdateOnly | WriteRule::Never => &[Method::Get],
+        }
+    }
+
+    /// The methods a model's item route answers: a read-only vocabulary has no writes at
+    /// all (405, not 403: the method does not exist for anybody).
+    pub fn item_methods(self) -> &'static [Method] {
+        match self {
+            WriteRule::Permission | WriteRule::Superuser => &[Method::Get, Method::Put, Method::Patch, Method::Delete],
+            WriteRule::UpdateOnly => &[Method::Get, Method::Put, Method::Patch],
+            WriteRule::Never => &[Method::Get],
+        }
+    }
+}
+
+/// An HTTP method a route answers (HEAD is answered as GET).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Post,
+    Put,
+    Patch,
+    Delete,
+}
+
+impl Method {
+    /// Every method, in the order an `Allow` header lists them.
+    pub const ALL: [Method; 5] = [Method::Get, Method::Post, Method::Put, Method::Patch, Method::Delete];
+
+    /// The method's name as HTTP spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+        }
+    }
+
+    /// The method HTTP spells `name` (upper case); `None` for one no route answers.
+    pub fn parse(name: &str) -> Option<Method> {
+        Method::ALL.into_iter().find(|m| m.as_str() == name)
+    }
+}
+
 /// Whose rows a caller sees and changes (DESIGN.md §6).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Scope {
@@ -395,8 +446,8 @@ pub struct Action {
     /// URL segment after the plural (collection actions) or after the key (detail actions).
     pub name: &'static str,
     pub detail: bool,
-    /// `GET` or `POST`.
-    pub method: &'static str,
+    /// `Get` or `Post`.
+    pub method: Method,
     pub summary: &'static str,
     /// Query parameters the action reads (documented in OpenAPI).
     pub params: &'static [&'static str],

@@ -15,7 +15,9 @@ pub mod scope;
 pub mod tree;
 pub mod value;
 
-pub use def::{Action, Default, Field, Index, Kind, ModelDef, OnDelete, ReadRule, Scope, TableCheck, Tree, WriteRule};
+pub use def::{
+    Action, Default, Field, Index, Kind, Method, ModelDef, OnDelete, ReadRule, Scope, TableCheck, Tree, WriteRule,
+};
 pub use error::{EngineError, FieldErrors};
 pub use model::{Model, Registry, TRACKING};
 pub use query::ListParams;

@@ -1,18 +1,24 @@
-//! The OpenAPI 3.1 document of every route, generated from the model definitions plus the
-//! fixed endpoints (health, metadata, authentication, second factor).
+//! The OpenAPI 3.1 document of every route: the model routes generated from the model
+//! definitions, plus the paths and schemas of the fixed endpoints, which the API layer
+//! describes where it declares them (with the helpers here).
 
 use serde_json::{Map, Value, json};
 
-use super::def::{Field, JsonShape, Kind, Scope, WriteRule};
+use super::def::{Field, JsonShape, Kind, Method, ModelDef, Scope};
 use super::filter::{MAX_CONDITIONS, MAX_RELATIONS, MAX_VALUE_CHARS};
 use super::model::{Model, Registry};
 use super::query::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MAX_SEARCH_CHARS};
 
-/// Builds the whole document.
-pub fn document(registry: &Registry, version: &str) -> Value {
-    let mut paths = fixed_paths();
-    paths.extend(two_factor_paths());
-    let mut schemas = fixed_schemas();
+/// Builds the whole document: `fixed_paths` and `fixed_schemas` first, then every model's.
+pub fn document(
+    registry: &Registry,
+    version: &str,
+    fixed_paths: Map<String, Value>,
+    fixed_schemas: Map<String, Value>,
+) -> Value {
+    let mut paths = fixed_paths;
+    let mut schemas = Map::from_iter([("Error".to_string(), error_schema())]);
+    schemas.extend(fixed_schemas);
     for model in registry.models() {
         model_paths(model, &mut paths);
         schemas.insert(schema_name(model), model_schema(model));
@@ -39,7 +45,8 @@ fn schema_name(model: &Model) -> String {
     model.def.label.split(|c: char| !c.is_ascii_alphanumeric()).collect()
 }
 
-fn reference(name: &str) -> Value {
+/// A reference to the component schema `name`.
+pub(crate) fn reference(name: &str) -> Value {
     json!({ "$ref": format!("#/components/schemas/{name}") })
 }
 
@@ -93,28 +100,38 @@ fn query_param(name: &str, description: &str, schema: Value) -> Value {
     json!({ "name": name, "in": "query", "required": false, "description": description, "schema": schema })
 }
 
-fn errors(codes: &[&str]) -> Map<String, Value> {
-    codes.iter().map(|c| (c.to_string(), json!({ "$ref": format!("#/components/responses/E{c}") }))).collect()
-}
-
-fn with_errors(mut responses: Map<String, Value>, codes: &[&str]) -> Value {
-    responses.extend(errors(codes));
+/// `responses` with the shared error answers of `codes` added.
+pub(crate) fn with_errors(mut responses: Map<String, Value>, codes: &[u16]) -> Value {
+    for code in codes {
+        responses.insert(code.to_string(), json!({ "$ref": format!("#/components/responses/E{code}") }));
+    }
     Value::Object(responses)
 }
 
-fn ok(code: &str, description: &str, schema: Option<Value>) -> Map<String, Value> {
+/// A success answer `status`, with a JSON body of `schema` unless it has none.
+pub(crate) fn ok(status: u16, description: &str, schema: Option<Value>) -> Map<String, Value> {
     let mut response = json!({ "description": description });
     if let Some(schema) = schema {
         response["content"] = json!({ "application/json": { "schema": schema } });
     }
-    Map::from_iter([(code.to_string(), response)])
+    Map::from_iter([(status.to_string(), response)])
+}
+
+/// A JSON request body of `schema`.
+pub(crate) fn request_body(schema: Value) -> Value {
+    json!({ "required": true, "content": { "application/json": { "schema": schema } } })
+}
+
+/// The path parameter `name` (a string).
+pub(crate) fn path_param(name: &str) -> Value {
+    json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string" } })
 }
 
 fn model_paths(model: &Model, paths: &mut Map<String, Value>) {
     let def = model.def;
     let name = schema_name(model);
     let one = reference(&name);
-    let body = json!({ "required": true, "content": { "application/json": { "schema": one } } });
+    let body = request_body(one.clone());
     let mut list_params = vec![
         query_param("page", "Page number (1-based).", json!({ "type": "integer", "minimum": 1 })),
         query_param(
@@ -159,41 +176,40 @@ fn model_paths(model: &Model, paths: &mut Map<String, Value>) {
         },
     });
     let tag = def.label;
-    let mut collection = json!({
-        "get": { "operationId": format!("{}_list", def.name), "summary": format!("List {}", def.plural), "tags": [tag],
-                 "parameters": list_params, "responses": with_errors(ok("200", "A page of results.", Some(page)), &["400", "401"]) },
-    });
-    let (creatable, changeable) = match def.write {
-        WriteRule::Never => (false, false),
-        WriteRule::UpdateOnly => (false, true),
-        WriteRule::Permission | WriteRule::Superuser => (true, true),
-    };
-    if creatable {
-        collection["post"] = json!({ "operationId": format!("{}_create", def.name), "summary": format!("Create a {}", def.label), "tags": [tag],
-            "requestBody": body, "responses": with_errors(ok("201", "Created.", Some(one.clone())), &["400", "401", "403", "413"]) });
+    let mut collection = Map::new();
+    for &method in def.write.list_methods() {
+        let op = match method {
+            Method::Get => {
+                json!({ "operationId": format!("{}_list", def.name), "summary": format!("List {}", def.plural),
+                "tags": [tag], "parameters": list_params,
+                "responses": with_errors(ok(200, "A page of results.", Some(page.clone())), &[400, 401]) })
+            }
+            Method::Post => {
+                json!({ "operationId": format!("{}_create", def.name), "summary": format!("Create a {}", def.label),
+                "tags": [tag], "requestBody": body,
+                "responses": with_errors(ok(201, "Created.", Some(one.clone())), &[400, 401, 403, 413]) })
+            }
+            // Never a list method.
+            Method::Put | Method::Patch | Method::Delete => continue,
+        };
+        collection.insert(operation_key(method), op);
     }
-    paths.insert(format!("/api/v1/{}/", def.plural), collection);
+    paths.insert(format!("/api/v1/{}/", def.plural), Value::Object(collection));
 
-    let mine = if matches!(def.scope, Scope::Owner(_)) { "; `me` for your own" } else { "" };
+    let owned = matches!(def.scope, Scope::Owner(_));
+    let mine = if owned { "; `me` for your own" } else { "" };
     let key_param = json!({ "name": "key", "in": "path", "required": true, "schema": { "type": "string" },
                             "description": format!("The {}'s {}{mine}.", def.label, def.key) });
-    let mut item = json!({
-        "parameters": [key_param],
-        "get": { "operationId": format!("{}_retrieve", def.name), "summary": format!("Retrieve a {}", def.label), "tags": [tag],
-                 "responses": with_errors(ok("200", "The object.", Some(one.clone())), &["401", "404"]) },
-    });
-    if changeable {
-        for (method, summary) in [("put", "Replace"), ("patch", "Update part of")] {
-            item[method] = json!({ "operationId": format!("{}_{}", def.name, if method == "put" { "update" } else { "partial_update" }),
-                "summary": format!("{summary} a {}", def.label), "tags": [tag], "requestBody": body,
-                "responses": with_errors(ok("200", "The updated object.", Some(one.clone())), &["400", "401", "403", "404", "413"]) });
-        }
+    let mut item = Map::from_iter([("parameters".to_string(), json!([key_param]))]);
+    item.extend(item_operations(def, &one, &body, "", "a"));
+    paths.insert(format!("/api/v1/{}/{{key}}/", def.plural), Value::Object(item));
+    if owned {
+        // The caller's own object, without knowing its key (`profiles/me/`).
+        paths.insert(
+            format!("/api/v1/{}/me/", def.plural),
+            Value::Object(item_operations(def, &one, &body, "_me", "your own")),
+        );
     }
-    if creatable {
-        item["delete"] = json!({ "operationId": format!("{}_destroy", def.name), "summary": format!("Delete a {}", def.label), "tags": [tag],
-            "responses": with_errors(ok("204", "Deleted.", None), &["401", "403", "404", "409"]) });
-    }
-    paths.insert(format!("/api/v1/{}/{{key}}/", def.plural), item);
 
     for action in def.actions {
         let path = if action.detail {
@@ -204,37 +220,60 @@ fn model_paths(model: &Model, paths: &mut Map<String, Value>) {
         let mut params: Vec<Value> =
             action.params.iter().map(|p| query_param(p, "", json!({ "type": "string" }))).collect();
         if action.detail {
-            params.push(json!({ "name": "key", "in": "path", "required": true, "schema": { "type": "string" } }));
+            params.push(path_param("key"));
         }
-        let mut answers = ok("200", "Result.", Some(json!({ "type": "object" })));
-        let mut failures = vec!["400", "401", "404"];
-        if action.method == "POST" {
-            answers.extend(ok("201", "Created.", Some(json!({ "type": "object" }))));
-            failures.push("403");
+        let mut answers = ok(200, "Result.", Some(json!({ "type": "object" })));
+        let mut failures = vec![400, 401, 404];
+        if action.method == Method::Post {
+            answers.extend(ok(201, "Created.", Some(json!({ "type": "object" }))));
+            failures.push(403);
         }
         let op = json!({ "operationId": format!("{}_{}", def.name, action.name), "summary": action.summary, "tags": [tag],
             "parameters": params, "responses": with_errors(answers, &failures) });
-        paths.insert(path, json!({ action.method.to_ascii_lowercase(): op }));
+        paths.insert(path, json!({ operation_key(action.method): op }));
     }
 }
 
-fn fixed_schemas() -> Map<String, Value> {
-    let user = json!({ "type": "object", "properties": {
-        "id": { "type": "string" }, "username": { "type": "string" }, "email": { "type": "string" },
-        "is_staff": { "type": "boolean" }, "is_superuser": { "type": "boolean" } } });
-    Map::from_iter([
-        (
-            "Error".to_string(),
-            json!({ "type": "object", "description": "`{detail, code}`, or field errors `{field: [messages]}`.",
+/// The operations on one object its write rule allows; `infix` goes between the model's name
+/// and the operation's in the operationId, `whose` before the label in the summary.
+fn item_operations(def: &ModelDef, one: &Value, body: &Value, infix: &str, whose: &str) -> Map<String, Value> {
+    let mut item = Map::new();
+    for &method in def.write.item_methods() {
+        let (operation, summary, answer, failures): (_, _, _, &[u16]) = match method {
+            Method::Get => ("retrieve", "Retrieve", ok(200, "The object.", Some(one.clone())), &[401, 404]),
+            Method::Put => {
+                ("update", "Replace", ok(200, "The updated object.", Some(one.clone())), &[400, 401, 403, 404, 413])
+            }
+            Method::Patch => (
+                "partial_update",
+                "Update part of",
+                ok(200, "The updated object.", Some(one.clone())),
+                &[400, 401, 403, 404, 413],
+            ),
+            Method::Delete => ("destroy", "Delete", ok(204, "Deleted.", None), &[401, 403, 404, 409]),
+            // Never an item method.
+            Method::Post => continue,
+        };
+        let mut op = json!({ "operationId": format!("{}{infix}_{operation}", def.name),
+            "summary": format!("{summary} {whose} {}", def.label), "tags": [def.label] });
+        if matches!(method, Method::Put | Method::Patch) {
+            op["requestBody"] = body.clone();
+        }
+        op["responses"] = with_errors(answer, failures);
+        item.insert(operation_key(method), op);
+    }
+    item
+}
+
+/// The key of `method`'s operation in a path item.
+pub(crate) fn operation_key(method: Method) -> String {
+    method.as_str().to_ascii_lowercase()
+}
+
+fn error_schema() -> Value {
+    json!({ "type": "object", "description": "`{detail, code}`, or field errors `{field: [messages]}`.",
             "properties": { "detail": { "type": "string" }, "code": { "type": "string" } },
-            "additionalProperties": { "type": "array", "items": { "type": "string" } } }),
-        ),
-        (
-            "Session".to_string(),
-            json!({ "type": "object", "required": ["access", "refresh", "expires_in", "user"], "properties": {
-            "access": { "type": "string" }, "refresh": { "type": "string" }, "expires_in": { "type": "integer" }, "user": user } }),
-        ),
-    ])
+            "additionalProperties": { "type": "array", "items": { "type": "string" } } })
 }
 
 fn error_responses() -> Value {
@@ -256,164 +295,4 @@ fn error_responses() -> Value {
         })
         .collect();
     Value::Object(map)
-}
-
-fn fixed_paths() -> Map<String, Value> {
-    let object = json!({ "type": "object" });
-    let session = reference("Session");
-    let body = |schema: Value| json!({ "required": true, "content": { "application/json": { "schema": schema } } });
-    let credentials = json!({ "type": "object", "required": ["username", "password"], "properties": {
-        "username": { "type": "string" }, "password": { "type": "string" }, "otp": { "type": "string",
-        "description": "A TOTP code or an unused recovery code, once the second factor is enabled." } } });
-    let refresh =
-        json!({ "type": "object", "required": ["refresh"], "properties": { "refresh": { "type": "string" } } });
-    Map::from_iter([
-        (
-            "/api/v1/health/".to_string(),
-            json!({ "get": { "operationId": "health", "summary": "Liveness and version", "tags": ["Meta"], "security": [],
-            "responses": ok("200", "Healthy.", Some(json!({ "type": "object", "properties": { "status": { "type": "string" }, "version": { "type": "string" } } }))) } }),
-        ),
-        (
-            "/api/v1/openapi.json".to_string(),
-            json!({ "get": { "operationId": "openapi", "summary": "This document", "tags": ["Meta"],
-            "responses": ok("200", "OpenAPI 3.1 document.", Some(object.clone())) } }),
-        ),
-        (
-            "/api/v1/meta/models/".to_string(),
-            json!({ "get": { "operationId": "meta_models", "summary": "Model definitions for the admin pages", "tags": ["Meta"],
-            "responses": ok("200", "Model definitions.", Some(object.clone())) } }),
-        ),
-        (
-            "/api/v1/meta/permissions/".to_string(),
-            json!({ "get": { "operationId": "meta_permissions", "summary": "Every permission a role can grant", "tags": ["Meta"],
-            "responses": ok("200", "`{permissions: [{permission, model, action, label}]}`.", Some(object.clone())) } }),
-        ),
-        (
-            "/api/v1/users/me/organizations/".to_string(),
-            json!({ "get": { "operationId": "users_me_organizations", "summary": "The organizations where you are an active member",
-            "tags": ["Organization"],
-            "responses": with_errors(ok("200", "A page of organizations.", Some(object.clone())), &["401"]) } }),
-        ),
-        (
-            "/api/v1/users/me/invitations/".to_string(),
-            json!({ "get": { "operationId": "users_me_invitations",
-            "summary": "Open invitations addressed to you (by username or e-mail address); needs a password login",
-            "tags": ["Organization"],
-            "responses": with_errors(ok("200", "A list answer of invitations.", Some(object.clone())), &["401", "403"]) } }),
-        ),
-        (
-            "/api/v1/users/me/invitations/{key}/accept/".to_string(),
-            json!({ "parameters": [{ "name": "key", "in": "path", "required": true, "schema": { "type": "string" } }],
-            "post": { "operationId": "users_me_invitations_accept",
-            "summary": "Accept an invitation: you become a member with its role", "tags": ["Organization"],
-            "responses": with_errors(ok("200", "Your membership.", Some(object.clone())), &["400", "401", "403", "404"]) } }),
-        ),
-        (
-            "/api/v1/users/me/invitations/{key}/decline/".to_string(),
-            json!({ "parameters": [{ "name": "key", "in": "path", "required": true, "schema": { "type": "string" } }],
-            "post": { "operationId": "users_me_invitations_decline", "summary": "Decline an invitation",
-            "tags": ["Organization"],
-            "responses": with_errors(ok("200", "The declined invitation.", Some(object.clone())), &["400", "401", "403", "404"]) } }),
-        ),
-        (
-            "/api/v1/auth/token/".to_string(),
-            json!({ "post": { "operationId": "auth_token", "summary": "Log in: access and refresh tokens", "tags": ["Auth"], "security": [],
-            "requestBody": body(credentials), "responses": with_errors(ok("200", "A new session.", Some(session.clone())), &["400", "401"]) } }),
-        ),
-        (
-            "/api/v1/auth/token/refresh/".to_string(),
-            json!({ "post": { "operationId": "auth_token_refresh", "summary": "Rotate a refresh token", "tags": ["Auth"], "security": [],
-            "requestBody": body(refresh), "responses": with_errors(ok("200", "The next session tokens.", Some(session)), &["400", "401"]) } }),
-        ),
-        (
-            "/api/v1/auth/logout/".to_string(),
-            json!({ "post": { "operationId": "auth_logout", "summary": "Revoke this session's tokens", "tags": ["Auth"],
-            "responses": with_errors(ok("204", "Logged out.", None), &["401"]) } }),
-        ),
-        (
-            "/api/v1/auth/password/change/".to_string(),
-            json!({ "post": { "operationId": "auth_password_change", "summary": "Change your password; your other sessions end",
-                "tags": ["Auth"],
-                "requestBody": body(json!({ "type": "object", "required": ["old_password", "new_password"], "properties": {
-                    "old_password": { "type": "string" }, "new_password": { "type": "string" } } })),
-                "responses": with_errors(ok("200", "Changed.", Some(json!({ "type": "object" }))), &["400", "401", "403"]) } }),
-        ),
-        (
-            "/api/v1/auth/password/reset/".to_string(),
-            json!({ "post": { "operationId": "auth_password_reset",
-                "summary": "Mail a password reset token (same answer for unknown addresses)", "tags": ["Auth"], "security": [],
-                "requestBody": body(json!({ "type": "object", "required": ["email"], "properties": { "email": { "type": "string" } } })),
-                "responses": with_errors(ok("200", "Queued if the address is known.", Some(json!({ "type": "object" }))), &["400"]) } }),
-        ),
-        (
-            "/api/v1/auth/password/reset/confirm/".to_string(),
-            json!({ "post": { "operationId": "auth_password_reset_confirm", "summary": "Set a new password with a reset token",
-                "tags": ["Auth"], "security": [],
-                "requestBody": body(json!({ "type": "object", "required": ["token", "new_password"], "properties": {
-                    "token": { "type": "string" }, "new_password": { "type": "string" } } })),
-                "responses": with_errors(ok("200", "Reset; every session ended.", Some(json!({ "type": "object" }))), &["400"]) } }),
-        ),
-        (
-            "/api/v1/auth/api-keys/".to_string(),
-            json!({
-                "get": { "operationId": "auth_api_keys_list", "summary": "Your API keys (never their secrets)", "tags": ["Auth"],
-                    "responses": with_errors(ok("200", "Your keys.", Some(json!({ "type": "object" }))), &["401", "403"]) },
-                "post": { "operationId": "auth_api_keys_create", "summary": "Create an API key; its secret is returned once as `key`",
-                    "tags": ["Auth"],
-                    "requestBody": body(json!({ "type": "object", "required": ["name"], "properties": {
-                        "name": { "type": "string", "maxLength": 100 }, "expires_at": { "type": "string", "format": "date-time" },
-                        "organization": { "type": "string", "description": "Limit the key to this organization (one of yours)." } } })),
-                    "responses": with_errors(ok("201", "The key, with its secret.", Some(json!({ "type": "object" }))), &["400", "401", "403"]) },
-            }),
-        ),
-        (
-            "/api/v1/auth/api-keys/{key}/".to_string(),
-            json!({
-                "parameters": [{ "name": "key", "in": "path", "required": true, "schema": { "type": "string" } }],
-                "get": { "operationId": "auth_api_keys_retrieve", "summary": "One of your API keys", "tags": ["Auth"],
-                    "responses": with_errors(ok("200", "The key.", Some(json!({ "type": "object" }))), &["401", "403", "404"]) },
-                "delete": { "operationId": "auth_api_keys_revoke", "summary": "Revoke one of your API keys", "tags": ["Auth"],
-                    "responses": with_errors(ok("204", "Revoked.", None), &["401", "403", "404"]) },
-            }),
-        ),
-    ])
-}
-
-/// The TOTP second-factor endpoints.
-fn two_factor_paths() -> Map<String, Value> {
-    let body = |schema: Value| json!({ "required": true, "content": { "application/json": { "schema": schema } } });
-    let string = json!({ "type": "string" });
-    let setup = json!({ "type": "object", "required": ["secret", "otpauth_url", "qr_png_base64"], "properties": {
-        "secret": { "type": "string", "description": "Base32 (RFC 4648, unpadded)." },
-        "otpauth_url": { "type": "string", "pattern": "^otpauth://totp/" },
-        "qr_png_base64": { "type": "string", "contentEncoding": "base64", "contentMediaType": "image/png" } },
-        "additionalProperties": false });
-    let recovery = json!({ "type": "object", "required": ["recovery_codes"], "properties": {
-        "recovery_codes": { "type": "array", "items": string, "description": "Single-use; shown only now." } },
-        "additionalProperties": false });
-    let code = json!({ "type": "object", "required": ["code"], "properties": { "code": string } });
-    let disable =
-        json!({ "type": "object", "required": ["password"], "properties": { "password": string, "code": string } });
-    Map::from_iter([
-        (
-            "/api/v1/auth/2fa/totp/setup/".to_string(),
-            json!({ "post": { "operationId": "auth_totp_setup", "tags": ["Auth"],
-                "summary": "Start TOTP setup: a new pending secret, its otpauth URL and QR code",
-                "responses": with_errors(ok("200", "The pending secret.", Some(setup)), &["400", "401", "403"]) } }),
-        ),
-        (
-            "/api/v1/auth/2fa/totp/verify/".to_string(),
-            json!({ "post": { "operationId": "auth_totp_verify", "tags": ["Auth"],
-                "summary": "Enable TOTP with a first code; returns the recovery codes once",
-                "requestBody": body(code),
-                "responses": with_errors(ok("200", "Enabled.", Some(recovery)), &["400", "401", "403"]) } }),
-        ),
-        (
-            "/api/v1/auth/2fa/totp/disable/".to_string(),
-            json!({ "post": { "operationId": "auth_totp_disable", "tags": ["Auth"],
-                "summary": "Disable TOTP (needs the password; a code is checked when given)",
-                "requestBody": body(disable),
-                "responses": with_errors(ok("200", "Disabled.", Some(json!({ "type": "object" }))), &["400", "401", "403"]) } }),
-        ),
-    ])
 }

@@ -9,7 +9,7 @@
 use serde_json::Value;
 
 use super::Record;
-use super::def::{Scope, WriteRule};
+use super::def::{ReadRule, Scope, WriteRule};
 use super::error::EngineError;
 use super::filter::Sql;
 use super::model::Model;
@@ -41,13 +41,23 @@ pub fn permission(model: &Model, action: &str) -> String {
 
 /// May the caller read this model at all? Models with shared rows follow their read rule;
 /// organization- and owner-scoped ones need a signed-in caller (rows are then filtered by
-/// [`visible`]).
-pub fn check_read(model: &Model, principal: Option<&Principal>) -> Result<(), EngineError> {
+/// [`visible`]). An organization-scoped model whose read rule is stricter than
+/// `Authenticated` (the audit trail) is refused (403) to a caller holding its `view`
+/// permission in no organization, instead of answering an empty list.
+pub fn check_read(db: &Db, model: &Model, principal: Option<&Principal>) -> Result<(), EngineError> {
     match model.def.scope {
         Scope::Global | Scope::OptionalOrganization { .. } | Scope::People(_) => {
             access::check_read(model.def, principal)
         }
-        Scope::Organization | Scope::Organizations | Scope::Owner(_) => access::signed_in(principal).map(|_| ()),
+        Scope::Owner(_) => access::signed_in(principal).map(|_| ()),
+        Scope::Organization | Scope::Organizations => {
+            let principal = access::signed_in(principal)?;
+            if matches!(model.def.read, ReadRule::Anyone | ReadRule::Authenticated) || principal.bypasses() {
+                return Ok(());
+            }
+            let view = permission(model, "view");
+            db.read(|conn| access::require(conn, Some(principal), &view, None))
+        }
     }
 }
 

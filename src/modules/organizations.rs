@@ -1,17 +1,19 @@
 //! `organizations/`: the organization tree (spec: Organization). Codes are unique regardless
 //! of case, names unique among siblings; a node cannot move under itself or a descendant, and
 //! a parent with children cannot be deleted. `children/`, `descendants/` and `ancestors/`
-//! list the tree around a node, showing only organizations the caller may see.
+//! list the tree around a node, showing only organizations the caller may see;
+//! [`of_caller`] lists those where the caller is a member (`users/me/organizations/`).
 
 use serde_json::Value;
 
+use crate::access;
 use crate::engine::crud::{self, list_matching};
 use crate::engine::filter::Sql;
 use crate::engine::{
-    Action, ActionCall, ActionOutput, Author, EngineError, Field, FieldErrors, ModelDef, OnDelete, Record, Scope,
-    TableCheck, Tree, tree,
+    Action, ActionCall, ActionOutput, Author, Caller, EngineError, Field, FieldErrors, Method, ModelDef, OnDelete,
+    Record, Registry, Scope, TableCheck, Tree, tree,
 };
-use crate::store::{Connection, SqlValue, StoreError};
+use crate::store::{Connection, Db, SqlValue, StoreError};
 
 pub const STATUSES: &[&str] = &["active", "inactive", "archived"];
 
@@ -68,7 +70,7 @@ pub const ORGANIZATION: ModelDef = ModelDef {
         Action {
             name: "children",
             detail: true,
-            method: "GET",
+            method: Method::Get,
             summary: "The organization's direct children.",
             params: &[],
             handler: children,
@@ -76,7 +78,7 @@ pub const ORGANIZATION: ModelDef = ModelDef {
         Action {
             name: "descendants",
             detail: true,
-            method: "GET",
+            method: Method::Get,
             summary: "Every organization below this one.",
             params: &[],
             handler: descendants,
@@ -84,7 +86,7 @@ pub const ORGANIZATION: ModelDef = ModelDef {
         Action {
             name: "ancestors",
             detail: true,
-            method: "GET",
+            method: Method::Get,
             summary: "Every organization above this one.",
             params: &[],
             handler: ancestors,
@@ -92,7 +94,7 @@ pub const ORGANIZATION: ModelDef = ModelDef {
         Action {
             name: "create-user",
             detail: true,
-            method: "POST",
+            method: Method::Post,
             summary: "Create an account that is a member of this organization: {username, password, email, first_name, \
                       last_name, role}. Needs organization.create-user here and everything the role grants.",
             params: &[],
@@ -169,6 +171,24 @@ fn related(call: &ActionCall, ids_sql: &str) -> Result<ActionOutput, EngineError
     let condition = Sql { text: format!("\"id\" IN ({ids_sql})"), params: vec![SqlValue::Text(key.to_string())] };
     let page = list_matching(call.db, call.registry, call.model, call.caller, call.query, Some(condition))?;
     Ok(ActionOutput::Page(page))
+}
+
+/// The organizations where the caller is an active member, listed per `query` like
+/// `organizations/` (the caller's visibility applies too).
+pub fn of_caller(
+    db: &Db,
+    registry: &'static Registry,
+    caller: &Caller,
+    query: &[(String, String)],
+) -> Result<crud::Page, EngineError> {
+    let user = access::signed_in(caller.principal.as_ref())?.user_id.clone();
+    let model = registry.get(ORGANIZATION.name).ok_or(EngineError::NotFound)?;
+    let condition = Sql {
+        text: "\"id\" IN (SELECT \"organization\" FROM organization_memberships WHERE \"user\" = ? AND is_active = 1)"
+            .into(),
+        params: vec![SqlValue::Text(user)],
+    };
+    list_matching(db, registry, model, caller, query, Some(condition))
 }
 
 fn children(call: &ActionCall) -> Result<ActionOutput, EngineError> {

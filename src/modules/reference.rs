@@ -10,8 +10,8 @@ use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
 use crate::engine::{
-    Action, ActionCall, ActionOutput, Default, EngineError, Field, FieldErrors, ModelDef, OnDelete, ReadRule, Record,
-    TableCheck, WriteRule,
+    Action, ActionCall, ActionOutput, Default, EngineError, Field, FieldErrors, Method, ModelDef, OnDelete, ReadRule,
+    Record, TableCheck, WriteRule,
 };
 use crate::store::{Connection, Db, StoreError, now};
 
@@ -86,7 +86,7 @@ pub const UOM: ModelDef = ModelDef {
     actions: &[Action {
         name: "convert",
         detail: false,
-        method: "GET",
+        method: Method::Get,
         summary: "Convert a quantity between two units of the same type (`?from=KG&to=LB&value=2.5`).",
         params: &["from", "to", "value"],
         handler: convert_action,

@@ -8,7 +8,9 @@ use plinth::audit::{self, Verification};
 use plinth::feed;
 use plinth::store::StoreError;
 
-use crate::common::{ADMIN_PASSWORD, Client, TestServer, assert_detail, get_ok, regular_user};
+use crate::common::{
+    ADMIN_PASSWORD, Client, TestServer, assert_detail, get_ok, organization_with_member, regular_user,
+};
 
 /// Entries of the trail, newest first, per an `audit-logs/` query.
 fn entries(admin: &Client, query: &str) -> Vec<Value> {
@@ -97,14 +99,22 @@ fn auth_events_are_recorded() {
 fn the_trail_is_for_superusers_and_organization_auditors_and_read_only() {
     let server = TestServer::start();
     assert_detail(&server.client().get("/api/v1/audit-logs/"), 401, "not_authenticated");
-    let outsider = regular_user(&server).get("/api/v1/audit-logs/");
-    assert_eq!((outsider.status, &outsider.json["count"]), (200, &json!(0)), "members of no organization see nothing");
     let admin = server.admin();
+    let clerk = admin.post("/api/v1/roles/", &json!({ "name": "Clerk", "permissions": ["organization.view"] }));
+    assert_eq!(clerk.status, 201, "{}", clerk.text);
+    let (_, member) = organization_with_member(&server, "Acme", "Clerk");
     let newest = &entries(&admin, "")[0];
     let id = newest["id"].as_i64().expect("integer id: the position in the chain");
     assert_eq!(get_ok(&admin, &format!("/api/v1/audit-logs/{id}/"))["hash"], newest["hash"]);
-    assert_detail(&admin.post("/api/v1/audit-logs/", &json!({ "action": "CREATE" })), 403, "permission_denied");
-    assert_detail(&admin.delete(&format!("/api/v1/audit-logs/{id}/")), 403, "permission_denied");
+    // Holding `auditlog.view` in no organization is a 403, not an empty list: for a member of
+    // no organization, and for a member whose role does not grant it.
+    for caller in [&regular_user(&server), &member] {
+        assert_detail(&caller.get("/api/v1/audit-logs/"), 403, "permission_denied");
+        assert_detail(&caller.get(&format!("/api/v1/audit-logs/{id}/")), 403, "permission_denied");
+    }
+    // Nobody writes the trail: the methods do not exist.
+    assert_detail(&admin.post("/api/v1/audit-logs/", &json!({ "action": "CREATE" })), 405, "method_not_allowed");
+    assert_detail(&admin.delete(&format!("/api/v1/audit-logs/{id}/")), 405, "method_not_allowed");
 }
 
 #[test]

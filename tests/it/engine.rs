@@ -1164,7 +1164,6 @@ fn non_superusers_read_but_cannot_write() {
         bob.put("/api/v1/currencies/EUR/", &json!({ "code": "EUR", "name": "X" })),
         bob.patch("/api/v1/uoms/KG/", &json!({ "name": "X" })),
         bob.delete("/api/v1/organization-types/Team/"),
-        bob.post("/api/v1/countries/", &json!({ "code": "XX" })),
     ];
     for resp in &responses {
         assert_detail(resp, 403, "permission_denied");
@@ -1192,9 +1191,12 @@ fn countries_and_timezones_refuse_writes_even_from_the_superuser() {
         admin.post("/api/v1/timezones/", &json!({ "code": "Mars/Olympus" })),
         admin.patch("/api/v1/timezones/Europe%2FBerlin/", &json!({ "area": "Mitteleuropa" })),
         admin.delete("/api/v1/timezones/Europe%2FBerlin/"),
+        regular_user(&server).post("/api/v1/countries/", &json!({ "code": "XX" })),
     ];
+    // Read-only vocabularies have no write methods at all: 405 for everybody, not 403.
     for resp in &responses {
-        assert_detail(resp, 403, "permission_denied");
+        assert_detail(resp, 405, "method_not_allowed");
+        assert_eq!(resp.header("Allow"), Some("GET, HEAD"), "{}", resp.text);
     }
     assert_eq!(get_ok(&admin, "/api/v1/countries/DE/")["name"], "Germany");
     assert_eq!(get_ok(&admin, "/api/v1/timezones/Europe%2FBerlin/")["area"], "Europe");
@@ -1202,10 +1204,12 @@ fn countries_and_timezones_refuse_writes_even_from_the_superuser() {
 }
 
 #[test]
-fn anonymous_writes_to_read_only_vocabularies_are_401() {
-    // DRF answers 401 (not 403) to an unauthenticated caller whatever the permission.
+fn anonymous_writes_to_read_only_vocabularies_are_405() {
+    // The method does not exist on these routes, whoever asks: 405 comes before 401.
     let server = TestServer::start();
     let anonymous = server.client();
-    assert_detail(&anonymous.post("/api/v1/countries/", &json!({ "code": "XK" })), 401, "not_authenticated");
-    assert_detail(&anonymous.delete("/api/v1/timezones/UTC/"), 401, "not_authenticated");
+    assert_detail(&anonymous.post("/api/v1/countries/", &json!({ "code": "XK" })), 405, "method_not_allowed");
+    assert_detail(&anonymous.delete("/api/v1/timezones/UTC/"), 405, "method_not_allowed");
+    let stale = anonymous.with_token("garbage").patch("/api/v1/countries/DE/", &json!({ "name": "X" }));
+    assert_detail(&stale, 405, "method_not_allowed");
 }

@@ -1,7 +1,9 @@
 //! The OpenAPI document is valid OpenAPI 3.1 (parsed by the `oas3` crate, every schema checked
-//! against the JSON Schema 2020-12 meta-schema by `jsonschema`), documents every model route,
-//! and real responses conform to the schemas it publishes.
+//! against the JSON Schema 2020-12 meta-schema by `jsonschema`), documents every route (`me`
+//! included for owner-scoped models) with exactly the methods the router answers, and real
+//! responses conform to the schemas it publishes.
 
+use plinth::engine::Scope;
 use serde_json::Value;
 
 use crate::common::TestServer;
@@ -115,6 +117,59 @@ fn model_actions_are_documented() {
     let profiles = &doc["paths"]["/api/v1/profiles/{key}/"];
     assert!(profiles["patch"].is_object() && profiles["delete"].is_null(), "profiles are changed, never deleted");
     assert!(doc["paths"]["/api/v1/profiles/"]["post"].is_null(), "profiles come with their users");
+}
+
+#[test]
+fn owner_scoped_models_document_their_own_object_as_me() {
+    let server = TestServer::start();
+    let doc = document(&server);
+    let owned: Vec<_> =
+        plinth::modules::registry().models().iter().filter(|m| matches!(m.def.scope, Scope::Owner(_))).collect();
+    assert!(!owned.is_empty(), "profiles are owner-scoped");
+    for model in owned {
+        let path = format!("/api/v1/{}/me/", model.def.plural);
+        let item = &doc["paths"][format!("/api/v1/{}/{{key}}/", model.def.plural)];
+        for method in ["get", "put", "patch", "delete"] {
+            assert_eq!(doc["paths"][&path][method].is_object(), item[method].is_object(), "{method} {path}");
+        }
+    }
+    let me = &doc["paths"]["/api/v1/profiles/me/"];
+    assert!(me["get"].is_object() && me["put"].is_object() && me["patch"].is_object(), "{me}");
+    assert!(me["delete"].is_null() && me["parameters"].is_null(), "{me}");
+    // What it documents is what the route answers.
+    let schema_ref = me["get"]["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+        .as_str()
+        .expect("a schema reference");
+    let schema = doc.pointer(schema_ref.trim_start_matches('#')).expect("schema exists");
+    let validator = jsonschema::validator_for(schema).expect("schema compiles");
+    let mine = server.admin().get("/api/v1/profiles/me/");
+    assert_eq!(mine.status, 200, "{}", mine.text);
+    if let Err(error) = validator.validate(&mine.json) {
+        panic!("profiles/me/: {} does not match its schema: {error}", mine.json);
+    }
+}
+
+#[test]
+fn every_route_answers_exactly_the_methods_it_documents() {
+    // The router and the document come from the same tables: an unknown method on any
+    // documented path is refused with exactly the documented methods in `Allow`.
+    let server = TestServer::start();
+    let doc = document(&server);
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        let mut documented: Vec<String> = ["get", "post", "put", "patch", "delete"]
+            .iter()
+            .filter(|method| item[**method].is_object())
+            .map(|method| method.to_uppercase())
+            .collect();
+        if item["get"].is_object() {
+            documented.push("HEAD".into());
+        }
+        let resp = server.client().request("OPTIONS", &path.replace("{key}", "x"), &[], None);
+        assert_eq!(resp.status, 405, "OPTIONS {path}: {}", resp.text);
+        let allowed: Vec<String> =
+            resp.header("Allow").unwrap_or_default().split(',').map(|m| m.trim().to_string()).collect();
+        assert_eq!(allowed, documented, "{path}");
+    }
 }
 
 #[test]

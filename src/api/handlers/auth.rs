@@ -1,0 +1,114 @@
+//! Signing in and out, passwords and the second factor.
+
+use std::time::Instant;
+
+use serde_json::json;
+
+use super::{Reply, string_fields};
+use crate::api::State;
+use crate::api::error::ApiError;
+use crate::api::request::Ctx;
+use crate::auth::{self, AuthError};
+use crate::engine::{EngineError, FieldErrors};
+
+/// `auth/token/`: a password login (with the second factor when enabled), throttled per
+/// username and address.
+pub fn token(state: &State, ctx: &Ctx) -> Result<Reply, ApiError> {
+    let body = ctx.json()?;
+    let fields = string_fields(&body, &["username", "password"], &["otp"])?;
+    let (username, password, otp) =
+        (fields[0].as_deref().unwrap_or(""), fields[1].as_deref().unwrap_or(""), fields[2].as_deref());
+    let address = ctx.caller.context.ip.clone().unwrap_or_default();
+    if let Some(wait) = state.throttle.wait(username, &address, Instant::now()) {
+        return Err(AuthError::Throttled(wait.as_secs_f64().ceil() as u64).into());
+    }
+    match auth::login(&state.db, state.tokens, username, password, otp, &ctx.caller.context) {
+        Ok(session) => {
+            state.throttle.succeeded(username);
+            Ok(Reply::json(200, &serde_json::to_value(session).unwrap_or_default()))
+        }
+        Err(refused @ (AuthError::InvalidCredentials | AuthError::WrongOtp)) => {
+            state.throttle.failed(username, &address, Instant::now());
+            Err(refused.into())
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// `auth/token/refresh/`: rotates a refresh token.
+pub fn token_refresh(state: &State, ctx: &Ctx) -> Result<Reply, ApiError> {
+    let body = ctx.json()?;
+    let fields = string_fields(&body, &["refresh"], &[])?;
+    let session = auth::refresh(&state.db, state.tokens, fields[0].as_deref().unwrap_or(""), &ctx.caller.context)?;
+    Ok(Reply::json(200, &serde_json::to_value(session).unwrap_or_default()))
+}
+
+/// `auth/logout/`: revokes the tokens of the bearer's session.
+pub fn logout(state: &State, ctx: &Ctx) -> Result<Reply, ApiError> {
+    let token = ctx.bearer().ok_or(EngineError::NotAuthenticated)?.to_string();
+    auth::logout(&state.db, &token, &ctx.caller.context)?;
+    Ok(Reply::empty())
+}
+
+/// `auth/password/change/`.
+pub fn password_change(state: &State, ctx: &Ctx) -> Result<Reply, ApiError> {
+    let token = ctx.bearer().ok_or(EngineError::NotAuthenticated)?.to_string();
+    let body = ctx.json()?;
+    let fields = string_fields(&body, &["old_password", "new_password"], &[])?;
+    let (old, new) = (fields[0].as_deref().unwrap_or(""), fields[1].as_deref().unwrap_or(""));
+    new_password_errors(auth::change_password(&state.db, &token, old, new, &ctx.caller.context))?;
+    Ok(Reply::json(200, &json!({ "detail": "Password has been changed." })))
+}
+
+/// `auth/password/reset/`: the same answer whether or not the address is known.
+pub fn password_reset(state: &State, ctx: &Ctx) -> Result<Reply, ApiError> {
+    let body = ctx.json()?;
+    let fields = string_fields(&body, &["email"], &[])?;
+    auth::request_reset(&state.db, fields[0].as_deref().unwrap_or(""), state.reset_ttl)?;
+    Ok(Reply::json(200, &json!({ "detail": "Password reset e-mail has been sent." })))
+}
+
+/// `auth/password/reset/confirm/`.
+pub fn password_reset_confirm(state: &State, ctx: &Ctx) -> Result<Reply, ApiError> {
+    let body = ctx.json()?;
+    let fields = string_fields(&body, &["token", "new_password"], &[])?;
+    let (token, new) = (fields[0].as_deref().unwrap_or(""), fields[1].as_deref().unwrap_or(""));
+    new_password_errors(auth::confirm_reset(&state.db, token, new, &ctx.caller.context))?;
+    Ok(Reply::json(200, &json!({ "detail": "Password has been reset with the new password." })))
+}
+
+/// A weak password is a field error on `new_password` for the endpoints that take one.
+fn new_password_errors(outcome: Result<(), AuthError>) -> Result<(), ApiError> {
+    match outcome {
+        Err(AuthError::WeakPassword(message)) => {
+            Err(EngineError::Validation(FieldErrors::single("new_password", message)).into())
+        }
+        other => Ok(other?),
+    }
+}
+
+/// `auth/2fa/totp/setup/`.
+pub fn totp_setup(state: &State, ctx: &Ctx) -> Result<Reply, ApiError> {
+    let user = ctx.principal()?;
+    string_fields(&ctx.json()?, &[], &[])?;
+    let setup = auth::setup_totp(&state.db, user)?;
+    Ok(Reply::json(200, &serde_json::to_value(setup).unwrap_or_default()))
+}
+
+/// `auth/2fa/totp/verify/`: enables the second factor.
+pub fn totp_verify(state: &State, ctx: &Ctx) -> Result<Reply, ApiError> {
+    let user = ctx.principal()?;
+    let fields = string_fields(&ctx.json()?, &["code"], &[])?;
+    let code = fields[0].as_deref().unwrap_or("");
+    let recovery_codes = auth::enable_totp(&state.db, user, code, &ctx.caller.context)?;
+    Ok(Reply::json(200, &json!({ "recovery_codes": recovery_codes })))
+}
+
+/// `auth/2fa/totp/disable/`.
+pub fn totp_disable(state: &State, ctx: &Ctx) -> Result<Reply, ApiError> {
+    let user = ctx.principal()?;
+    let fields = string_fields(&ctx.json()?, &["password"], &["code"])?;
+    let password = fields[0].as_deref().unwrap_or("");
+    auth::disable_totp(&state.db, user, password, fields[1].as_deref(), &ctx.caller.context)?;
+    Ok(Reply::json(200, &json!({ "detail": "Two-factor authentication has been disabled." })))
+}

@@ -1,0 +1,84 @@
+//! JSON Schemas of the fixed endpoints' request and response bodies, for their OpenAPI
+//! descriptions (`endpoints.rs`), and the component schemas they share.
+
+use serde_json::{Map, Value, json};
+
+use crate::engine::openapi::reference;
+
+/// Component schemas the fixed endpoints refer to.
+pub fn components() -> Map<String, Value> {
+    let user = json!({ "type": "object", "properties": {
+        "id": { "type": "string" }, "username": { "type": "string" }, "email": { "type": "string" },
+        "is_staff": { "type": "boolean" }, "is_superuser": { "type": "boolean" } } });
+    let session = json!({ "type": "object", "required": ["access", "refresh", "expires_in", "user"], "properties": {
+        "access": { "type": "string" }, "refresh": { "type": "string" }, "expires_in": { "type": "integer" },
+        "user": user } });
+    Map::from_iter([("Session".to_string(), session)])
+}
+
+/// Any JSON object.
+pub fn object() -> Value {
+    json!({ "type": "object" })
+}
+
+/// A signed-in session: tokens and the user.
+pub fn session() -> Value {
+    reference("Session")
+}
+
+pub fn health() -> Value {
+    json!({ "type": "object", "properties": { "status": { "type": "string" }, "version": { "type": "string" } } })
+}
+
+pub fn credentials() -> Value {
+    json!({ "type": "object", "required": ["username", "password"], "properties": {
+        "username": { "type": "string" }, "password": { "type": "string" }, "otp": { "type": "string",
+        "description": "A TOTP code or an unused recovery code, once the second factor is enabled." } } })
+}
+
+pub fn refresh() -> Value {
+    json!({ "type": "object", "required": ["refresh"], "properties": { "refresh": { "type": "string" } } })
+}
+
+pub fn password_change() -> Value {
+    json!({ "type": "object", "required": ["old_password", "new_password"], "properties": {
+        "old_password": { "type": "string" }, "new_password": { "type": "string" } } })
+}
+
+pub fn password_reset() -> Value {
+    json!({ "type": "object", "required": ["email"], "properties": { "email": { "type": "string" } } })
+}
+
+pub fn password_reset_confirm() -> Value {
+    json!({ "type": "object", "required": ["token", "new_password"], "properties": {
+        "token": { "type": "string" }, "new_password": { "type": "string" } } })
+}
+
+pub fn new_api_key() -> Value {
+    json!({ "type": "object", "required": ["name"], "properties": {
+        "name": { "type": "string", "maxLength": 100 }, "expires_at": { "type": "string", "format": "date-time" },
+        "organization": { "type": "string", "description": "Limit the key to this organization (one of yours)." } } })
+}
+
+pub fn totp_setup() -> Value {
+    json!({ "type": "object", "required": ["secret", "otpauth_url", "qr_png_base64"], "properties": {
+        "secret": { "type": "string", "description": "Base32 (RFC 4648, unpadded)." },
+        "otpauth_url": { "type": "string", "pattern": "^otpauth://totp/" },
+        "qr_png_base64": { "type": "string", "contentEncoding": "base64", "contentMediaType": "image/png" } },
+        "additionalProperties": false })
+}
+
+pub fn totp_code() -> Value {
+    json!({ "type": "object", "required": ["code"], "properties": { "code": { "type": "string" } } })
+}
+
+pub fn recovery_codes() -> Value {
+    json!({ "type": "object", "required": ["recovery_codes"], "properties": {
+        "recovery_codes": { "type": "array", "items": { "type": "string" }, "description": "Single-use; shown only now." } },
+        "additionalProperties": false })
+}
+
+pub fn totp_disable() -> Value {
+    json!({ "type": "object", "required": ["password"], "properties": {
+        "password": { "type": "string" }, "code": { "type": "string" } } })
+}
