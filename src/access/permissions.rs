@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use crate::engine::{Method, Registry, Scope, WriteRule};
+use crate::engine::{Needs, Registry, Scope, WriteRule};
 
 /// One permission a role can grant.
 #[derive(Debug, Serialize)]
@@ -32,7 +32,7 @@ pub fn list(registry: &Registry) -> Vec<Permission> {
         if def.write == WriteRule::Permission {
             actions.extend(["add", "change", "delete"]);
         }
-        actions.extend(def.actions.iter().filter(|a| a.method == Method::Post).map(|a| a.name));
+        actions.extend(def.actions.iter().filter(|a| a.needs == Needs::Own).map(|a| a.name));
         for action in actions {
             out.push(Permission {
                 permission: format!("{}.{action}", def.name),

@@ -451,7 +451,21 @@ pub struct Action {
     pub summary: &'static str,
     /// Query parameters the action reads (documented in OpenAPI).
     pub params: &'static [&'static str],
+    /// The permission the engine checks before the handler runs.
+    pub needs: Needs,
     pub handler: fn(&super::ActionCall) -> Result<super::ActionOutput, super::EngineError>,
+}
+
+/// What an action needs, checked by the engine in the object's organization (for detail
+/// actions; anywhere for collection actions) before its handler runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Needs {
+    /// Reading the model (and, for a detail action, seeing the object).
+    View,
+    /// A permission of the model's own (`add`, `change`, `delete`).
+    Crud(super::scope::Verb),
+    /// The action's own permission, `<model>.<action>`: a role must grant it.
+    Own,
 }
 
 /// Cross-field validation run on the merged record before every create and update.

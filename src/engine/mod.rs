@@ -16,7 +16,8 @@ pub mod tree;
 pub mod value;
 
 pub use def::{
-    Action, Default, Field, Index, Kind, Method, ModelDef, OnDelete, ReadRule, Scope, TableCheck, Tree, WriteRule,
+    Action, Default, Field, Index, Kind, Method, ModelDef, Needs, OnDelete, ReadRule, Scope, TableCheck, Tree,
+    WriteRule,
 };
 pub use error::{EngineError, FieldErrors};
 pub use model::{Model, Registry, TRACKING};
@@ -79,6 +80,12 @@ pub enum ActionOutput {
     Created(Value),
     /// A list page, answered like the model's list.
     Page(crud::Page),
+}
+
+/// Runs an action: the engine checks what it needs, then its handler runs.
+pub fn run_action(action: &Action, call: &ActionCall) -> Result<ActionOutput, EngineError> {
+    scope::check_action(call.db, call.model, call.caller.principal.as_ref(), action, call.key)?;
+    (action.handler)(call)
 }
 
 /// What an [`Action`] handler receives.

@@ -9,7 +9,7 @@
 use serde_json::Value;
 
 use super::Record;
-use super::def::{ReadRule, Scope, WriteRule};
+use super::def::{Action, Needs, ReadRule, Scope, WriteRule};
 use super::error::EngineError;
 use super::filter::Sql;
 use super::model::Model;
@@ -25,7 +25,7 @@ pub enum Verb {
 }
 
 impl Verb {
-    fn name(self) -> &'static str {
+    pub fn name(self) -> &'static str {
         match self {
             Verb::Add => "add",
             Verb::Change => "change",
@@ -134,6 +134,45 @@ pub fn check_write(
     }
 }
 
+/// What an action needs (see [`Needs`]): for a detail action the object must be visible
+/// (else 404), and a permission is checked in its organization; for a collection action it
+/// must be held somewhere. Shared data needs it globally.
+pub fn check_action(
+    db: &Db,
+    model: &'static Model,
+    principal: Option<&Principal>,
+    action: &Action,
+    key: Option<&str>,
+) -> Result<(), EngineError> {
+    check_read(db, model, principal)?;
+    let wanted = match action.needs {
+        Needs::View if key.is_none() => return Ok(()),
+        Needs::View => None,
+        Needs::Crud(verb) => Some(permission(model, verb.name())),
+        Needs::Own => Some(permission(model, action.name)),
+    };
+    if wanted.is_some() {
+        access::signed_in(principal)?;
+    }
+    let (principal, key) = (principal.cloned(), key.map(str::to_string));
+    db.read(move |conn| {
+        let principal = principal.as_ref();
+        let object = match &key {
+            Some(key) => Some(super::crud::fetch_visible(conn, model, principal, key)?.ok_or(EngineError::NotFound)?),
+            None => None,
+        };
+        let Some(wanted) = wanted else { return Ok(()) };
+        match (model.def.scope.organization_field(), object.as_ref()) {
+            (Some(_), Some(object)) => {
+                let organization = model.organization_of(object).map(str::to_string);
+                require_in(conn, model, principal, &wanted, organization)
+            }
+            (Some(_), None) => access::require(conn, principal, &wanted, None),
+            (None, _) => access::require_globally(conn, principal, &wanted),
+        }
+    })
+}
+
 /// Object-level write check inside the transaction: the permission must be held in the
 /// organization the object is in (`before`) and in the one it goes to (`after`): `change`
 /// where it is and `add` where it moves to. Creating a root organization needs a superuser;
@@ -153,36 +192,36 @@ pub fn check_object(
     };
     let home = |record: &Record| record.get(home_field).and_then(Value::as_str).map(str::to_string);
     let placed_in = |record: &Record| model.organization_of(record).map(str::to_string);
+    let [add, change, delete] = ["add", "change", "delete"].map(|action| permission(model, action));
     match (before, after) {
-        (None, Some(created)) => require_in(conn, model, principal, "add", home(created)),
+        (None, Some(created)) => require_in(conn, model, principal, &add, home(created)),
         (Some(existing), Some(changed)) => {
-            require_in(conn, model, principal, "change", placed_in(existing))?;
+            require_in(conn, model, principal, &change, placed_in(existing))?;
             if home(existing) != home(changed) {
-                require_in(conn, model, principal, "add", home(changed))?;
+                require_in(conn, model, principal, &add, home(changed))?;
             }
             Ok(())
         }
-        (Some(existing), None) => require_in(conn, model, principal, "delete", placed_in(existing)),
+        (Some(existing), None) => require_in(conn, model, principal, &delete, placed_in(existing)),
         (None, None) => Ok(()),
     }
 }
 
-/// `action` on this model in `organization`. Without one: a shared row needs the permission
-/// globally; a root organization, a superuser.
+/// The permission `wanted` in `organization`. Without one: a shared row needs it globally; a
+/// root organization, a superuser.
 fn require_in(
     conn: &Connection,
     model: &Model,
     principal: Option<&Principal>,
-    action: &str,
+    wanted: &str,
     organization: Option<String>,
 ) -> Result<(), EngineError> {
     let principal = access::signed_in(principal)?;
-    let wanted = permission(model, action);
     match organization {
         _ if principal.bypasses() => Ok(()),
-        Some(org) => access::require(conn, Some(principal), &wanted, Some(&org)),
+        Some(org) => access::require(conn, Some(principal), wanted, Some(&org)),
         None if matches!(model.def.scope, Scope::OptionalOrganization { .. }) => {
-            access::require_globally(conn, Some(principal), &wanted)
+            access::require_globally(conn, Some(principal), wanted)
         }
         None => Err(EngineError::PermissionDenied),
     }

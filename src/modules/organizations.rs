@@ -10,8 +10,8 @@ use crate::access;
 use crate::engine::crud::{self, list_matching};
 use crate::engine::filter::Sql;
 use crate::engine::{
-    Action, ActionCall, ActionOutput, Author, Caller, EngineError, Field, FieldErrors, Method, ModelDef, OnDelete,
-    Record, Registry, Scope, TableCheck, Tree, tree,
+    Action, ActionCall, ActionOutput, Author, Caller, EngineError, Field, FieldErrors, Method, ModelDef, Needs,
+    OnDelete, Record, Registry, Scope, TableCheck, Tree, tree,
 };
 use crate::store::{Connection, Db, SqlValue, StoreError};
 
@@ -73,6 +73,7 @@ pub const ORGANIZATION: ModelDef = ModelDef {
             method: Method::Get,
             summary: "The organization's direct children.",
             params: &[],
+            needs: Needs::View,
             handler: children,
         },
         Action {
@@ -81,6 +82,7 @@ pub const ORGANIZATION: ModelDef = ModelDef {
             method: Method::Get,
             summary: "Every organization below this one.",
             params: &[],
+            needs: Needs::View,
             handler: descendants,
         },
         Action {
@@ -89,6 +91,7 @@ pub const ORGANIZATION: ModelDef = ModelDef {
             method: Method::Get,
             summary: "Every organization above this one.",
             params: &[],
+            needs: Needs::View,
             handler: ancestors,
         },
         Action {
@@ -98,6 +101,7 @@ pub const ORGANIZATION: ModelDef = ModelDef {
             summary: "Create an account that is a member of this organization: {username, password, email, first_name, \
                       last_name, role}. Needs organization.create-user here and everything the role grants.",
             params: &[],
+            needs: Needs::Own,
             handler: super::members::create_user,
         },
     ],

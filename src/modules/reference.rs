@@ -10,8 +10,8 @@ use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
 use crate::engine::{
-    Action, ActionCall, ActionOutput, Default, EngineError, Field, FieldErrors, Method, ModelDef, OnDelete, ReadRule,
-    Record, TableCheck, WriteRule,
+    Action, ActionCall, ActionOutput, Default, EngineError, Field, FieldErrors, Method, ModelDef, Needs, OnDelete,
+    ReadRule, Record, TableCheck, WriteRule,
 };
 use crate::store::{Connection, Db, StoreError, now};
 
@@ -89,6 +89,7 @@ pub const UOM: ModelDef = ModelDef {
         method: Method::Get,
         summary: "Convert a quantity between two units of the same type (`?from=KG&to=LB&value=2.5`).",
         params: &["from", "to", "value"],
+        needs: Needs::View,
         handler: convert_action,
     }],
     ..ModelDef::base("uom", "Unit of Measure", "uoms", "uoms")

@@ -405,7 +405,10 @@ fn an_organization_admin_creates_members_directly() {
     };
     let by_manager = manager
         .post(&path, &json!({ "username": "m2", "password": "m2-password-11", "role": role_id(&admin, "Viewer") }));
+    // A POST action without its own permission (a Manager holds *.add, not this one): 403,
+    // and nothing is made.
     assert_detail(&by_manager, 403, "permission_denied");
+    assert_eq!(get_ok(&admin, "/api/v1/users/?username=m2")["count"], 0, "nothing was made");
     let elsewhere = acme_admin.post(
         &format!("/api/v1/organizations/{globex}/create-user/"),
         &json!({ "username": "spy", "password": "spy-password-11", "role": role_id(&admin, "Viewer") }),

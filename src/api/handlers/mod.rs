@@ -74,8 +74,7 @@ pub fn dispatch(state: &State, route: ModelRoute, ctx: &Ctx) -> Result<Reply, Ap
                 query: &ctx.query,
                 body: body.as_ref(),
             };
-            crate::engine::scope::check_read(&state.db, model, ctx.caller.principal.as_ref())?;
-            match (action.handler)(&call)? {
+            match crate::engine::run_action(action, &call)? {
                 ActionOutput::Json(value) => Ok(Reply::json(200, &value)),
                 ActionOutput::Created(value) => Ok(Reply::json(201, &value)),
                 ActionOutput::Page(page) => Ok(page_reply(ctx, &page)),
