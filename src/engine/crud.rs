@@ -139,6 +139,8 @@ pub struct NewRow {
     proposed: Record,
     /// The audit entry, when the stored row is known before the write.
     audit: Option<audit::Prepared>,
+    /// The slug was made from a name: the writer makes it unique.
+    slug_made: bool,
 }
 
 /// Validates a create body outside the writer: column values with defaults (read-only
@@ -164,16 +166,69 @@ pub fn prepare_create(model: &Model, author: &Author, body: &Value) -> Result<Ne
         };
         values.push((*field, value));
     }
+    let slug_made = make_slug(model, &mut values)?;
     let proposed = merged(&values, None);
     run_validator(model, &proposed)?;
-    let audit = created_entry(model, author, &proposed);
-    Ok(NewRow { values, proposed, audit })
+    let audit = created_entry(model, author, &proposed).filter(|_| !slug_made);
+    Ok(NewRow { values, proposed, audit, slug_made })
+}
+
+/// Fills a blank slug from its source field (`ModelDef::slug_from`); answers whether it did.
+fn make_slug(model: &Model, values: &mut [(Field, SqlValue)]) -> Result<bool, EngineError> {
+    let Some((slug_field, source)) = model.def.slug_from else { return Ok(false) };
+    let text = |name: &str, values: &[(Field, SqlValue)]| match values.iter().find(|(f, _)| f.name == name) {
+        Some((_, SqlValue::Text(t))) => t.clone(),
+        _ => String::new(),
+    };
+    if !text(slug_field, values).is_empty() {
+        return Ok(false);
+    }
+    let made = super::slug::slugify(&text(source, values));
+    if made.is_empty() {
+        let message = format!("The {source} gives no slug: enter one.");
+        return Err(EngineError::Validation(FieldErrors::single(slug_field, message)));
+    }
+    if let Some((_, value)) = values.iter_mut().find(|(f, _)| f.name == slug_field) {
+        *value = SqlValue::Text(made);
+    }
+    Ok(true)
+}
+
+/// Makes a slug made from a name unique among the table's: `-2`, `-3` … (in the writer).
+fn unique_slug(conn: &Connection, model: &Model, values: &mut [(Field, SqlValue)]) -> Result<Record, EngineError> {
+    let Some((slug_field, _)) = model.def.slug_from else { return Ok(merged(values, None)) };
+    let Some((field, SqlValue::Text(base))) = values.iter().find(|(f, _)| f.name == slug_field).cloned() else {
+        return Ok(merged(values, None));
+    };
+    let max = match field.kind {
+        Kind::Slug { max } | Kind::Text { max } => max,
+        _ => usize::MAX,
+    };
+    let sql = format!("SELECT EXISTS (SELECT 1 FROM \"{}\" WHERE \"{slug_field}\" = ?1)", model.def.table);
+    let mut taken = conn.prepare_cached(&sql)?;
+    let mut free = None;
+    for n in 1..=1000 {
+        let candidate = super::slug::candidate(&base, n, max);
+        if !taken.query_row([&candidate], |r| r.get::<_, bool>(0)).map_err(StoreError::from)? {
+            free = Some(candidate);
+            break;
+        }
+    }
+    drop(taken);
+    let free = free.ok_or_else(|| {
+        EngineError::Validation(FieldErrors::single(slug_field, "Every slug made from this name is taken: enter one."))
+    })?;
+    if let Some((_, value)) = values.iter_mut().find(|(f, _)| f.name == slug_field) {
+        *value = SqlValue::Text(free);
+    }
+    Ok(merged(values, None))
 }
 
 /// The audit entry of creating `proposed`, when the row the database will store is fully
 /// known already (every audited column and everything the display names is there).
 fn created_entry(model: &Model, author: &Author, proposed: &Record) -> Option<audit::Prepared> {
-    if !model.def.audited {
+    // Tags are stored by the names their tags already have: known only in the writer.
+    if !model.def.audited || super::links::fields(model).next().is_some() {
         return None;
     }
     let audited = model.readable.iter().filter(|f| !model.not_audited.contains(&f.name));
@@ -192,13 +247,16 @@ fn created_entry(model: &Model, author: &Author, proposed: &Record) -> Option<au
 /// the model's checks, tracking columns and the audit entry. Answers the stored row.
 pub fn insert(
     conn: &Connection,
-    registry: &Registry,
+    registry: &'static Registry,
     model: &'static Model,
     author: &Author,
     row: NewRow,
     access: Access,
 ) -> Result<Record, EngineError> {
-    let NewRow { mut values, proposed, audit } = row;
+    let NewRow { mut values, mut proposed, audit, slug_made } = row;
+    if slug_made {
+        proposed = unique_slug(conn, model, &mut values)?;
+    }
     check_references(conn, registry, access, &values)?;
     if let Access::Caller(principal) = access {
         scope::check_object(conn, model, principal, None, Some(&proposed))?;
@@ -214,6 +272,7 @@ pub fn insert(
         set(&mut values, tree::LEVEL, SqlValue::Integer(level));
         set(&mut values, tree::PATH, SqlValue::Text(path));
     }
+    let (links, values): (Vec<_>, Vec<_>) = values.into_iter().partition(|(f, _)| !f.kind.is_stored());
     let mut columns: Vec<&str> = values.iter().map(|(f, _)| f.name).collect();
     let mut params: Vec<SqlValue> = values.into_iter().map(|(_, v)| v).collect();
     if model.def.tracking {
@@ -238,16 +297,35 @@ pub fn insert(
         vec!["?"; params.len()].join(", "),
         model.select_list
     );
-    let created = conn
+    let mut created = conn
         .prepare_cached(&sql)?
         .query_row(params_from_iter(&params), |row| read_row(model, row))
         .map_err(|e| constraint_error(model, e.into()))?;
+    write_links(conn, registry, model, author, &mut created, links)?;
     match audit {
         Some(entry) => audit::append(conn, entry)?,
         None => record_change(conn, model, author, Change::Create, None, Some(&created))?,
     }
     after_write(conn, model, author, None, Some(&created))?;
     Ok(created)
+}
+
+/// Writes the link fields (tags) of a row just inserted or updated, and shows them in it.
+fn write_links(
+    conn: &Connection,
+    registry: &'static Registry,
+    model: &Model,
+    author: &Author,
+    row: &mut Record,
+    links: Vec<(Field, SqlValue)>,
+) -> Result<(), EngineError> {
+    let key = record_key(model, row);
+    for (field, value) in links {
+        let SqlValue::Text(names) = value else { continue };
+        let stored = super::links::write_tags(conn, registry, author, model, &field, &key, &names)?;
+        row.insert(field.name.to_string(), stored);
+    }
+    Ok(())
 }
 
 /// Sets `field` in `values`, replacing a value it has.
@@ -313,7 +391,7 @@ pub fn update(
 /// columns and the audit entry. Answers the stored row.
 pub fn apply_update(
     conn: &Connection,
-    registry: &Registry,
+    registry: &'static Registry,
     model: &'static Model,
     author: &Author,
     existing: Record,
@@ -350,6 +428,7 @@ pub fn apply_update(
         set(&mut values, tree::LEVEL, SqlValue::Integer(level));
         set(&mut values, tree::PATH, SqlValue::Text(path));
     }
+    let (links, values): (Vec<_>, Vec<_>) = values.into_iter().partition(|(f, _)| !f.kind.is_stored());
     let mut sets: Vec<String> = values.iter().map(|(f, _)| format!("\"{}\" = ?", f.name)).collect();
     let mut params: Vec<SqlValue> = values.into_iter().map(|(_, v)| v).collect();
     if model.def.tracking {
@@ -359,7 +438,13 @@ pub fn apply_update(
         params.push(author.user().map_or(SqlValue::Null, |u| SqlValue::Text(u.to_string())));
     }
     if sets.is_empty() {
-        return Ok(existing);
+        // Nothing of the row's own changes (a model without tracking): its links may.
+        let mut updated = existing.clone();
+        if !links.is_empty() {
+            write_links(conn, registry, model, author, &mut updated, links)?;
+            log_write(conn, model, author, Change::Update, Some(&existing), Some(&updated))?;
+        }
+        return Ok(updated);
     }
     params.push(SqlValue::Text(stored_key));
     let sql = format!(
@@ -369,10 +454,11 @@ pub fn apply_update(
         model.def.key,
         model.select_list
     );
-    let updated = conn
+    let mut updated = conn
         .prepare_cached(&sql)?
         .query_row(params_from_iter(&params), |row| read_row(model, row))
         .map_err(|e| constraint_error(model, e.into()))?;
+    write_links(conn, registry, model, author, &mut updated, links)?;
     if let Some((old, new, shift)) = moved {
         tree::rebase(conn, model, &old, &new, shift)?;
     }

@@ -86,7 +86,7 @@ fn check(field: &Field) -> Option<String> {
         }
         Kind::Boolean => format!("{c} IN (0, 1)"),
         Kind::Json(JsonShape::Object) => format!("json_valid({c}) AND json_type({c}) = 'object'"),
-        Kind::Json(JsonShape::Array) | Kind::Tags => format!("json_valid({c}) AND json_type({c}) = 'array'"),
+        Kind::Json(JsonShape::Array) => format!("json_valid({c}) AND json_type({c}) = 'array'"),
         Kind::Choice(choices) => {
             let blank = field.blank.then_some("");
             let listed: Vec<String> = choices.iter().copied().chain(blank).map(literal).collect();
@@ -176,10 +176,15 @@ pub fn rebuild(registry: &Registry, model: &Model, old_columns: &[String]) -> St
     out.join("\n")
 }
 
-/// The statements that create a model's table and indexes.
+/// The statements that create a model's table, its link tables and their indexes.
 pub fn create(registry: &Registry, model: &Model) -> String {
     let mut out = vec![format!("{};", create_table(registry, model))];
     out.extend(indexes(model).into_iter().map(|sql| format!("{sql};")));
+    for field in super::links::fields(model) {
+        let (table, indexes) = super::links::ddl(registry, model, field);
+        out.push(format!("{table};"));
+        out.extend(indexes.into_iter().map(|sql| format!("{sql};")));
+    }
     out.join("\n")
 }
 

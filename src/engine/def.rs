@@ -85,7 +85,8 @@ pub enum Kind {
     Email,
     /// BCP 47 language tag (`en`, `pt-BR`).
     Language,
-    /// A list of short labels, stored as a JSON array; `?tags=a,b` matches any of them.
+    /// A list of labels: tags (`tags/`) by name, linked through a table of their own;
+    /// `?tags=a,b` matches any of them.
     Tags,
     /// Read-only companion of a foreign key: `column` of the row that field `via` points at
     /// (`organization_name`). Not stored.
@@ -118,9 +119,10 @@ impl Kind {
         )
     }
 
-    /// Whether the value lives in a column of the model's own table.
+    /// Whether the value lives in a column of the model's own table (tags live in a link
+    /// table, lookups in the row they look up).
     pub fn is_stored(self) -> bool {
-        !matches!(self, Kind::Lookup { .. })
+        !matches!(self, Kind::Lookup { .. } | Kind::Tags)
     }
 
     /// Short name used by the metadata endpoint and the admin pages.
@@ -553,6 +555,9 @@ pub struct ModelDef {
     pub checks: &'static [TableCheck],
     /// The rows form a tree (`level`, `tree_path` and the tree actions come with it).
     pub tree: Option<Tree>,
+    /// A slug field filled from another field when a create leaves it out, made unique with
+    /// `-2`, `-3` … (`("slug", "name")`).
+    pub slug_from: Option<(&'static str, &'static str)>,
     pub read: ReadRule,
     pub write: WriteRule,
     pub scope: Scope,
@@ -592,6 +597,7 @@ impl ModelDef {
             unindexed: &[],
             checks: &[],
             tree: None,
+            slug_from: None,
             read: ReadRule::Authenticated,
             write: WriteRule::Permission,
             scope: Scope::Global,

@@ -101,7 +101,7 @@ pub fn condition(registry: &Registry, model: &Model, path: &str, op: Op, value: 
     let allowed = model.filters.iter().any(|f| *f == path || (*f == head && rest.is_some()));
     let field = model.column(head).filter(|_| allowed).ok_or_else(|| unknown_field(&path))?;
     match (rest, field.kind) {
-        (None, Kind::Tags) => tags_condition(field.name, op, value),
+        (None, Kind::Tags) => tags_condition(model, field, op, value),
         (None, _) => leaf(&format!("\"{}\"", field.name), field, op, value),
         (Some(rest), Kind::ForeignKey { model: target, .. }) => {
             let target = registry.get(target).ok_or_else(|| unknown_field(&path))?;
@@ -119,7 +119,8 @@ pub fn condition(registry: &Registry, model: &Model, path: &str, op: Op, value: 
 }
 
 /// `tags` holds any of the given tags: `eq` takes one tag or a comma-separated list, `in` a list.
-fn tags_condition(name: &str, op: Op, value: &Value) -> Result<Sql, EngineError> {
+fn tags_condition(model: &Model, field: &Field, op: Op, value: &Value) -> Result<Sql, EngineError> {
+    let name = field.name;
     let bad = || EngineError::invalid_filter(format!("\"{name}\" takes eq or in with tag strings."));
     let wanted: Vec<SqlValue> = match (op, value) {
         (Op::Eq, Value::String(list)) => {
@@ -134,11 +135,7 @@ fn tags_condition(name: &str, op: Op, value: &Value) -> Result<Sql, EngineError>
     if wanted.is_empty() {
         return Err(bad());
     }
-    let marks = vec!["?"; wanted.len()].join(", ");
-    Ok(Sql {
-        text: format!("EXISTS (SELECT 1 FROM json_each(\"{name}\") t WHERE t.value IN ({marks}))"),
-        params: wanted,
-    })
+    Ok(Sql { text: super::links::any_of(model, field, wanted.len()), params: wanted })
 }
 
 /// A text value (or list item) longer than [`MAX_VALUE_CHARS`] is refused.

@@ -6,12 +6,14 @@ pub mod ddl;
 pub mod def;
 mod error;
 pub mod filter;
+pub mod links;
 pub mod meta;
 mod model;
 pub mod openapi;
 mod query;
 mod rows;
 pub mod scope;
+pub mod slug;
 pub mod tree;
 pub mod value;
 
@@ -50,6 +52,11 @@ pub struct Author {
 impl Author {
     pub fn of(caller: &Caller) -> Author {
         Author { principal: caller.principal.clone(), context: caller.context.clone() }
+    }
+
+    /// Plinth itself, acting for no user (data migrations, the demo loader).
+    pub fn system(origin: &'static str) -> Author {
+        Author { principal: None, context: audit::Context { origin, ..std::default::Default::default() } }
     }
 
     /// The acting user's id.

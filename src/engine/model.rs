@@ -77,8 +77,10 @@ impl Model {
         let tracking = TRACKING.iter().map(|f| f.name);
         let derived =
             def.tree.as_ref().map(|_| [super::tree::LEVEL.name, super::tree::PATH.name]).into_iter().flatten();
-        let not_audited =
-            tracking.chain(derived).chain(columns.iter().filter(|c| !c.kind.is_stored()).map(|c| c.name)).collect();
+        let not_audited = tracking
+            .chain(derived)
+            .chain(columns.iter().filter(|c| matches!(c.kind, Kind::Lookup { .. })).map(|c| c.name))
+            .collect();
         let tree_fields = def.tree.as_ref().map(|_| [super::tree::LEVEL.name, super::tree::PATH.name]);
         let filters = def.filters.iter().copied().chain(tree_fields.into_iter().flatten()).collect();
         let ordering = def.ordering.iter().copied().chain(tree_fields.into_iter().flatten()).collect();
@@ -105,6 +107,7 @@ impl Model {
                         "(SELECT l.\"{column}\" FROM \"{target_table}\" AS l WHERE l.\"{key}\" = \"{table}\".\"{via}\")"
                     )
                 }
+                Kind::Tags => super::links::select_expression(self, field),
                 _ => format!("\"{table}\".\"{}\"", field.name),
             })
             .collect();

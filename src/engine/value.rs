@@ -258,7 +258,7 @@ fn tags(value: &Value) -> Result<SqlValue, String> {
         if tag.is_empty() || tag.chars().count() > MAX_TAG_LEN {
             return Err(format!("Each tag must have 1 to {MAX_TAG_LEN} characters."));
         }
-        if !tags.iter().any(|t| t == tag) {
+        if !tags.iter().any(|t| t.eq_ignore_ascii_case(tag)) {
             tags.push(tag.to_string());
         }
     }

@@ -7,6 +7,7 @@ pub mod organizations;
 pub mod profiles;
 pub mod reference;
 pub mod roles;
+pub mod tags;
 pub mod users;
 
 use std::sync::OnceLock;
@@ -23,6 +24,7 @@ pub const MODELS: &[&ModelDef] = &[
     &roles::MEMBERSHIP,
     &roles::USER_ROLE,
     &members::INVITATION,
+    &tags::TAG,
     &reference::STATUS,
     &reference::CURRENCY,
     &reference::UOM,
@@ -42,7 +44,8 @@ pub fn registry() -> &'static Registry {
 /// Loads built-in data that is missing (idempotent; never touches edited rows).
 pub fn seed(db: &Db) -> Result<(), StoreError> {
     reference::seed(db)?;
-    db.write(roles::seed)
+    db.write(roles::seed)?;
+    tags::adopt_imported(db)
 }
 
 /// Runs `load` unless data set `name` is loaded at `version` already, then records it.

@@ -19,6 +19,7 @@ mod roles;
 mod schema;
 mod smoke;
 mod store;
+mod tags;
 mod tenancy;
 mod throttle;
 mod totp;

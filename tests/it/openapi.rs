@@ -73,6 +73,9 @@ fn every_model_is_documented_and_its_responses_match_the_schema() {
         &serde_json::json!({ "organization": acme, "role": viewer, "email": "new@example.com" }),
     );
     assert_eq!(invited.status, 201, "{}", invited.text);
+    let tagged =
+        admin.patch(&format!("/api/v1/organizations/{acme}/"), &serde_json::json!({ "tags": ["Key account"] }));
+    assert_eq!(tagged.status, 200, "{}", tagged.text);
     for model in plinth::modules::registry().models() {
         let plural = model.def.plural;
         let list_path = format!("/api/v1/{plural}/");

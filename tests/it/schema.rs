@@ -3,7 +3,7 @@
 //! their ON DELETE, unique sets and indexes, compared as the statements SQLite stores. And
 //! every filter and ordering field is indexed, of few values, or left out on purpose.
 
-use plinth::engine::{Kind, ddl};
+use plinth::engine::{Kind, ddl, links};
 use plinth::modules::registry;
 use plinth::store::StoreError;
 
@@ -44,6 +44,14 @@ fn every_table_is_what_its_definition_derives() {
         wanted.sort();
         if indexes != wanted {
             problems.push(format!("{table}: live indexes {indexes:#?}\nbut the definition derives {wanted:#?}"));
+        }
+        for field in links::fields(model) {
+            let link = links::table(model, field);
+            let (derived, mut wanted) = links::ddl(registry(), model, field);
+            wanted.sort();
+            if stored(&server, &link) != (Some(derived.clone()), wanted.clone()) {
+                problems.push(format!("{link}: the link table differs from\n{derived}\n{wanted:#?}"));
+            }
         }
     }
     assert!(problems.is_empty(), "schema drift (make a migration from `plinth dev ddl`):\n{}", problems.join("\n\n"));
