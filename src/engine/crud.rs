@@ -11,7 +11,7 @@ use super::filter::Sql;
 use super::model::{Model, Registry, TRACKING};
 use super::query::{ListParams, PageRequest};
 use super::scope::{self, Verb};
-use super::{Author, Caller, Record, Written, tree, value};
+use super::{Author, Caller, Record, Written, custom, tree, value};
 use crate::access::{self, Principal};
 use crate::audit;
 use crate::feed::Change;
@@ -124,7 +124,8 @@ pub fn create(
     scope::check_write(db, model, caller.principal.as_ref(), Verb::Add)?;
     let completed = with_sole_organization(db, model, caller.principal.as_ref(), body)?;
     let author = Author::of(caller);
-    let row = prepare_create(model, &author, completed.as_ref().unwrap_or(body))?;
+    let definitions = custom_definitions(db, model)?;
+    let row = prepare_create(model, &author, completed.as_ref().unwrap_or(body), &definitions)?;
     db.write(move |conn| {
         let access = Access::Caller(author.principal.as_ref());
         insert(conn, registry, model, &author, row, access)
@@ -146,7 +147,12 @@ pub struct NewRow {
 /// Validates a create body outside the writer: column values with defaults (read-only
 /// columns get theirs too, and a generated key its value), the model's validator, and — when
 /// that settles the whole row — its audit entry, so the writer only inserts.
-pub fn prepare_create(model: &Model, author: &Author, body: &Value) -> Result<NewRow, EngineError> {
+pub fn prepare_create(
+    model: &Model,
+    author: &Author,
+    body: &Value,
+    definitions: &[custom::Definition],
+) -> Result<NewRow, EngineError> {
     let mut values = validate_input(model, body, Mode::Create)?;
     if let Some(key) = model.column(model.def.key).filter(|_| model.generated_key()) {
         values.push((*key, SqlValue::Text(crate::store::new_id())));
@@ -166,11 +172,40 @@ pub fn prepare_create(model: &Model, author: &Author, body: &Value) -> Result<Ne
         };
         values.push((*field, value));
     }
+    check_custom_fields(model, definitions, &mut values, true)?;
     let slug_made = make_slug(model, &mut values)?;
     let proposed = merged(&values, None);
     run_validator(model, &proposed)?;
     let audit = created_entry(model, author, &proposed).filter(|_| !slug_made);
     Ok(NewRow { values, proposed, audit, slug_made })
+}
+
+/// The custom field definitions of a model that has custom fields (none otherwise).
+fn custom_definitions(db: &Db, model: &Model) -> Result<Vec<custom::Definition>, EngineError> {
+    if !model.def.custom_fields {
+        return Ok(Vec::new());
+    }
+    Ok(db.read(|conn| custom::definitions(conn, model.def.name))?)
+}
+
+/// Checks (and on create completes) the `custom_fields` value against the definitions.
+fn check_custom_fields(
+    model: &Model,
+    definitions: &[custom::Definition],
+    values: &mut Vec<(Field, SqlValue)>,
+    creating: bool,
+) -> Result<(), EngineError> {
+    let Some(field) = model.column("custom_fields").copied().filter(|_| model.def.custom_fields) else { return Ok(()) };
+    let given = values.iter().find(|(f, _)| f.name == field.name).and_then(|(_, v)| match v {
+        SqlValue::Text(text) => serde_json::from_str::<serde_json::Map<String, Value>>(text).ok(),
+        _ => None,
+    });
+    if let Some(checked) =
+        custom::check_values(definitions, given.as_ref(), creating).map_err(EngineError::Validation)?
+    {
+        set(values, field, SqlValue::Text(Value::Object(checked).to_string()));
+    }
+    Ok(())
 }
 
 /// Fills a blank slug from its source field (`ModelDef::slug_from`); answers whether it did.
@@ -371,12 +406,13 @@ pub fn update(
     let mode = if partial { Mode::Patch } else { Mode::Put };
     // Like DRF, an unknown object is 404 before its body is judged: only a body that fails
     // validation costs a look-up here (the write itself re-reads the row).
-    let values = validate_input(model, body, mode).map_err(|invalid| {
-        match db.read(|conn| fetch_visible(conn, model, caller.principal.as_ref(), key)) {
-            Ok(None) => EngineError::NotFound,
-            _ => invalid,
-        }
-    })?;
+    let not_found_first = |invalid| match db.read(|conn| fetch_visible(conn, model, caller.principal.as_ref(), key)) {
+        Ok(None) => EngineError::NotFound,
+        _ => invalid,
+    };
+    let mut values = validate_input(model, body, mode).map_err(not_found_first)?;
+    let definitions = custom_definitions(db, model)?;
+    check_custom_fields(model, &definitions, &mut values, false).map_err(not_found_first)?;
     let author = Author::of(caller);
     let key = key.to_string();
     db.write(move |conn| {

@@ -87,6 +87,7 @@ fn check(field: &Field) -> Option<String> {
         Kind::Boolean => format!("{c} IN (0, 1)"),
         Kind::Json(JsonShape::Object) => format!("json_valid({c}) AND json_type({c}) = 'object'"),
         Kind::Json(JsonShape::Array) => format!("json_valid({c}) AND json_type({c}) = 'array'"),
+        Kind::Json(JsonShape::Any) => format!("json_valid({c})"),
         Kind::Choice(choices) => {
             let blank = field.blank.then_some("");
             let listed: Vec<String> = choices.iter().copied().chain(blank).map(literal).collect();

@@ -33,6 +33,8 @@ impl OnDelete {
 pub enum JsonShape {
     Object,
     Array,
+    /// Any JSON value (a custom field's default).
+    Any,
 }
 
 /// The type of a field: decides validation, storage and presentation.
@@ -246,6 +248,10 @@ impl Field {
     }
     pub const fn json_object(name: &'static str) -> Field {
         Field::new(name, Kind::Json(JsonShape::Object)).default(Default::EmptyObject)
+    }
+    /// Any JSON value; `null` for none.
+    pub const fn json_value(name: &'static str) -> Field {
+        Field::new(name, Kind::Json(JsonShape::Any)).nullable()
     }
     pub const fn json_array(name: &'static str) -> Field {
         Field::new(name, Kind::Json(JsonShape::Array)).default(Default::EmptyArray)

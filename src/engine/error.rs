@@ -29,6 +29,17 @@ impl FieldErrors {
         }
     }
 
+    /// One message for `key` inside `field` (`{"custom_fields": {"size": ["…"]}}`).
+    pub fn add_nested(&mut self, field: &str, key: &str, message: impl Into<String>) {
+        let entry = self.0.entry(field.to_string()).or_insert_with(|| Value::Object(Map::new()));
+        if let Value::Object(keys) = entry {
+            let list = keys.entry(key.to_string()).or_insert_with(|| Value::Array(Vec::new()));
+            if let Value::Array(list) = list {
+                list.push(Value::String(message.into()));
+            }
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

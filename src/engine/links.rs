@@ -87,7 +87,7 @@ pub fn write_tags(
         let tag = match found {
             Some(tag) => tag,
             None => {
-                let row = crud::prepare_create(tags, author, &json!({ "name": name }))?;
+                let row = crud::prepare_create(tags, author, &json!({ "name": name }), &[])?;
                 let made: Record = crud::insert(conn, registry, tags, author, row, crud::Access::Trusted)?;
                 let text = |f: &str| made.get(f).and_then(Value::as_str).unwrap_or_default().to_string();
                 (text("slug"), text("name"))

@@ -2,6 +2,7 @@
 //! list query language, OpenAPI and admin metadata — built once for every model.
 
 pub mod crud;
+pub mod custom;
 pub mod ddl;
 pub mod def;
 mod error;

@@ -61,6 +61,9 @@ fn field_schema(field: &Field) -> Value {
         Kind::DateTime => json!({ "type": "string", "format": "date-time" }),
         Kind::Json(JsonShape::Object) => json!({ "type": "object" }),
         Kind::Json(JsonShape::Array) => json!({ "type": "array" }),
+        Kind::Json(JsonShape::Any) => {
+            json!({ "type": ["string", "number", "integer", "boolean", "object", "array", "null"] })
+        }
         Kind::Choice(choices) => json!({ "type": "string", "enum": choices }),
         Kind::Color => json!({ "type": "string", "pattern": "^#[0-9A-Fa-f]{6}$" }),
         Kind::Country => json!({ "type": "string", "minLength": 2, "maxLength": 2 }),
@@ -71,8 +74,9 @@ fn field_schema(field: &Field) -> Value {
         Kind::Password => json!({ "type": "string", "writeOnly": true, "minLength": 8 }),
     };
     if let Value::Object(obj) = &mut schema {
-        if field.nullable {
-            let base = obj.get("type").cloned().unwrap_or(Value::Null);
+        if field.nullable
+            && let Some(base) = obj.get("type").filter(|t| t.is_string()).cloned()
+        {
             obj.insert("type".into(), json!([base, "null"]));
         }
         if field.read_only {

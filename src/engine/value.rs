@@ -164,7 +164,7 @@ fn datetime(value: &Value) -> Result<SqlValue, String> {
 
 fn json(value: &Value, shape: JsonShape) -> Result<SqlValue, String> {
     match (shape, value) {
-        (JsonShape::Object, Value::Object(_)) | (JsonShape::Array, Value::Array(_)) => {
+        (JsonShape::Object, Value::Object(_)) | (JsonShape::Array, Value::Array(_)) | (JsonShape::Any, _) => {
             Ok(SqlValue::Text(value.to_string()))
         }
         (JsonShape::Object, other) => {

@@ -204,7 +204,7 @@ fn join(
         }
         None => {
             let body = json!({ "user": user, "organization": organization, "role": role, "is_active": true });
-            let row = crud::prepare_create(memberships, author, &body)?;
+            let row = crud::prepare_create(memberships, author, &body, &[])?;
             crud::insert(conn, registry, memberships, author, row, Access::Trusted)
         }
     }
@@ -277,7 +277,7 @@ pub fn create_user(call: &ActionCall) -> Result<ActionOutput, EngineError> {
     errors.into_result()?;
     let users = model(call.registry, "user")?;
     let author = Author::of(call.caller);
-    let new_user = crud::prepare_create(users, &author, &Value::Object(account))?;
+    let new_user = crud::prepare_create(users, &author, &Value::Object(account), &[])?;
     let registry = call.registry;
     let organization = call.key.unwrap_or_default().to_string();
     let role = role.unwrap_or_default();
@@ -294,7 +294,7 @@ pub fn create_user(call: &ActionCall) -> Result<ActionOutput, EngineError> {
         access::require_all(conn, Some(&principal), &role_permissions(conn, &role)?, Some(&organization))?;
         let user = crud::insert(conn, registry, users, &author, new_user, Access::Trusted)?;
         let body = json!({ "user": user["id"], "organization": organization, "role": role, "is_active": true });
-        let row = crud::prepare_create(memberships, &author, &body)?;
+        let row = crud::prepare_create(memberships, &author, &body, &[])?;
         let membership = crud::insert(conn, registry, memberships, &author, row, Access::Trusted)?;
         Ok::<_, EngineError>(json!({ "user": user, "membership": membership }))
     })?;

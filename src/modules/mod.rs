@@ -2,6 +2,7 @@
 //! file lists them all and builds the registry the engine and the API serve.
 
 pub mod audit_log;
+pub mod custom_fields;
 pub mod members;
 pub mod organizations;
 pub mod profiles;
@@ -25,6 +26,7 @@ pub const MODELS: &[&ModelDef] = &[
     &roles::USER_ROLE,
     &members::INVITATION,
     &tags::TAG,
+    &custom_fields::CUSTOM_FIELD,
     &reference::STATUS,
     &reference::CURRENCY,
     &reference::UOM,

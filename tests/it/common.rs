@@ -318,6 +318,17 @@ pub fn organization_with_member(server: &TestServer, name: &str, role: &str) -> 
     (org, client)
 }
 
+/// Defines custom field `key` of `model` with `type` (and any further definition fields).
+pub fn define_custom_field(admin: &Client, model: &str, key: &str, kind: &str, extra: Value) -> Value {
+    let mut body = serde_json::json!({ "model": model, "key": key, "label": key, "type": kind });
+    if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
+        body.extend(extra.clone());
+    }
+    let resp = admin.post("/api/v1/custom-fields/", &body);
+    assert_eq!(resp.status, 201, "define {model}.{key}: {}", resp.text);
+    resp.json
+}
+
 /// GETs `path`, asserts 200 and answers the JSON body.
 pub fn get_ok(client: &Client, path: &str) -> Value {
     let resp = client.get(path);

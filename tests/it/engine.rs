@@ -566,6 +566,9 @@ fn filter_combines_and_or_not() {
 fn filter_reaches_into_custom_fields() {
     let server = TestServer::start();
     let admin = server.admin();
+    crate::common::define_custom_field(&admin, "status", "size", "text", json!({}));
+    crate::common::define_custom_field(&admin, "status", "rank", "number", json!({}));
+    crate::common::define_custom_field(&admin, "status", "vip", "boolean", json!({}));
     for (slug, data) in
         [("draft", json!({ "size": "L", "rank": 3, "vip": true })), ("active", json!({ "size": "M", "rank": 1.5 }))]
     {

@@ -73,6 +73,8 @@ fn every_model_is_documented_and_its_responses_match_the_schema() {
         &serde_json::json!({ "organization": acme, "role": viewer, "email": "new@example.com" }),
     );
     assert_eq!(invited.status, 201, "{}", invited.text);
+    let tier = serde_json::json!({ "choices": ["A", "B"] });
+    crate::common::define_custom_field(&admin, "organization", "tier", "choice", tier);
     let tagged =
         admin.patch(&format!("/api/v1/organizations/{acme}/"), &serde_json::json!({ "tags": ["Key account"] }));
     assert_eq!(tagged.status, 200, "{}", tagged.text);

@@ -45,6 +45,7 @@ fn the_owner_changes_their_profile() {
     let acme = organization(&admin, "Acme", None)["id"].as_str().expect("id").to_string();
     add_member(&admin, &manager, &acme, "Viewer");
     add_member(&admin, &me, &acme, "Viewer");
+    crate::common::define_custom_field(&admin, "userprofile", "desk", "text", json!({}));
     let body = json!({
         "job_title": "Buyer", "phone_number": "+49 30 123456", "manager": manager, "language": "de",
         "timezone": "Europe/Berlin", "date_format": "DD.MM.YYYY", "time_format": "hh:mm a",
