@@ -103,6 +103,11 @@ pub fn organizations_granting_or_above(principal: &Principal, permission: &str) 
     (sql, params)
 }
 
+/// SQL selecting the organizations where the user bound to its one parameter has an active
+/// membership.
+pub const ACTIVE_MEMBERSHIPS: &str =
+    "SELECT m.\"organization\" FROM organization_memberships m WHERE m.\"user\" = ? AND m.is_active = 1";
+
 /// A condition on the user id in `column`: the caller, or a user with an active membership in
 /// an organization within the caller's reach (their active memberships' subtrees). Users are
 /// referenced and shown only within organizations shared this way; `None` for superusers.
@@ -111,9 +116,7 @@ pub fn visible_users(principal: &Principal, column: &str) -> Option<(String, Vec
         return None;
     }
     let mut params = vec![SqlValue::Text(principal.user_id.clone()), SqlValue::Text(principal.user_id.clone())];
-    let mut reach = String::from(
-        "SELECT m.\"organization\" FROM organization_memberships m WHERE m.\"user\" = ? AND m.is_active = 1",
-    );
+    let mut reach = String::from(ACTIVE_MEMBERSHIPS);
     if let Some(limit) = &principal.organization {
         reach.push_str(" AND m.\"organization\" = ?");
         params.push(SqlValue::Text(limit.clone()));

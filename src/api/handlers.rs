@@ -10,8 +10,9 @@ use std::time::Instant;
 
 use crate::access::{Credential, Principal};
 use crate::auth::{self, AuthError};
-use crate::engine::filter::Sql;
-use crate::engine::{ActionCall, ActionOutput, EngineError, Field, FieldErrors, Model, Scope, crud, value};
+use crate::engine::{
+    ActionCall, ActionOutput, EngineError, Field, FieldErrors, Model, Restriction, Scope, crud, value,
+};
 use crate::modules::members;
 use crate::store::SqlValue;
 
@@ -147,12 +148,8 @@ fn item_key(model: &Model, ctx: &Ctx) -> Result<String, ApiError> {
 fn my_organizations(state: &State, ctx: &Ctx) -> Result<Reply, ApiError> {
     let user = principal(ctx)?.user_id.clone();
     let model = state.registry.get("organization").ok_or(EngineError::NotFound)?;
-    let condition = Sql {
-        text: "\"id\" IN (SELECT \"organization\" FROM organization_memberships WHERE \"user\" = ? AND is_active = 1)"
-            .into(),
-        params: vec![SqlValue::Text(user)],
-    };
-    let page = crud::list_matching(&state.db, state.registry, model, &ctx.caller, &ctx.query, Some(condition))?;
+    let restriction = Restriction::MemberOf(&user);
+    let page = crud::list_matching(&state.db, state.registry, model, &ctx.caller, &ctx.query, Some(restriction))?;
     Ok(page_reply(ctx, &page))
 }
 

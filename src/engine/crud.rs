@@ -10,6 +10,7 @@ use super::error::{EngineError, FieldErrors};
 use super::filter::Sql;
 use super::model::{Model, Registry, TRACKING};
 use super::query::{ListParams, PageRequest};
+use super::restriction::Restriction;
 use super::scope::{self, Verb};
 use super::{Author, Caller, Record, Written, value};
 use crate::access::{self, Principal};
@@ -44,19 +45,20 @@ pub fn list(
     list_matching(db, registry, model, caller, query, None)
 }
 
-/// Lists `model` per the query string, restricted further by `condition`.
+/// Lists `model` per the query string, restricted further by `restriction`.
 pub fn list_matching(
     db: &Db,
     registry: &Registry,
     model: &'static Model,
     caller: &Caller,
     query: &[(String, String)],
-    condition: Option<Sql>,
+    restriction: Option<Restriction>,
 ) -> Result<Page, EngineError> {
     scope::check_read(model, caller.principal.as_ref())?;
     let params = ListParams::parse(registry, model, query)?;
+    let restriction = restriction.map(|r| r.to_sql(model)).transpose()?;
     let visible = scope::visible(model, caller.principal.as_ref())?;
-    let filter = Sql::all([params.filter.to_sql()].into_iter().chain(visible).chain(condition));
+    let filter = Sql::all([params.filter.to_sql()].into_iter().chain(visible).chain(restriction));
     let table = model.def.table;
     let where_clause = &filter.text;
     let size = params.page_size;

@@ -9,6 +9,7 @@ pub mod meta;
 mod model;
 pub mod openapi;
 mod query;
+mod restriction;
 mod rows;
 pub mod scope;
 pub mod value;
@@ -17,6 +18,7 @@ pub use def::{Action, Default, Field, Kind, ModelDef, OnDelete, ReadRule, Scope,
 pub use error::{EngineError, FieldErrors};
 pub use model::{Model, Registry, TRACKING};
 pub use query::ListParams;
+pub use restriction::Restriction;
 
 use serde_json::{Map, Value};
 

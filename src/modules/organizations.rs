@@ -6,11 +6,11 @@
 use serde_json::Value;
 
 use crate::engine::crud::{self, list_matching};
-use crate::engine::filter::Sql;
 use crate::engine::{
-    Action, ActionCall, ActionOutput, Author, EngineError, Field, FieldErrors, ModelDef, OnDelete, Record, Scope,
+    Action, ActionCall, ActionOutput, Author, EngineError, Field, FieldErrors, ModelDef, OnDelete, Record, Restriction,
+    Scope,
 };
-use crate::store::{Connection, SqlValue, StoreError};
+use crate::store::{Connection, StoreError};
 
 pub const STATUSES: &[&str] = &["active", "inactive", "archived"];
 
@@ -154,29 +154,27 @@ fn uses_roles_left_behind(conn: &Connection, id: &str, parent: Option<&str>) -> 
 const DESCENDANTS: &str = "WITH RECURSIVE below(id) AS (SELECT id FROM organizations WHERE parent = ? \
      UNION SELECT o.id FROM organizations o JOIN below ON o.parent = below.id) SELECT id FROM below";
 
-/// The ids above the organization bound to its one parameter.
-const ANCESTORS: &str = "WITH RECURSIVE above(id, parent) AS (SELECT id, parent FROM organizations \
-     WHERE id = (SELECT parent FROM organizations WHERE id = ?) \
-     UNION SELECT o.id, o.parent FROM organizations o JOIN above ON o.id = above.parent) SELECT id FROM above";
-
-/// Lists the organizations whose id is in `ids_sql` (bound to the node's key), after checking
-/// the node itself is visible.
-fn related(call: &ActionCall, ids_sql: &str) -> Result<ActionOutput, EngineError> {
-    let key = call.key.unwrap_or_default();
-    crud::retrieve(call.db, call.model, call.caller, key)?;
-    let condition = Sql { text: format!("\"id\" IN ({ids_sql})"), params: vec![SqlValue::Text(key.to_string())] };
-    let page = list_matching(call.db, call.registry, call.model, call.caller, call.query, Some(condition))?;
+/// Lists the organizations `restriction` picks around the node, after checking the node
+/// itself is visible.
+fn related(call: &ActionCall, restriction: Restriction) -> Result<ActionOutput, EngineError> {
+    crud::retrieve(call.db, call.model, call.caller, node(call))?;
+    let page = list_matching(call.db, call.registry, call.model, call.caller, call.query, Some(restriction))?;
     Ok(ActionOutput::Page(page))
 }
 
+/// The key of the organization a detail action is about.
+fn node<'a>(call: &ActionCall<'a>) -> &'a str {
+    call.key.unwrap_or_default()
+}
+
 fn children(call: &ActionCall) -> Result<ActionOutput, EngineError> {
-    related(call, "SELECT id FROM organizations WHERE parent = ?")
+    related(call, Restriction::Children(node(call)))
 }
 
 fn descendants(call: &ActionCall) -> Result<ActionOutput, EngineError> {
-    related(call, DESCENDANTS)
+    related(call, Restriction::Descendants(node(call)))
 }
 
 fn ancestors(call: &ActionCall) -> Result<ActionOutput, EngineError> {
-    related(call, ANCESTORS)
+    related(call, Restriction::Ancestors(node(call)))
 }

@@ -1,0 +1,63 @@
+//! Restrictions module code adds to a list (`children/`, `users/me/organizations/`): typed
+//! requests the engine compiles itself, so that no module hands SQL text to the engine.
+
+use super::def::Kind;
+use super::error::EngineError;
+use super::filter::Sql;
+use super::model::Model;
+use crate::access;
+use crate::store::SqlValue;
+
+/// Which rows of a list a module's action shows.
+#[derive(Clone, Copy, Debug)]
+pub enum Restriction<'a> {
+    /// The rows whose parent (the model's foreign key to itself) is the row with this key.
+    Children(&'a str),
+    /// Every row below the row with this key.
+    Descendants(&'a str),
+    /// Every row above the row with this key.
+    Ancestors(&'a str),
+    /// The rows in organizations where this user has an active membership.
+    MemberOf(&'a str),
+}
+
+impl Restriction<'_> {
+    /// The SQL condition on `model`'s table. A tree restriction on a model without a parent
+    /// field, or a membership one on a model without organizations, is a programming error
+    /// answered as an unknown resource.
+    pub fn to_sql(self, model: &Model) -> Result<Sql, EngineError> {
+        let (table, key) = (model.def.table, model.def.key);
+        let parent = || {
+            let is_parent =
+                |kind: Kind| matches!(kind, Kind::ForeignKey { model: target, .. } if target == model.def.name);
+            model.columns.iter().find(|f| is_parent(f.kind)).map(|f| f.name).ok_or(EngineError::NotFound)
+        };
+        let (text, bound) = match self {
+            Restriction::Children(node) => (format!("\"{table}\".\"{}\" = ?", parent()?), node),
+            Restriction::Descendants(node) => {
+                let parent = parent()?;
+                let text = format!(
+                    "\"{table}\".\"{key}\" IN (WITH RECURSIVE below(k) AS (SELECT \"{key}\" FROM \"{table}\" \
+                     WHERE \"{parent}\" = ? UNION SELECT t.\"{key}\" FROM \"{table}\" t JOIN below ON t.\"{parent}\" = below.k) \
+                     SELECT k FROM below)"
+                );
+                (text, node)
+            }
+            Restriction::Ancestors(node) => {
+                let parent = parent()?;
+                let text = format!(
+                    "\"{table}\".\"{key}\" IN (WITH RECURSIVE above(k, p) AS (SELECT \"{key}\", \"{parent}\" FROM \"{table}\" \
+                     WHERE \"{key}\" = (SELECT \"{parent}\" FROM \"{table}\" WHERE \"{key}\" = ?) \
+                     UNION SELECT t.\"{key}\", t.\"{parent}\" FROM \"{table}\" t JOIN above ON t.\"{key}\" = above.p) \
+                     SELECT k FROM above)"
+                );
+                (text, node)
+            }
+            Restriction::MemberOf(user) => {
+                let field = model.def.scope.organization_field().ok_or(EngineError::NotFound)?;
+                (format!("\"{table}\".\"{field}\" IN ({})", access::ACTIVE_MEMBERSHIPS), user)
+            }
+        };
+        Ok(Sql { text, params: vec![SqlValue::Text(bound.to_string())] })
+    }
+}
