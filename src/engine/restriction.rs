@@ -61,3 +61,33 @@ impl Restriction<'_> {
         Ok(Sql { text, params: vec![SqlValue::Text(bound.to_string())] })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn model(name: &str) -> &'static Model {
+        crate::modules::registry().get(name).expect("model")
+    }
+
+    #[test]
+    fn tree_restrictions_follow_the_foreign_key_to_the_model_itself() {
+        let children = Restriction::Children("o1").to_sql(model("organization")).expect("tree");
+        assert_eq!(children.text, "\"organizations\".\"parent\" = ?");
+        assert_eq!(children.params, [SqlValue::Text("o1".into())]);
+        let below = Restriction::Descendants("o1").to_sql(model("organization")).expect("tree").text;
+        assert!(below.starts_with("\"organizations\".\"id\" IN (WITH RECURSIVE below(k)"), "{below}");
+        let above = Restriction::Ancestors("o1").to_sql(model("organization")).expect("tree").text;
+        assert!(above.contains("JOIN above ON t.\"id\" = above.p"), "{above}");
+        assert!(matches!(Restriction::Children("x").to_sql(model("currency")), Err(EngineError::NotFound)));
+    }
+
+    #[test]
+    fn membership_restriction_uses_the_scope_organization_field() {
+        let mine = Restriction::MemberOf("u1").to_sql(model("organization")).expect("scoped");
+        assert_eq!(mine.text, format!("\"organizations\".\"id\" IN ({})", access::ACTIVE_MEMBERSHIPS));
+        let roles = Restriction::MemberOf("u1").to_sql(model("role")).expect("scoped").text;
+        assert!(roles.starts_with("\"roles\".\"organization\" IN ("), "{roles}");
+        assert!(matches!(Restriction::MemberOf("u1").to_sql(model("currency")), Err(EngineError::NotFound)));
+    }
+}

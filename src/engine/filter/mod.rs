@@ -8,6 +8,8 @@
 mod eval;
 mod parse;
 mod sql;
+#[cfg(test)]
+mod tests;
 
 pub use eval::Resolver;
 pub use sql::Sql;
