@@ -8,6 +8,7 @@ mod auth;
 mod cli;
 mod common;
 mod engine;
+mod filters;
 mod http;
 mod openapi;
 mod organizations;

@@ -61,12 +61,7 @@ fn path_truth(path: &Path, test: &Test, record: &Record, resolve: &Resolver) -> 
         Path::Column(field) => test_truth(test, &stored(Some(field.kind), record.get(field.name))),
         Path::Tags(name) => Some(tag_values(record, name).iter().any(|tag| test_truth(test, tag) == Some(true))),
         Path::Custom { key, kind } => {
-            let value = stored(*kind, record.get("custom_fields").and_then(|c| c.get(key)));
-            match (test, value) {
-                // Text matching sees text only (`CASE WHEN typeof(…) = 'text'`).
-                (Test::Text { .. }, SqlValue::Integer(_) | SqlValue::Real(_)) => None,
-                (_, value) => test_truth(test, &value),
-            }
+            test_truth(test, &stored(*kind, record.get("custom_fields").and_then(|c| c.get(key))))
         }
         Path::Relation { via, target, rest } => {
             let related = match record.get(via.name) {
@@ -132,6 +127,8 @@ fn test_truth(test: &Test, value: &SqlValue) -> Option<bool> {
             found.map(|found| found != *negated)
         }
         Test::Text { op, folded, needle } => {
+            // Text matching sees text only: other values are as unknown as NULL (the SQL of
+            // custom fields guards with `CASE WHEN typeof(…) = 'text'`; columns hold text).
             let SqlValue::Text(text) = value else { return None };
             let (text, needle) = if *folded { (fold(text), fold(needle)) } else { (text.clone(), needle.clone()) };
             Some(match op {

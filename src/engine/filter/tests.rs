@@ -219,7 +219,7 @@ fn matches_compares_values_as_stored() {
     let rows = HashMap::from([("p1", json!({ "name": "Root", "parent": null, "tags": ["t"] }))]);
     let record = json!({
         "name": "ÄPFEL 100%", "price": "12.5000", "flag": false, "parent": "p1", "tags": ["a", "b"],
-        "custom_fields": { "size": "L", "rank": 1.5, "vip": true, "n": 3 },
+        "custom_fields": { "size": "L", "rank": 1.5, "vip": true, "n": 3, "big": 9_007_199_254_740_993_i64, "max": i64::MAX },
     });
     let check = |tree: Value, expected: bool| {
         assert_eq!(probe_matches(tree.clone(), record.clone(), &rows), expected, "{tree}");
@@ -242,6 +242,9 @@ fn matches_compares_values_as_stored() {
     check(cond("custom_fields.size", "gt", json!(1000)), true);
     check(cond("custom_fields.n", "contains", json!("3")), false);
     check(cond("custom_fields.missing", "isnull", json!(true)), true);
+    check(cond("custom_fields.big", "gt", json!(9_007_199_254_740_992.0)), true);
+    check(cond("custom_fields.big", "eq", json!(9_007_199_254_740_992.0)), false);
+    check(cond("custom_fields.max", "lt", json!(9_223_372_036_854_775_808.0)), true);
     check(cond("tags", "in", json!(["b", "c"])), true);
     check(cond("tags", "eq", json!("c")), false);
     check(cond("parent.name", "eq", json!("Root")), true);
