@@ -163,6 +163,12 @@ impl Registry {
                 assert!(model.column(name).is_some(), "{}: unknown field {name}", def.name);
             }
             assert!(model.column(def.key).is_some(), "{}: unknown key {}", def.name, def.key);
+            for name in def.search {
+                let text = model
+                    .column(name)
+                    .is_some_and(|f| f.kind.is_textual() || matches!(f.kind, Kind::ForeignKey { .. }));
+                assert!(text, "{}: search field {name} is not text", def.name);
+            }
             for field in &model.columns {
                 if let Kind::ForeignKey { model: target, .. } = field.kind {
                     assert!(target == "user" || self.get(target).is_some(), "{}: unknown target {target}", def.name);
