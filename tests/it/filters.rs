@@ -1,18 +1,23 @@
-//! The filter language means the same in SQL and in memory: random records of a probe model
-//! with every filterable kind (a NOCASE column, NULLs everywhere, Unicode case pairs, LIKE
-//! wildcards, numbers at their bounds, dangling references, tags, custom fields) are stored in
-//! a real database, and for random filters over all paths and operators the rows the compiled
-//! SQL selects are exactly the records `Filter::matches` accepts. A second property feeds
-//! arbitrary JSON to the parser: it never panics, and what it accepts runs in SQLite.
+//! The filter language means the same in SQL and in memory. Random records are stored in a
+//! real database — of a probe model with every filterable kind (a NOCASE column, decimals,
+//! integers at their bounds, dangling references) and of the real organizations (relations to
+//! parents, currencies and types, tags, dates) — and for random filters over all their paths and
+//! operators, nested, the rows the compiled SQL selects are exactly the records
+//! `Filter::matches` accepts, related rows resolved from the database. Texts come from a
+//! per-case vocabulary of Unicode words with their case pairs and LIKE wildcards, so that values
+//! and operands meet. A last property feeds arbitrary JSON to the parser: it never panics, and
+//! what it accepts runs in SQLite.
 //!
 //! `PROPTEST_CASES` sets the number of cases (default 256); `PROPTEST_RNG_SEED` replays a run.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 use plinth::engine::filter::Filter;
 use plinth::engine::{Field, ModelDef, OnDelete, Record, Registry, crud};
+use plinth::modules::organizations::STATUSES;
 use plinth::store::{Db, SqlValue, StoreConfig, StoreError, Synchronous};
 use proptest::collection::vec;
+use proptest::option;
 use proptest::prelude::*;
 use proptest::sample::select;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
@@ -41,29 +46,59 @@ static PROBE: ModelDef = ModelDef {
     ..ModelDef::base("probe", "Probe", "probes", "probes")
 };
 
-/// `code` compares case-insensitively by its collation: plain operators must not.
-const DDL: &str = "CREATE TABLE probes (id TEXT PRIMARY KEY, label TEXT, code TEXT COLLATE NOCASE, kind TEXT, \
-                   qty INTEGER, price INTEGER, flag INTEGER, day TEXT, at TEXT, parent TEXT, \
-                   tags TEXT NOT NULL DEFAULT '[]', custom_fields TEXT NOT NULL DEFAULT '{}') STRICT";
+/// `code` compares case-insensitively by its collation (plain operators must not); `parent`
+/// may name a missing row.
+const PROBE_DDL: &str = "CREATE TABLE probes (id TEXT PRIMARY KEY, label TEXT, code TEXT COLLATE NOCASE, \
+                         kind TEXT, qty INTEGER, price INTEGER, flag INTEGER, day TEXT, at TEXT, parent TEXT, \
+                         tags TEXT NOT NULL DEFAULT '[]', custom_fields TEXT NOT NULL DEFAULT '{}') STRICT";
 
-/// Columns in insertion order (the model's, after its generated `id`).
-const COLUMNS: [&str; 12] =
-    ["id", "label", "code", "kind", "qty", "price", "flag", "day", "at", "parent", "tags", "custom_fields"];
+const PROBE_COLUMNS: &[&str] =
+    &["id", "label", "code", "kind", "qty", "price", "flag", "day", "at", "parent", "tags", "custom_fields"];
 
+const ORGANIZATION_COLUMNS: &[&str] = &[
+    "id",
+    "name",
+    "code",
+    "organization_type",
+    "status",
+    "parent",
+    "effective_date",
+    "end_date",
+    "currency",
+    "tags",
+    "custom_fields",
+    "created_at",
+    "updated_at",
+];
+
+/// What the organizations refer to.
+const FIXTURES: &str = "INSERT INTO organization_types (name, created_at, updated_at) VALUES \
+     ('Company', '2024-01-01T00:00:00.000000Z', '2024-01-01T00:00:00.000000Z'), \
+     ('Department', '2024-01-01T00:00:00.000000Z', '2024-01-01T00:00:00.000000Z'); \
+     INSERT INTO currencies (code, name, numeric_code, decimal_places, is_active, custom_fields, created_at, updated_at) \
+     VALUES ('EUR', 'Euro', '978', 2, 1, '{}', '2024-01-01T00:00:00.000000Z', '2024-01-01T00:00:00.000000Z'), \
+     ('JPY', 'Yen', '392', 0, 1, '{\"k\": 1}', '2024-01-01T00:00:00.000000Z', '2024-01-01T00:00:00.000000Z'), \
+     ('XXX', 'No currency', NULL, 32767, 0, '{\"k\": \"x\"}', '2024-01-01T00:00:00.000000Z', '2024-01-01T00:00:00.000000Z');";
+
+/// Row keys of a case; references may also name `gone`, which never exists.
 const IDS: [&str; 6] = ["p0", "p1", "p2", "p3", "p4", "p5"];
+const TYPES: &[&str] = &["Company", "Department"];
+const CURRENCIES: &[&str] = &["EUR", "JPY", "XXX"];
+const DAYS: &[&str] = &["1999-12-31", "2024-01-01", "2024-01-10", "2024-02-29"];
+const STAMPS: &[&str] = &["1999-12-31T23:59:59.999999Z", "2024-01-01T00:00:00.000000Z", "2024-01-01T12:30:00.500000Z"];
 
 fn runner() -> TestRunner {
     let cases = std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(256);
     TestRunner::new(Config { cases, failure_persistence: None, ..Config::default() })
 }
 
-/// A database with the probe table, and the registry that knows the probe model.
-fn probe_db() -> (tempfile::TempDir, Db, Registry) {
+/// A migrated database in a temp directory, with `setup` run on it.
+fn database(setup: &'static str) -> (tempfile::TempDir, Db) {
     let dir = tempfile::tempdir().expect("temp dir");
-    let config = StoreConfig { path: dir.path().join("probe.db"), synchronous: Synchronous::Normal, readers: 1 };
+    let config = StoreConfig { path: dir.path().join("filters.db"), synchronous: Synchronous::Normal, readers: 1 };
     let db = Db::open(&config).expect("database");
-    db.write(|conn| conn.execute_batch(DDL).map_err(StoreError::from)).expect("probe table");
-    (dir, db, Registry::new(&[&PROBE]))
+    db.write(move |conn| conn.execute_batch(setup).map_err(StoreError::from)).expect("setup");
+    (dir, db)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -96,9 +131,11 @@ fn piece(words: &[String]) -> BoxedStrategy<String> {
     prop_oneof![slice, word(words)].boxed()
 }
 
-fn integer() -> BoxedStrategy<i64> {
-    let bounds = vec![i64::MIN, i64::MIN + 1, -1, 0, 1, (1 << 53) + 1, i64::MAX - 1, i64::MAX];
-    prop_oneof![select(bounds), -3i64..4].boxed()
+/// Integers within `min..=max`, at the bounds and near zero.
+fn integer(min: i64, max: i64) -> BoxedStrategy<i64> {
+    let notable = [i64::MIN, i64::MIN + 1, -1, 0, 1, (1 << 53) + 1, 32767, i64::MAX - 1, i64::MAX, min, max];
+    let inside: Vec<i64> = notable.into_iter().filter(|n| (min..=max).contains(n)).collect();
+    prop_oneof![select(inside), min.max(-3)..=max.min(3)].boxed()
 }
 
 /// Decimal(18, 4) as stored: the value times 10^4.
@@ -107,16 +144,13 @@ fn scaled() -> BoxedStrategy<i64> {
     prop_oneof![select(vec![-limit, -125_000, -1, 0, 1, 5_000, 125_000, limit]), -3i64..4].boxed()
 }
 
-const DAYS: &[&str] = &["1999-12-31", "2024-01-01", "2024-01-10", "2024-02-29"];
-const STAMPS: &[&str] = &["1999-12-31T23:59:59.999999Z", "2024-01-01T00:00:00.000000Z", "2024-01-01T12:30:00.500000Z"];
-
 /// A value of an untyped custom field: any JSON scalar (reals exact in binary, some beyond
 /// what an f64 tells apart from the integers above).
 fn scalar(words: &[String]) -> BoxedStrategy<Value> {
     prop_oneof![
         Just(Value::Null),
         any::<bool>().prop_map(Value::from),
-        integer().prop_map(Value::from),
+        integer(i64::MIN, i64::MAX).prop_map(Value::from),
         (-8i32..8).prop_map(|q| Value::from(f64::from(q) / 4.0)),
         select(vec![9_007_199_254_740_992.0, 9_223_372_036_854_775_808.0, -9_223_372_036_854_775_808.0])
             .prop_map(Value::from),
@@ -125,73 +159,118 @@ fn scalar(words: &[String]) -> BoxedStrategy<Value> {
     .boxed()
 }
 
+fn tag() -> BoxedStrategy<&'static str> {
+    select(vec!["a", "A", "ä", "Ä", "b_%"]).boxed()
+}
+
 // ---------------------------------------------------------------------------------------
 // Records
 
-fn tags() -> BoxedStrategy<Value> {
-    proptest::sample::subsequence(vec!["a", "A", "ä", "Ä", "b_%"], 0..4).prop_map(|tags| json!(tags)).boxed()
+fn some_text(s: BoxedStrategy<String>) -> BoxedStrategy<SqlValue> {
+    option::of(s).prop_map(|t| t.map_or(SqlValue::Null, SqlValue::Text)).boxed()
 }
 
-fn custom_fields(words: &[String]) -> BoxedStrategy<Value> {
-    let entry = proptest::option::of(scalar(words));
-    (entry.clone(), entry)
-        .prop_map(|(k, n)| {
-            let mut object = Map::new();
-            object.extend(k.map(|v| ("k".to_string(), v)));
-            object.extend(n.map(|v| ("n".to_string(), v)));
-            Value::Object(object)
-        })
-        .boxed()
+fn some_integer(s: BoxedStrategy<i64>) -> BoxedStrategy<SqlValue> {
+    option::of(s).prop_map(|i| i.map_or(SqlValue::Null, SqlValue::Integer)).boxed()
 }
 
-/// One row's column values after its id.
-fn row(words: &[String]) -> BoxedStrategy<Vec<SqlValue>> {
-    let maybe_text =
-        |s: BoxedStrategy<String>| proptest::option::of(s).prop_map(|t| t.map_or(SqlValue::Null, SqlValue::Text));
-    let maybe_int =
-        |s: BoxedStrategy<i64>| proptest::option::of(s).prop_map(|i| i.map_or(SqlValue::Null, SqlValue::Integer));
-    let pick = |items: &'static [&'static str]| select(items).prop_map(str::to_string).boxed();
-    let mut parents = IDS.to_vec();
-    parents.push("gone");
+fn one_of(items: &'static [&'static str]) -> BoxedStrategy<String> {
+    select(items).prop_map(str::to_string).boxed()
+}
+
+/// A reference to one of the case's `rows` rows.
+fn reference(rows: usize) -> BoxedStrategy<String> {
+    select(&IDS[..rows.max(1)]).prop_map(str::to_string).boxed()
+}
+
+fn json_text(s: BoxedStrategy<Value>) -> BoxedStrategy<SqlValue> {
+    s.prop_map(|v| SqlValue::Text(v.to_string())).boxed()
+}
+
+fn tags() -> BoxedStrategy<SqlValue> {
+    json_text(proptest::sample::subsequence(vec!["a", "A", "ä", "Ä", "b_%"], 0..4).prop_map(|t| json!(t)).boxed())
+}
+
+fn custom_fields(words: &[String]) -> BoxedStrategy<SqlValue> {
+    let entry = option::of(scalar(words));
+    let object = (entry.clone(), entry).prop_map(|(k, n)| {
+        let mut object = Map::new();
+        object.extend(k.map(|v| ("k".to_string(), v)));
+        object.extend(n.map(|v| ("n".to_string(), v)));
+        Value::Object(object)
+    });
+    json_text(object.boxed())
+}
+
+/// A probe row's values after its id, in [`PROBE_COLUMNS`] order (of `rows` in the case).
+fn probe_row(words: &[String], rows: usize) -> BoxedStrategy<Vec<SqlValue>> {
+    let dangling = prop_oneof![4 => reference(rows), 1 => Just("gone".to_string())].boxed();
     (
-        (
-            maybe_text(word(words)),
-            maybe_text(word(words)),
-            maybe_text(pick(KINDS)),
-            maybe_int(integer()),
-            maybe_int(scaled()),
-        ),
-        (maybe_int((0i64..2).boxed()), maybe_text(pick(DAYS)), maybe_text(pick(STAMPS))),
-        (maybe_text(select(parents).prop_map(str::to_string).boxed()), tags(), custom_fields(words)),
+        (some_text(word(words)), some_text(word(words)), some_text(one_of(KINDS))),
+        (some_integer(integer(i64::MIN, i64::MAX)), some_integer(scaled()), some_integer((0i64..2).boxed())),
+        (some_text(one_of(DAYS)), some_text(one_of(STAMPS)), some_text(dangling)),
+        (tags(), custom_fields(words)),
     )
-        .prop_map(|((label, code, kind, qty, price), (flag, day, at), (parent, tags, custom))| {
-            let json = |v: Value| SqlValue::Text(v.to_string());
-            vec![label, code, kind, qty, price, flag, day, at, parent, json(tags), json(custom)]
-        })
+        .prop_map(|(a, b, c, d)| vec![a.0, a.1, a.2, b.0, b.1, b.2, c.0, c.1, c.2, d.0, d.1])
         .boxed()
 }
 
-/// Replaces the probe rows with `rows` and reads them back as API records.
-fn store(db: &Db, registry: &Registry, rows: &[Vec<SqlValue>]) -> Vec<Record> {
-    let rows: Vec<Vec<SqlValue>> = rows
-        .iter()
-        .zip(IDS)
-        .map(|(values, id)| std::iter::once(SqlValue::Text(id.into())).chain(values.iter().cloned()).collect())
-        .collect();
-    let marks = vec!["?"; COLUMNS.len()].join(", ");
-    let insert = format!("INSERT INTO probes ({}) VALUES ({marks})", COLUMNS.join(", "));
+/// An organization row's values after its id, in [`ORGANIZATION_COLUMNS`] order (of `rows`
+/// in the case). Rows the schema refuses (a duplicate code, a parent refused) are left out.
+fn organization_row(words: &[String], rows: usize) -> BoxedStrategy<Vec<SqlValue>> {
+    let text = |s: BoxedStrategy<String>| s.prop_map(SqlValue::Text).boxed();
+    let named = || word(words).prop_map(|w| if w.is_empty() { "x".to_string() } else { w }).boxed();
+    // Codes are unique regardless of case: half of them numbered so that fewer rows collide.
+    let numbered = (word(words), 0..100u8).prop_map(|(w, n)| format!("{w}{n}")).boxed();
+    let code = prop_oneof![named(), numbered].boxed();
+    (
+        (text(named()), text(code), text(one_of(TYPES)), text(one_of(STATUSES))),
+        (some_text(reference(rows)), some_text(one_of(DAYS)), some_text(one_of(DAYS)), some_text(one_of(CURRENCIES))),
+        (tags(), custom_fields(words), text(one_of(STAMPS))),
+    )
+        .prop_map(|(a, b, c)| vec![a.0, a.1, a.2, a.3, b.0, b.1, b.2, b.3, c.0, c.1, c.2.clone(), c.2])
+        .boxed()
+}
+
+/// Replaces the rows of `table` with `rows` (ids from [`IDS`]) and reads back, as API
+/// records, what the schema accepted.
+fn store(db: &Db, model: &plinth::engine::Model, columns: &'static [&str], rows: Vec<Vec<SqlValue>>) -> Vec<Record> {
+    let table = model.def.table;
+    let insert = format!(
+        "INSERT OR IGNORE INTO {table} ({}) VALUES ({})",
+        columns.join(", "),
+        vec!["?"; columns.len()].join(", ")
+    );
     db.write(move |conn| {
-        conn.execute("DELETE FROM probes", [])?;
-        for row in &rows {
-            conn.execute(&insert, params_from_iter(row))?;
+        // Leaves first: RESTRICT refuses deleting a parent even along with its children.
+        let leaves =
+            format!("DELETE FROM {table} WHERE id NOT IN (SELECT parent FROM {table} WHERE parent IS NOT NULL)");
+        for _ in IDS {
+            conn.execute(&leaves, [])?;
         }
-        Ok::<_, StoreError>(())
+        conn.execute(&format!("DELETE FROM {table}"), [])?;
+        // A row naming a parent stored later is tried again in the next round.
+        let mut pending: Vec<Vec<SqlValue>> = IDS
+            .iter()
+            .zip(rows)
+            .map(|(id, row)| std::iter::once(SqlValue::Text(id.to_string())).chain(row).collect())
+            .collect();
+        for _ in IDS {
+            let mut refused = Vec::new();
+            for row in pending {
+                match conn.execute(&insert, params_from_iter(&row)).map_err(StoreError::from) {
+                    Ok(_) => {}
+                    Err(StoreError::ForeignKey) => refused.push(row),
+                    Err(other) => return Err(other),
+                }
+            }
+            pending = refused;
+        }
+        Ok(())
     })
     .expect("rows stored");
-    let model = registry.get("probe").expect("probe");
-    let select = format!("SELECT {} FROM probes", model.select_list);
     db.read(|conn| {
-        let mut statement = conn.prepare(&select)?;
+        let mut statement = conn.prepare(&format!("SELECT {} FROM {table}", model.select_list))?;
         let records: rusqlite::Result<Vec<Record>> =
             statement.query_map([], |row| crud::read_row(model, row))?.collect();
         records.map_err(StoreError::from)
@@ -202,31 +281,102 @@ fn store(db: &Db, registry: &Registry, rows: &[Vec<SqlValue>]) -> Vec<Record> {
 // ---------------------------------------------------------------------------------------
 // Filters
 
-/// An operand for the field a path ends at, as a client would send it.
-fn operand(leaf: &str, words: &[String]) -> BoxedStrategy<Value> {
+/// What a filter path ends at, for choosing operators and operands.
+#[derive(Clone, Copy, Debug)]
+enum Leaf {
+    Text,
+    Choice(&'static [&'static str]),
+    Integer(i64, i64),
+    Decimal,
+    Boolean,
+    Date,
+    DateTime,
+    /// A reference; operands from these keys.
+    Key(&'static [&'static str]),
+    Tags,
+    Custom,
+}
+
+impl Leaf {
+    fn textual(self) -> bool {
+        !matches!(self, Leaf::Integer(..) | Leaf::Decimal | Leaf::Boolean | Leaf::Date | Leaf::DateTime)
+    }
+}
+
+/// Every `prefix` followed by every leaf field.
+fn paths(prefixes: &[&str], leaves: &[(&str, Leaf)]) -> Vec<(String, Leaf)> {
+    prefixes.iter().flat_map(|p| leaves.iter().map(move |(field, leaf)| (format!("{p}{field}"), *leaf))).collect()
+}
+
+fn probe_paths() -> Vec<(String, Leaf)> {
+    let leaves = [
+        ("label", Leaf::Text),
+        ("code", Leaf::Text),
+        ("kind", Leaf::Choice(KINDS)),
+        ("qty", Leaf::Integer(i64::MIN, i64::MAX)),
+        ("price", Leaf::Decimal),
+        ("flag", Leaf::Boolean),
+        ("day", Leaf::Date),
+        ("at", Leaf::DateTime),
+        ("parent", Leaf::Key(&["p0", "p1", "gone", "P0", ""])),
+        ("tags", Leaf::Tags),
+        ("custom_fields.k", Leaf::Custom),
+        ("custom_fields.n", Leaf::Custom),
+    ];
+    paths(&["", "parent.", "parent__parent."], &leaves)
+}
+
+fn organization_paths() -> Vec<(String, Leaf)> {
+    let own = [
+        ("name", Leaf::Text),
+        ("code", Leaf::Text),
+        ("organization_type", Leaf::Key(&["Company", "company", "Nope"])),
+        ("status", Leaf::Choice(STATUSES)),
+        ("parent", Leaf::Key(&["p0", "p1", "gone"])),
+        ("currency", Leaf::Key(&["EUR", "eur", "XXX"])),
+        ("tags", Leaf::Tags),
+        ("effective_date", Leaf::Date),
+        ("end_date", Leaf::Date),
+        ("created_at", Leaf::DateTime),
+        ("custom_fields.k", Leaf::Custom),
+    ];
+    let currency = [
+        ("code", Leaf::Text),
+        ("numeric_code", Leaf::Text),
+        ("decimal_places", Leaf::Integer(0, 32767)),
+        ("is_active", Leaf::Boolean),
+        ("custom_fields.k", Leaf::Custom),
+    ];
+    let mut all = paths(&["", "parent.", "parent__parent."], &own);
+    all.extend(paths(&["currency.", "parent.currency__"], &currency));
+    all.extend(paths(&["organization_type."], &[("name", Leaf::Text)]));
+    all
+}
+
+/// An operand for `leaf`, as a client would send it.
+fn operand(leaf: Leaf, words: &[String]) -> BoxedStrategy<Value> {
     let null_or = |s: BoxedStrategy<Value>| prop_oneof![1 => Just(Value::Null), 6 => s].boxed();
+    let texts = |items: &'static [&'static str]| null_or(select(items).prop_map(Value::from).boxed());
     match leaf {
-        "kind" => null_or(select(KINDS).prop_map(Value::from).boxed()),
-        "qty" => null_or(integer().prop_map(Value::from).boxed()),
-        "price" => null_or(
+        Leaf::Text => null_or(word(words).prop_map(Value::from).boxed()),
+        Leaf::Choice(items) | Leaf::Key(items) => texts(items),
+        Leaf::Integer(min, max) => null_or(integer(min, max).prop_map(Value::from).boxed()),
+        Leaf::Decimal => null_or(
             prop_oneof![
                 select(vec!["0", "-0.0001", "12.5", "-12.50", "99999999999999.9999", "-99999999999999.9999"])
                     .prop_map(Value::from),
-                scaled().prop_map(|s| Value::from(format!("{}", rust_decimal::Decimal::new(s, 4)))),
+                scaled().prop_map(|s| Value::from(rust_decimal::Decimal::new(s, 4).to_string())),
                 Just(json!(12.5)),
             ]
             .boxed(),
         ),
-        "flag" => null_or(select(vec![json!(true), json!(false), json!("true"), json!("0")]).boxed()),
-        "day" => null_or(select(DAYS).prop_map(Value::from).boxed()),
-        "at" => null_or(
-            select(vec!["2024-01-01T00:00:00Z", "2024-01-01T13:30:00.5+01:00", "1999-12-31T23:59:59.999999Z"])
-                .prop_map(Value::from)
-                .boxed(),
-        ),
-        "custom_fields.k" | "custom_fields.n" => scalar(words),
-        "parent" => null_or(select(vec!["p0", "p1", "gone", "P0", ""]).prop_map(Value::from).boxed()),
-        _ => null_or(word(words).prop_map(Value::from).boxed()),
+        Leaf::Boolean => null_or(select(vec![json!(true), json!(false), json!("true"), json!("0")]).boxed()),
+        Leaf::Date => texts(DAYS),
+        Leaf::DateTime => {
+            texts(&["2024-01-01T00:00:00Z", "2024-01-01T13:30:00.5+01:00", "1999-12-31T23:59:59.999999Z"])
+        }
+        Leaf::Tags => tag().prop_map(Value::from).boxed(),
+        Leaf::Custom => scalar(words),
     }
 }
 
@@ -249,37 +399,20 @@ const ALL_OPS: &[&str] = &[
 ];
 const TEXT_OPS: &[&str] = &["contains", "icontains", "startswith", "istartswith", "endswith", "iendswith"];
 
-/// One `{field, op, value}` over the probe's own fields or through one or two relations.
-fn condition(words: &[String]) -> BoxedStrategy<Value> {
+/// One `{field, op, value}` over `paths`.
+fn condition(words: &[String], paths: &[(String, Leaf)]) -> BoxedStrategy<Value> {
     let words = words.to_vec();
-    let leaves = vec![
-        "label",
-        "code",
-        "kind",
-        "qty",
-        "price",
-        "flag",
-        "day",
-        "at",
-        "parent",
-        "tags",
-        "custom_fields.k",
-        "custom_fields.n",
-    ];
-    (select(vec!["", "parent.", "parent__parent."]), select(leaves))
-        .prop_flat_map(|(prefix, leaf)| {
-            let field = format!("{prefix}{leaf}");
-            let textual = !matches!(leaf, "qty" | "price" | "flag" | "day" | "at");
+    select(paths.to_vec())
+        .prop_flat_map(|(field, leaf)| {
             let ops: Vec<&str> = match leaf {
-                "tags" => vec!["eq", "in"],
-                _ => ALL_OPS.iter().copied().filter(|op| textual || !TEXT_OPS.contains(op)).collect(),
+                Leaf::Tags => vec!["eq", "in"],
+                _ => ALL_OPS.iter().copied().filter(|op| leaf.textual() || !TEXT_OPS.contains(op)).collect(),
             };
             (Just(field), Just(leaf), select(ops))
         })
         .prop_flat_map(move |(field, leaf, op)| {
             let value = match (leaf, op) {
-                ("tags", "eq") => vec(select(vec!["a", "A", "ä", "c"]), 1..3).prop_map(|t| json!(t.join(","))).boxed(),
-                ("tags", _) => vec(select(vec!["a", "A", "ä", "c"]), 1..3).prop_map(|t| json!(t)).boxed(),
+                (Leaf::Tags, "eq") => vec(tag(), 1..3).prop_map(|t| json!(t.join(","))).boxed(),
                 (_, "isnull") => any::<bool>().prop_map(Value::from).boxed(),
                 (_, "in" | "notin") => vec(operand(leaf, &words), 1..4).prop_map(Value::from).boxed(),
                 (_, op) if TEXT_OPS.contains(&op) => piece(&words).prop_map(Value::from).boxed(),
@@ -291,8 +424,9 @@ fn condition(words: &[String]) -> BoxedStrategy<Value> {
         .boxed()
 }
 
-fn filter(words: &[String]) -> BoxedStrategy<Value> {
-    condition(words)
+/// Conditions nested in and / or / not.
+fn filter(words: &[String], paths: &[(String, Leaf)]) -> BoxedStrategy<Value> {
+    condition(words, paths)
         .prop_recursive(3, 24, 4, |inner| {
             prop_oneof![
                 vec(inner.clone(), 1..4).prop_map(|items| json!({ "and": items })),
@@ -303,7 +437,7 @@ fn filter(words: &[String]) -> BoxedStrategy<Value> {
         .boxed()
 }
 
-/// The keys of the rows `sql` selects.
+/// The keys of the rows the compiled filter selects.
 fn selected(db: &Db, table: &str, key: &str, filter: &Filter) -> Result<BTreeSet<String>, StoreError> {
     let sql = filter.to_sql();
     let query = format!("SELECT \"{key}\" FROM \"{table}\" WHERE {}", sql.text);
@@ -315,42 +449,61 @@ fn selected(db: &Db, table: &str, key: &str, filter: &Filter) -> Result<BTreeSet
     })
 }
 
-#[test]
-fn sql_and_in_memory_evaluation_select_the_same_records() {
-    let (_dir, db, registry) = probe_db();
-    let model = registry.get("probe").expect("probe");
-    let strategy = vocabulary().prop_flat_map(|words| (vec(row(&words), 0..=IDS.len()), vec(filter(&words), 1..12)));
+/// Stores random rows of `name` and checks random filters over `paths` select in SQL exactly
+/// the records they match in memory, relations resolved from the database.
+fn check_agreement(
+    db: &Db,
+    registry: &Registry,
+    name: &str,
+    columns: &'static [&str],
+    row: fn(&[String], usize) -> BoxedStrategy<Vec<SqlValue>>,
+    paths: &[(String, Leaf)],
+) {
+    let model = registry.get(name).expect("model");
+    let key = model.def.key;
+    let resolve = |def: &ModelDef, key: &str| {
+        let target = registry.get(def.name)?;
+        db.read(|conn| crud::fetch(conn, target, key)).ok().flatten()
+    };
+    let paths = paths.to_vec();
+    let strategy = vocabulary().prop_flat_map(move |words| {
+        let filters = vec(filter(&words, &paths), 1..12);
+        ((1..=IDS.len()).prop_flat_map(move |n| vec(row(&words, n), n)), filters)
+    });
     runner()
         .run(&strategy, |(rows, trees)| {
-            let records = store(&db, &registry, &rows);
-            let by_key: HashMap<&str, &Record> =
-                records.iter().map(|r| (r["id"].as_str().unwrap_or_default(), r)).collect();
-            let resolve = |def: &ModelDef, key: &str| {
-                assert_eq!(def.name, "probe", "relations stay on the probe");
-                by_key.get(key).map(|r| (*r).clone())
-            };
+            let records = store(db, model, columns, rows);
             for tree in &trees {
-                let filter = Filter::from_json(&registry, model, tree)
+                let filter = Filter::from_json(registry, model, tree)
                     .map_err(|e| TestCaseError::fail(format!("{tree} does not parse: {e}")))?;
-                let in_sql = selected(&db, "probes", "id", &filter)
+                let in_sql = selected(db, model.def.table, key, &filter)
                     .map_err(|e| TestCaseError::fail(format!("{tree} fails in SQLite: {e}")))?;
                 let in_memory: BTreeSet<String> = records
                     .iter()
                     .filter(|r| filter.matches(r, &resolve))
-                    .map(|r| r["id"].as_str().unwrap_or_default().to_string())
+                    .map(|r| r[key].as_str().unwrap_or_default().to_string())
                     .collect();
-                prop_assert_eq!(
-                    &in_sql,
-                    &in_memory,
-                    "filter {}\nSQL {}\nrecords {:?}",
-                    tree,
-                    filter.to_sql().text,
-                    records
-                );
+                let sql = filter.to_sql().text;
+                prop_assert_eq!(&in_sql, &in_memory, "filter {}\nSQL {}\nrecords {:?}", tree, sql, records);
             }
             Ok(())
         })
         .unwrap_or_else(|failure| panic!("{failure}"));
+}
+
+#[test]
+fn probe_records_match_the_same_in_sql_and_in_memory() {
+    let (_dir, db) = database(PROBE_DDL);
+    let registry = Registry::new(&[&PROBE]);
+    check_agreement(&db, &registry, "probe", PROBE_COLUMNS, probe_row, &probe_paths());
+    db.close();
+}
+
+#[test]
+fn organizations_match_the_same_in_sql_and_in_memory() {
+    let (_dir, db) = database(FIXTURES);
+    let registry = plinth::modules::registry();
+    check_agreement(&db, registry, "organization", ORGANIZATION_COLUMNS, organization_row, &organization_paths());
     db.close();
 }
 
@@ -394,7 +547,7 @@ fn any_json() -> BoxedStrategy<Value> {
     let leaf = prop_oneof![
         Just(Value::Null),
         any::<bool>().prop_map(Value::from),
-        integer().prop_map(Value::from),
+        integer(i64::MIN, i64::MAX).prop_map(Value::from),
         (-8i32..8).prop_map(|q| Value::from(f64::from(q) * 1.25e10)),
         select(words).prop_map(Value::from),
         text().prop_map(Value::from),
@@ -411,13 +564,14 @@ fn any_json() -> BoxedStrategy<Value> {
 
 #[test]
 fn parsing_arbitrary_json_never_panics_and_what_parses_runs() {
-    let (_dir, db, probe_registry) = probe_db();
+    let (_dir, db) = database(PROBE_DDL);
+    let probe = Registry::new(&[&PROBE]);
     let registry = plinth::modules::registry();
-    let targets: Vec<(&Registry, &str)> =
-        vec![(&probe_registry, "probe"), (registry, "organization"), (registry, "status"), (registry, "uomconversion")];
+    let targets: [(&Registry, &str); 4] =
+        [(&probe, "probe"), (registry, "organization"), (registry, "status"), (registry, "uomconversion")];
     runner()
         .run(&any_json(), |tree| {
-            for (registry, name) in &targets {
+            for (registry, name) in targets {
                 let model = registry.get(name).expect("model");
                 let Ok(filter) = Filter::from_json(registry, model, &tree) else { continue };
                 selected(&db, model.def.table, model.def.key, &filter)
