@@ -106,6 +106,11 @@ pub fn organizations_granting_or_above(principal: &Principal, permission: &str) 
     (sql, params)
 }
 
+/// SQL selecting the organizations where the user bound to its one parameter has an active
+/// membership.
+pub const ACTIVE_MEMBERSHIPS: &str =
+    "SELECT m.\"organization\" FROM organization_memberships m WHERE m.\"user\" = ? AND m.is_active = 1";
+
 /// A condition on the user id in `column`: the caller, or a user with an active membership in
 /// an organization within the caller's reach (their active memberships' subtrees). Users are
 /// referenced and shown only within organizations shared this way; `None` for superusers.

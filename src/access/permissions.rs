@@ -32,7 +32,7 @@ pub fn list(registry: &Registry) -> Vec<Permission> {
         if def.write == WriteRule::Permission {
             actions.extend(["add", "change", "delete"]);
         }
-        actions.extend(def.actions.iter().filter(|a| a.needs == Needs::Own).map(|a| a.name));
+        actions.extend(model.actions.iter().filter(|a| a.needs == Needs::Own).map(|a| a.name));
         for action in actions {
             out.push(Permission {
                 permission: format!("{}.{action}", def.name),

@@ -76,7 +76,7 @@ pub fn build(registry: &'static Registry) -> Router<Route> {
         let plural = model.def.plural;
         add(format!("{BASE}/{plural}"), Route::Model(ModelRoute::List(model)));
         add(format!("{BASE}/{plural}/{{key}}"), Route::Model(ModelRoute::Item(model)));
-        for action in model.def.actions {
+        for action in &model.actions {
             let path = if action.detail {
                 format!("{BASE}/{plural}/{{key}}/{}", action.name)
             } else {

@@ -10,6 +10,7 @@ use super::error::{EngineError, FieldErrors};
 use super::filter::Sql;
 use super::model::{Model, Registry, TRACKING};
 use super::query::{ListParams, PageRequest};
+use super::restriction::Restriction;
 use super::scope::{self, Verb};
 use super::{Author, Caller, Record, Written, custom, tree, value};
 use crate::access::{self, Principal};
@@ -44,25 +45,26 @@ pub fn list(
     list_matching(db, registry, model, caller, query, None)
 }
 
-/// Lists `model` per the query string, restricted further by `condition`.
+/// Lists `model` per the query string, restricted further by `restriction`.
 pub fn list_matching(
     db: &Db,
     registry: &Registry,
     model: &'static Model,
     caller: &Caller,
     query: &[(String, String)],
-    condition: Option<Sql>,
+    restriction: Option<Restriction>,
 ) -> Result<Page, EngineError> {
     scope::check_read(db, model, caller.principal.as_ref())?;
-    let mut params = ListParams::parse(registry, model, query)?;
-    let restrictions = scope::visible(model, caller.principal.as_ref())?.into_iter().chain(condition);
-    params.filter = super::query::join_and(std::iter::once(params.filter).chain(restrictions).collect());
+    let params = ListParams::parse(registry, model, query)?;
+    let restriction = restriction.map(|r| r.to_sql(model)).transpose()?;
+    let visible = scope::visible(model, caller.principal.as_ref())?;
+    let filter = Sql::all([params.filter.to_sql()].into_iter().chain(visible).chain(restriction));
     let table = model.def.table;
-    let where_clause = &params.filter.text;
+    let where_clause = &filter.text;
     let size = params.page_size;
     let count_rows = |conn: &Connection| -> Result<usize, EngineError> {
         let sql = format!("SELECT COUNT(*) FROM \"{table}\" WHERE {where_clause}");
-        let count: i64 = conn.prepare_cached(&sql)?.query_row(params_from_iter(&params.filter.params), |r| r.get(0))?;
+        let count: i64 = conn.prepare_cached(&sql)?.query_row(params_from_iter(&filter.params), |r| r.get(0))?;
         Ok(usize::try_from(count).unwrap_or(0))
     };
     let sql = format!(
@@ -78,7 +80,7 @@ pub fn list_matching(
             }
         };
         let offset = (page - 1) * size;
-        let mut bound = params.filter.params.clone();
+        let mut bound = filter.params.clone();
         bound.extend([SqlValue::Integer(size as i64), SqlValue::Integer(offset as i64)]);
         let mut stmt = conn.prepare_cached(&sql)?;
         let (results, rows) = super::rows::rows_to_json(model, stmt.query(params_from_iter(&bound))?)?;

@@ -6,7 +6,7 @@
 
 use serde_json::{Value, json};
 
-use super::def::{Field, Kind};
+use super::def::{Field, Kind, ModelDef};
 use super::error::EngineError;
 use super::model::{Model, Registry};
 use super::{Author, Record, crud};
@@ -16,13 +16,13 @@ use crate::store::{Connection, OptionalExtension, StoreError};
 pub const TAG_MODEL: &str = "tag";
 
 /// The link table of `field`: `<table>_<field>`.
-pub fn table(model: &Model, field: &Field) -> String {
-    format!("{}_{}", model.def.table, field.name)
+pub fn table(model: &ModelDef, field: &str) -> String {
+    format!("{}_{field}", model.table)
 }
 
 /// The link table's column holding the row's key: the model's name.
-pub fn owner(model: &Model) -> &'static str {
-    model.def.name
+pub fn owner(model: &ModelDef) -> &'static str {
+    model.name
 }
 
 /// The SELECT expression listing a row's tags by name, as a JSON array in name order.
@@ -30,30 +30,17 @@ pub fn select_expression(model: &Model, field: &Field) -> String {
     format!(
         "(SELECT json_group_array(name) FROM (SELECT t.name FROM \"{link}\" l JOIN \"tags\" t ON t.slug = l.tag \
          WHERE l.\"{owner}\" = \"{table}\".\"{key}\" ORDER BY t.name))",
-        link = table(model, field),
-        owner = owner(model),
+        link = table(model.def, field.name),
+        owner = owner(model.def),
         table = model.def.table,
         key = model.def.key,
-    )
-}
-
-/// SQL (with parameters for `names`): the row has any of the tags named.
-pub fn any_of(model: &Model, field: &Field, names: usize) -> String {
-    format!(
-        "EXISTS (SELECT 1 FROM \"{link}\" l JOIN \"tags\" t ON t.slug = l.tag \
-         WHERE l.\"{owner}\" = \"{table}\".\"{key}\" AND t.name IN ({marks}))",
-        link = table(model, field),
-        owner = owner(model),
-        table = model.def.table,
-        key = model.def.key,
-        marks = vec!["?"; names].join(", "),
     )
 }
 
 /// The link table of `field` and its index, as the schema derives them.
 pub fn ddl(registry: &Registry, model: &Model, field: &Field) -> (String, Vec<String>) {
-    let link = table(model, field);
-    let owner = owner(model);
+    let link = table(model.def, field.name);
+    let owner = owner(model.def);
     let (table, key) = (model.def.table, model.def.key);
     let (tags, tag_key) = crud::target_table(registry, TAG_MODEL);
     let create = format!(
@@ -97,8 +84,8 @@ pub fn write_tags(
             linked.push(tag);
         }
     }
-    let link = table(model, field);
-    let owner = owner(model);
+    let link = table(model.def, field.name);
+    let owner = owner(model.def);
     conn.prepare_cached(&format!("DELETE FROM \"{link}\" WHERE \"{owner}\" = ?1"))?
         .execute([key])
         .map_err(StoreError::from)?;

@@ -43,7 +43,7 @@ pub fn models(registry: &Registry) -> Value {
                 },
                 "display": def.display,
                 "list_columns": def.list_columns,
-                "actions": def.actions.iter().map(|a| json!({ "name": a.name, "detail": a.detail, "method": a.method.as_str(), "summary": a.summary })).collect::<Vec<_>>(),
+                "actions": m.actions.iter().map(|a| json!({ "name": a.name, "detail": a.detail, "method": a.method.as_str(), "summary": a.summary })).collect::<Vec<_>>(),
             })
         })
         .collect();

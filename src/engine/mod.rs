@@ -12,6 +12,7 @@ pub mod meta;
 mod model;
 pub mod openapi;
 mod query;
+mod restriction;
 mod rows;
 pub mod scope;
 pub mod slug;
@@ -25,6 +26,7 @@ pub use def::{
 pub use error::{EngineError, FieldErrors};
 pub use model::{Model, Registry, TRACKING};
 pub use query::ListParams;
+pub use restriction::Restriction;
 
 use serde_json::{Map, Value};
 

@@ -48,6 +48,8 @@ pub struct Model {
     pub filters: Vec<&'static str>,
     /// Ordering fields: the definition's, and a tree's level and path.
     pub ordering: Vec<&'static str>,
+    /// Actions: the definition's, and a tree's `children/`, `descendants/`, `ancestors/`.
+    pub actions: Vec<&'static super::def::Action>,
 }
 
 impl Model {
@@ -84,7 +86,9 @@ impl Model {
         let tree_fields = def.tree.as_ref().map(|_| [super::tree::LEVEL.name, super::tree::PATH.name]);
         let filters = def.filters.iter().copied().chain(tree_fields.into_iter().flatten()).collect();
         let ordering = def.ordering.iter().copied().chain(tree_fields.into_iter().flatten()).collect();
-        Model { def, columns, readable, select_list: String::new(), not_audited, filters, ordering }
+        let tree_actions = def.tree.as_ref().map(|_| super::tree::ACTIONS.iter()).into_iter().flatten();
+        let actions = def.actions.iter().chain(tree_actions).collect();
+        Model { def, columns, readable, select_list: String::new(), not_audited, filters, ordering, actions }
     }
 
     /// The SELECT expression of each readable column; lookups become correlated sub-selects.
@@ -192,6 +196,12 @@ impl Registry {
                 for field in tree.same_as_parent {
                     assert!(model.column(field).is_some(), "{}: unknown field {field}", def.name);
                 }
+            }
+            for name in def.search {
+                let text = model
+                    .column(name)
+                    .is_some_and(|f| f.kind.is_textual() || matches!(f.kind, Kind::ForeignKey { .. }));
+                assert!(text, "{}: search field {name} is not text", def.name);
             }
             for field in &model.columns {
                 if let Kind::ForeignKey { model: target, .. } = field.kind {

@@ -215,7 +215,7 @@ fn model_paths(model: &Model, paths: &mut Map<String, Value>) {
         );
     }
 
-    for action in def.actions {
+    for action in &model.actions {
         let path = if action.detail {
             format!("/api/v1/{}/{{key}}/{}/", def.plural, action.name)
         } else {

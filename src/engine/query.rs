@@ -2,7 +2,7 @@
 //! field filters) parsed into one WHERE / ORDER BY / LIMIT over a model's table.
 
 use super::error::EngineError;
-use super::filter::{self, Sql};
+use super::filter::{self, Filter};
 use super::model::{Model, Registry};
 
 /// Page size when the client names none.
@@ -11,8 +11,6 @@ pub const DEFAULT_PAGE_SIZE: usize = 50;
 pub const MAX_PAGE_SIZE: usize = 1000;
 /// Highest page number accepted (keeps offsets far from overflow).
 const MAX_PAGE: usize = 1_000_000_000;
-/// Most search terms considered.
-const MAX_SEARCH_TERMS: usize = 10;
 /// Longest `?search=` text, in characters.
 pub const MAX_SEARCH_CHARS: usize = 200;
 
@@ -29,7 +27,8 @@ pub enum PageRequest {
 pub struct ListParams {
     pub page: PageRequest,
     pub page_size: usize,
-    pub filter: Sql,
+    /// Everything the rows must match: lookups, list defaults, search and `?filter=`.
+    pub filter: Filter,
     pub order_by: String,
 }
 
@@ -53,7 +52,7 @@ impl ListParams {
             .map_or(DEFAULT_PAGE_SIZE, |size| size.min(MAX_PAGE_SIZE));
         let mut conditions = Vec::new();
         for (name, raw) in query.iter().filter(|(name, raw)| !raw.is_empty() && !is_reserved(name)) {
-            if let Some(condition) = filter::from_query(registry, model, name, raw) {
+            if let Some(condition) = Filter::lookup(registry, model, name, raw) {
                 conditions.push(condition?);
             }
             if conditions.len() > filter::MAX_CONDITIONS {
@@ -67,7 +66,7 @@ impl ListParams {
             let named = |text: &str| text.contains(&format!("\"{field}\""));
             if get(field).is_none_or(str::is_empty)
                 && !get("filter").is_some_and(named)
-                && let Some(condition) = filter::from_query(registry, model, field, raw)
+                && let Some(condition) = Filter::lookup(registry, model, field, raw)
             {
                 conditions.push(condition?);
             }
@@ -79,13 +78,13 @@ impl ListParams {
                     format!("The search text is longer than {MAX_SEARCH_CHARS} characters."),
                 ));
             }
-            conditions.push(search(model, text));
+            conditions.push(Filter::search(model, text));
         }
         if let Some(raw) = get("filter").filter(|f| !f.trim().is_empty()) {
-            conditions.push(filter::advanced(registry, model, raw)?);
+            conditions.push(Filter::parse(registry, model, raw)?);
         }
-        let filter = join_and(conditions);
-        if filter.params.len() > filter::MAX_PARAMS {
+        let filter = Filter::And(conditions);
+        if filter.to_sql().params.len() > filter::MAX_PARAMS {
             return Err(EngineError::invalid_filter(format!(
                 "The filters of one list compare at most {} values.",
                 filter::MAX_PARAMS
@@ -102,37 +101,6 @@ fn invalid_page() -> EngineError {
 
 fn is_reserved(name: &str) -> bool {
     matches!(name, "page" | "page_size" | "search" | "ordering" | "filter" | "format")
-}
-
-/// Each term must match at least one search field (case-insensitively).
-fn search(model: &Model, text: &str) -> Sql {
-    let mut sql = Sql::default();
-    let mut clauses = Vec::new();
-    for term in text.split_whitespace().take(MAX_SEARCH_TERMS) {
-        let escaped = filter::escape_like(&crate::store::fold(term));
-        let fold = crate::store::FOLD;
-        let fields: Vec<String> =
-            model.def.search.iter().map(|f| format!("{fold}(\"{f}\") LIKE ? ESCAPE '\\'")).collect();
-        for _ in model.def.search {
-            sql.params.push(crate::store::SqlValue::Text(format!("%{escaped}%")));
-        }
-        clauses.push(format!("({})", fields.join(" OR ")));
-    }
-    sql.text = if clauses.is_empty() || model.def.search.is_empty() { "0".into() } else { clauses.join(" AND ") };
-    sql
-}
-
-pub(super) fn join_and(conditions: Vec<Sql>) -> Sql {
-    let mut out = Sql::default();
-    let parts: Vec<String> = conditions
-        .into_iter()
-        .map(|c| {
-            out.params.extend(c.params);
-            format!("({})", c.text)
-        })
-        .collect();
-    out.text = if parts.is_empty() { "1".into() } else { parts.join(" AND ") };
-    out
 }
 
 /// `?ordering=name,-created_at` checked against the model's ordering fields; the key is

@@ -9,9 +9,11 @@
 use rusqlite::params_from_iter;
 use serde_json::Value;
 
-use super::def::{Field, Kind, OnDelete, Tree};
+use super::def::{Action, Field, Kind, Method, Needs, OnDelete, Tree};
 use super::error::{EngineError, FieldErrors};
 use super::model::Model;
+use super::restriction::Restriction;
+use super::{ActionCall, ActionOutput};
 use super::{Record, value};
 use crate::store::{Connection, OptionalExtension, SqlValue, StoreError};
 
@@ -27,6 +29,63 @@ pub const PATH: Field = Field::text("tree_path", 1200)
     .blank()
     .read_only()
     .help("The keys from the root down to this row, as /root/…/self/: a subtree is every row whose path starts with its root's.");
+
+/// The actions every tree model answers: `children/`, `descendants/`, `ancestors/` (root
+/// first), lists of the rows around a node the caller may see.
+pub const ACTIONS: [Action; 3] = [
+    Action {
+        name: "children",
+        detail: true,
+        method: Method::Get,
+        summary: "The direct children of this row.",
+        params: &[],
+        needs: Needs::View,
+        handler: children,
+    },
+    Action {
+        name: "descendants",
+        detail: true,
+        method: Method::Get,
+        summary: "Every row below this one.",
+        params: &[],
+        needs: Needs::View,
+        handler: descendants,
+    },
+    Action {
+        name: "ancestors",
+        detail: true,
+        method: Method::Get,
+        summary: "Every row above this one, the root first.",
+        params: &[],
+        needs: Needs::View,
+        handler: ancestors,
+    },
+];
+
+fn around(
+    call: &ActionCall,
+    restriction: Restriction,
+    query: &[(String, String)],
+) -> Result<ActionOutput, EngineError> {
+    let page = super::crud::list_matching(call.db, call.registry, call.model, call.caller, query, Some(restriction))?;
+    Ok(ActionOutput::Page(page))
+}
+
+fn children(call: &ActionCall) -> Result<ActionOutput, EngineError> {
+    around(call, Restriction::Children(call.key.unwrap_or_default()), call.query)
+}
+
+fn descendants(call: &ActionCall) -> Result<ActionOutput, EngineError> {
+    around(call, Restriction::Descendants(call.key.unwrap_or_default()), call.query)
+}
+
+fn ancestors(call: &ActionCall) -> Result<ActionOutput, EngineError> {
+    let mut query = call.query.to_vec();
+    if !query.iter().any(|(k, _)| k == "ordering") {
+        query.push(("ordering".into(), LEVEL.name.into()));
+    }
+    around(call, Restriction::Ancestors(call.key.unwrap_or_default()), &query)
+}
 
 /// SQL: the row aliased `row` is `root` or below it (both aliases of the tree's table): its
 /// path starts with the root's, an index range.

@@ -8,12 +8,11 @@ use serde_json::Value;
 
 use crate::access;
 use crate::engine::crud::{self, list_matching};
-use crate::engine::filter::Sql;
 use crate::engine::{
-    Action, ActionCall, ActionOutput, Author, Caller, EngineError, Field, FieldErrors, Method, ModelDef, Needs,
-    OnDelete, Record, Registry, Scope, TableCheck, Tree, tree,
+    Action, Author, Caller, EngineError, Field, FieldErrors, Method, ModelDef, Needs, OnDelete, Record, Registry,
+    Restriction, Scope, TableCheck, Tree, tree,
 };
-use crate::store::{Connection, Db, SqlValue, StoreError};
+use crate::store::{Connection, Db, StoreError};
 
 pub const STATUSES: &[&str] = &["active", "inactive", "archived"];
 
@@ -66,45 +65,16 @@ pub const ORGANIZATION: ModelDef = ModelDef {
     list_columns: &["name", "code", "organization_type", "status", "parent_name", "currency"],
     validate: Some(validate_dates),
     check: Some(check_move),
-    actions: &[
-        Action {
-            name: "children",
-            detail: true,
-            method: Method::Get,
-            summary: "The organization's direct children.",
-            params: &[],
-            needs: Needs::View,
-            handler: children,
-        },
-        Action {
-            name: "descendants",
-            detail: true,
-            method: Method::Get,
-            summary: "Every organization below this one.",
-            params: &[],
-            needs: Needs::View,
-            handler: descendants,
-        },
-        Action {
-            name: "ancestors",
-            detail: true,
-            method: Method::Get,
-            summary: "Every organization above this one.",
-            params: &[],
-            needs: Needs::View,
-            handler: ancestors,
-        },
-        Action {
-            name: "create-user",
-            detail: true,
-            method: Method::Post,
-            summary: "Create an account that is a member of this organization: {username, password, email, first_name, \
+    actions: &[Action {
+        name: "create-user",
+        detail: true,
+        method: Method::Post,
+        summary: "Create an account that is a member of this organization: {username, password, email, first_name, \
                       last_name, role}. Needs organization.create-user here and everything the role grants.",
-            params: &[],
-            needs: Needs::Own,
-            handler: super::members::create_user,
-        },
-    ],
+        params: &[],
+        needs: Needs::Own,
+        handler: super::members::create_user,
+    }],
     ..ModelDef::base("organization", "Organization", "organizations", "organizations")
 };
 
@@ -158,25 +128,6 @@ fn uses_roles_left_behind(conn: &Connection, id: &str, parent: Option<&str>) -> 
     Ok(conn.query_row(&sql, rusqlite::params![id, parent], |r| r.get(0)).map_err(StoreError::from)?)
 }
 
-/// The ids below the organization bound to its one parameter.
-const DESCENDANTS: &str = "WITH RECURSIVE below(id) AS (SELECT id FROM organizations WHERE parent = ? \
-     UNION SELECT o.id FROM organizations o JOIN below ON o.parent = below.id) SELECT id FROM below";
-
-/// The ids above the organization bound to its one parameter.
-const ANCESTORS: &str = "WITH RECURSIVE above(id, parent) AS (SELECT id, parent FROM organizations \
-     WHERE id = (SELECT parent FROM organizations WHERE id = ?) \
-     UNION SELECT o.id, o.parent FROM organizations o JOIN above ON o.id = above.parent) SELECT id FROM above";
-
-/// Lists the organizations whose id is in `ids_sql` (bound to the node's key), after checking
-/// the node itself is visible.
-fn related(call: &ActionCall, ids_sql: &str) -> Result<ActionOutput, EngineError> {
-    let key = call.key.unwrap_or_default();
-    crud::retrieve(call.db, call.model, call.caller, key)?;
-    let condition = Sql { text: format!("\"id\" IN ({ids_sql})"), params: vec![SqlValue::Text(key.to_string())] };
-    let page = list_matching(call.db, call.registry, call.model, call.caller, call.query, Some(condition))?;
-    Ok(ActionOutput::Page(page))
-}
-
 /// The organizations where the caller is an active member, listed per `query` like
 /// `organizations/` (the caller's visibility applies too).
 pub fn of_caller(
@@ -187,22 +138,5 @@ pub fn of_caller(
 ) -> Result<crud::Page, EngineError> {
     let user = access::signed_in(caller.principal.as_ref())?.user_id.clone();
     let model = registry.get(ORGANIZATION.name).ok_or(EngineError::NotFound)?;
-    let condition = Sql {
-        text: "\"id\" IN (SELECT \"organization\" FROM organization_memberships WHERE \"user\" = ? AND is_active = 1)"
-            .into(),
-        params: vec![SqlValue::Text(user)],
-    };
-    list_matching(db, registry, model, caller, query, Some(condition))
-}
-
-fn children(call: &ActionCall) -> Result<ActionOutput, EngineError> {
-    related(call, "SELECT id FROM organizations WHERE parent = ?")
-}
-
-fn descendants(call: &ActionCall) -> Result<ActionOutput, EngineError> {
-    related(call, DESCENDANTS)
-}
-
-fn ancestors(call: &ActionCall) -> Result<ActionOutput, EngineError> {
-    related(call, ANCESTORS)
+    list_matching(db, registry, model, caller, query, Some(Restriction::MemberOf(&user)))
 }

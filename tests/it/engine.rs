@@ -545,6 +545,11 @@ fn filter_combines_and_or_not() {
         { "not": { "or": [eq("name", "Pending Approval"), eq("name", "Approved"), eq("name", "Pending")] } },
     ] });
     assert_eq!(status_slugs(&client, nested), set(&["rejected", "completed", "cancelled"]));
+    // An empty `and` matches everything, an empty `or` nothing (API.md), also when negated.
+    assert_eq!(status_slugs(&client, json!({ "and": [] })).len(), 10);
+    assert_eq!(status_slugs(&client, json!({ "or": [] })), set(&[]));
+    assert_eq!(status_slugs(&client, json!({ "not": { "or": [] } })).len(), 10);
+    assert_eq!(status_slugs(&client, json!({ "and": [eq("slug", "draft"), { "or": [] }] })), set(&[]));
     // Eight levels of nesting are fine.
     let mut deep = eq("slug", "draft");
     for _ in 0..8 {
@@ -605,7 +610,7 @@ fn malformed_filters_are_400_invalid_filter() {
         ("statuses", r#"{"op": "eq", "value": "x"}"#, "field"),
         ("statuses", r#"{"field": "slug", "op": "eq"}"#, "value"),
         ("statuses", r#"{"field": "slug", "op": "eq", "value": "x", "extra": 1}"#, "extra"),
-        ("statuses", r#"{"and": []}"#, "non-empty list"),
+        ("statuses", r#"{"and": {}}"#, "list"),
         ("statuses", r#"{"or": {"field": "slug", "value": "x"}}"#, "list"),
         ("statuses", r#"{"field": "slug", "op": "in", "value": "draft"}"#, "list"),
         ("statuses", r#"{"field": "slug", "op": "in", "value": []}"#, "list"),

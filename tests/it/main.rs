@@ -9,6 +9,7 @@ mod cli;
 mod common;
 mod custom_fields;
 mod engine;
+mod filters;
 mod http;
 mod openapi;
 mod organizations;

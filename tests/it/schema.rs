@@ -46,7 +46,7 @@ fn every_table_is_what_its_definition_derives() {
             problems.push(format!("{table}: live indexes {indexes:#?}\nbut the definition derives {wanted:#?}"));
         }
         for field in links::fields(model) {
-            let link = links::table(model, field);
+            let link = links::table(model.def, field.name);
             let (derived, mut wanted) = links::ddl(registry(), model, field);
             wanted.sort();
             if stored(&server, &link) != (Some(derived.clone()), wanted.clone()) {
