@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use super::def::{Field, Kind, ModelDef};
 use super::error::EngineError;
 use super::model::{Model, Registry};
-use super::{Author, Record, crud};
+use super::{Author, Record, crud, input, write};
 use crate::store::{Connection, OptionalExtension, StoreError};
 
 /// The model every tags field links to.
@@ -74,8 +74,8 @@ pub fn write_tags(
         let tag = match found {
             Some(tag) => tag,
             None => {
-                let row = crud::prepare_create(tags, author, &json!({ "name": name }), &[])?;
-                let made: Record = crud::insert(conn, registry, tags, author, row, crud::Access::Trusted)?;
+                let row = input::prepare_create(tags, author, &json!({ "name": name }), &[])?;
+                let made: Record = write::insert(conn, registry, tags, author, row, write::Access::Trusted)?;
                 let text = |f: &str| made.get(f).and_then(Value::as_str).unwrap_or_default().to_string();
                 (text("slug"), text("name"))
             }

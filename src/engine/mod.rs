@@ -7,6 +7,7 @@ pub mod ddl;
 pub mod def;
 mod error;
 pub mod filter;
+pub mod input;
 pub mod links;
 pub mod meta;
 mod model;
@@ -18,6 +19,7 @@ pub mod scope;
 pub mod slug;
 pub mod tree;
 pub mod value;
+pub mod write;
 
 pub use def::{
     Action, Default, Field, Index, Kind, Method, ModelDef, Needs, OnDelete, ReadRule, Scope, TableCheck, Tree,

@@ -11,7 +11,9 @@ use super::roles::{
     no_escalation_by_membership, role_not_usable, role_permissions, role_usable_in, role_usable_in_membership,
 };
 use crate::access::{self, Credential, Principal};
-use crate::engine::crud::{self, Access};
+use crate::engine::crud;
+use crate::engine::input;
+use crate::engine::write::{self, Access};
 use crate::engine::{
     ActionCall, ActionOutput, Author, Caller, EngineError, Field, FieldErrors, Index, ModelDef, OnDelete, Record,
     Registry, Scope, TableCheck,
@@ -160,7 +162,7 @@ pub fn respond(
             (column(invitations, "status")?, SqlValue::Text(status.into())),
             (column(invitations, "responded_at")?, SqlValue::Text(now())),
         ];
-        let responded = crud::apply_update(conn, registry, invitations, &author, invitation, values, Access::Trusted)?;
+        let responded = write::apply_update(conn, registry, invitations, &author, invitation, values, Access::Trusted)?;
         Ok(answer.unwrap_or(responded))
     })
 }
@@ -200,12 +202,12 @@ fn join(
                 (column(memberships, "role")?, SqlValue::Text(role)),
                 (column(memberships, "is_active")?, SqlValue::Integer(1)),
             ];
-            crud::apply_update(conn, registry, memberships, author, current, values, Access::Trusted)
+            write::apply_update(conn, registry, memberships, author, current, values, Access::Trusted)
         }
         None => {
             let body = json!({ "user": user, "organization": organization, "role": role, "is_active": true });
-            let row = crud::prepare_create(memberships, author, &body, &[])?;
-            crud::insert(conn, registry, memberships, author, row, Access::Trusted)
+            let row = input::prepare_create(memberships, author, &body, &[])?;
+            write::insert(conn, registry, memberships, author, row, Access::Trusted)
         }
     }
 }
@@ -277,7 +279,7 @@ pub fn create_user(call: &ActionCall) -> Result<ActionOutput, EngineError> {
     errors.into_result()?;
     let users = model(call.registry, "user")?;
     let author = Author::of(call.caller);
-    let new_user = crud::prepare_create(users, &author, &Value::Object(account), &[])?;
+    let new_user = input::prepare_create(users, &author, &Value::Object(account), &[])?;
     let registry = call.registry;
     let organization = call.key.unwrap_or_default().to_string();
     let role = role.unwrap_or_default();
@@ -292,10 +294,10 @@ pub fn create_user(call: &ActionCall) -> Result<ActionOutput, EngineError> {
             return Err(role_not_usable());
         }
         access::require_all(conn, Some(&principal), &role_permissions(conn, &role)?, Some(&organization))?;
-        let user = crud::insert(conn, registry, users, &author, new_user, Access::Trusted)?;
+        let user = write::insert(conn, registry, users, &author, new_user, Access::Trusted)?;
         let body = json!({ "user": user["id"], "organization": organization, "role": role, "is_active": true });
-        let row = crud::prepare_create(memberships, &author, &body, &[])?;
-        let membership = crud::insert(conn, registry, memberships, &author, row, Access::Trusted)?;
+        let row = input::prepare_create(memberships, &author, &body, &[])?;
+        let membership = write::insert(conn, registry, memberships, &author, row, Access::Trusted)?;
         Ok::<_, EngineError>(json!({ "user": user, "membership": membership }))
     })?;
     Ok(ActionOutput::Created(created))
