@@ -21,7 +21,7 @@ pub struct Permission {
 /// `change`, `delete` where writing does, and one per POST action.
 pub fn list(registry: &Registry) -> Vec<Permission> {
     let mut out = Vec::new();
-    for model in registry.models() {
+    for model in registry.models().iter().filter(|m| !m.def.nested) {
         let def = model.def;
         let scoped =
             matches!(def.scope, Scope::Organization | Scope::Organizations | Scope::OptionalOrganization { .. });

@@ -72,7 +72,7 @@ pub fn build(registry: &'static Registry) -> Router<Route> {
         add(format!("{BASE}/{}", normalize(first.path)), Route::Fixed(same_path));
         rest = others;
     }
-    for model in registry.models() {
+    for model in registry.models().iter().filter(|m| !m.def.nested) {
         let plural = model.def.plural;
         add(format!("{BASE}/{plural}"), Route::Model(ModelRoute::List(model)));
         add(format!("{BASE}/{plural}/{{key}}"), Route::Model(ModelRoute::Item(model)));

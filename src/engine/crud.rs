@@ -248,7 +248,7 @@ pub fn read_row(model: &Model, row: &Row) -> rusqlite::Result<Record> {
     let mut record = Record::with_capacity(model.readable.len());
     for (i, field) in model.readable.iter().enumerate() {
         let raw: SqlValue = row.get(i)?;
-        record.insert(field.name.to_string(), value::to_json(field.kind, raw));
+        record.insert(field.name.to_string(), value::read(field, raw));
     }
     Ok(record)
 }

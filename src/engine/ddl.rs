@@ -150,12 +150,12 @@ pub fn indexes(model: &Model) -> Vec<String> {
     out
 }
 
-/// Whether `field` of `model` leads an index (or the key, or a unique set): filtering and
-/// ordering by it need not scan.
+/// Whether `field` of `model` leads an index (or is the key, unique, first of a unique set,
+/// or tags — whose link table is indexed by tag): filtering and ordering by it need not scan.
 pub fn is_indexed(model: &Model, field: &str) -> bool {
     let leads = |sql: &String| sql.split_once(" (").is_some_and(|(_, cols)| cols.starts_with(&format!("\"{field}\"")));
     field == model.def.key
-        || model.column(field).is_some_and(|f| f.unique)
+        || model.column(field).is_some_and(|f| f.unique || matches!(f.kind, Kind::Tags))
         || model.def.unique_together.iter().any(|set| set.first() == Some(&field))
         || indexes(model).iter().any(leads)
 }

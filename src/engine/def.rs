@@ -90,6 +90,15 @@ pub enum Kind {
     /// A list of labels: tags (`tags/`) by name, linked through a table of their own;
     /// `?tags=a,b` matches any of them.
     Tags,
+    /// Rows of another model owned by this one and written with it (nested writes): the
+    /// child `model` points back through its foreign key `parent` (ON DELETE CASCADE). A
+    /// boolean field `single` may be set on one item at most: the last one flagged wins.
+    /// Not stored in this model's table.
+    Children {
+        model: &'static str,
+        parent: &'static str,
+        single: Option<&'static str>,
+    },
     /// Read-only companion of a foreign key: `column` of the row that field `via` points at
     /// (`organization_name`). Not stored.
     Lookup {
@@ -124,7 +133,13 @@ impl Kind {
     /// Whether the value lives in a column of the model's own table (tags live in a link
     /// table, lookups in the row they look up).
     pub fn is_stored(self) -> bool {
-        !matches!(self, Kind::Lookup { .. } | Kind::Tags)
+        !matches!(self, Kind::Lookup { .. } | Kind::Tags | Kind::Children { .. })
+    }
+
+    /// Whether the value is written after the row itself, in tables of its own (tags, child
+    /// lists).
+    pub fn is_linked(self) -> bool {
+        matches!(self, Kind::Tags | Kind::Children { .. })
     }
 
     /// Short name used by the metadata endpoint and the admin pages.
@@ -149,6 +164,7 @@ impl Kind {
             Kind::Email => "email",
             Kind::Language => "language",
             Kind::Tags => "tags",
+            Kind::Children { .. } => "children",
             Kind::Lookup { .. } => "text",
         }
     }
@@ -204,6 +220,10 @@ pub struct Field {
     pub create_only: bool,
     /// Compared (and unique) regardless of case (`COLLATE NOCASE`).
     pub nocase: bool,
+    /// A foreign key shown as the whole object it points at, and written either as its key
+    /// or as an object: one with the key of an existing row updates that row, one without
+    /// creates a row (taking the writer's organization when it has none).
+    pub inline: bool,
     pub help: &'static str,
 }
 
@@ -219,6 +239,7 @@ impl Field {
             read_only: false,
             create_only: false,
             nocase: false,
+            inline: false,
             help: "",
         }
     }
@@ -283,6 +304,10 @@ impl Field {
     pub const fn language(name: &'static str) -> Field {
         Field::new(name, Kind::Language)
     }
+    /// A list of `model` rows owned by this one, pointing back through their `parent` field.
+    pub const fn children(name: &'static str, model: &'static str, parent: &'static str) -> Field {
+        Field::new(name, Kind::Children { model, parent, single: None }).default(Default::EmptyArray)
+    }
     pub const fn tags(name: &'static str) -> Field {
         Field::new(name, Kind::Tags).default(Default::EmptyArray)
     }
@@ -313,6 +338,18 @@ impl Field {
     }
     pub const fn nocase(mut self) -> Field {
         self.nocase = true;
+        self
+    }
+    /// Of a child list: at most one item has the boolean `field` set (the last flagged wins).
+    pub const fn single(mut self, field: &'static str) -> Field {
+        if let Kind::Children { model, parent, .. } = self.kind {
+            self.kind = Kind::Children { model, parent, single: Some(field) };
+        }
+        self
+    }
+    /// Of a foreign key: shown and written as the object itself (see [`Field::inline`]).
+    pub const fn inline(mut self) -> Field {
+        self.inline = true;
         self
     }
     pub const fn create_only(mut self) -> Field {
@@ -428,13 +465,24 @@ pub enum Scope {
     Owner(&'static str),
     /// A row with an `organization` sits inside that organization's wall like an
     /// organization-scoped row; a row without one is shared: read per the read rule, written
-    /// only by superusers or holders of the global permission. With `inherited`, an
+    /// per `shared`. With `inherited`, an
     /// organization's rows are also seen (not changed) throughout its subtree: a role made at
     /// the top is usable in every branch.
-    OptionalOrganization { inherited: bool },
+    OptionalOrganization { inherited: bool, shared: Shared },
     /// Rows about users (the user in this field): callers see only users who share an
     /// organization with them (superusers see all).
     People(&'static str),
+}
+
+/// Who writes the shared rows (those without an organization) of an optional-organization
+/// model.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shared {
+    /// Superusers and holders of the global permission (configuration such as roles).
+    GlobalPermission,
+    /// Holders of the model permission through any active role, or globally (shared
+    /// business records such as contacts and addresses).
+    AnyRole,
 }
 
 impl Scope {
@@ -578,6 +626,9 @@ pub struct ModelDef {
     pub guard: Option<Check>,
     pub after_write: Option<AfterWrite>,
     pub actions: &'static [Action],
+    /// Rows exist only inside their parent's child list ([`Kind::Children`]): no URL,
+    /// permissions or audit entries of their own — the parent's cover them.
+    pub nested: bool,
 }
 
 impl ModelDef {
@@ -614,6 +665,7 @@ impl ModelDef {
             guard: None,
             after_write: None,
             actions: &[],
+            nested: false,
         }
     }
 }

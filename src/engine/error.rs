@@ -40,6 +40,17 @@ impl FieldErrors {
         }
     }
 
+    /// The errors of another object under `field` (`{"address": {"country": ["…"]}}`).
+    pub fn add_object(&mut self, field: &str, inner: FieldErrors) {
+        self.0.insert(field.to_string(), Value::Object(inner.0));
+    }
+
+    /// The errors of a list's items under `field`, one object per item in order, empty for
+    /// valid ones (`{"email_addresses": [{}, {"email": ["…"]}]}`).
+    pub fn add_items(&mut self, field: &str, items: Vec<FieldErrors>) {
+        self.0.insert(field.to_string(), Value::Array(items.into_iter().map(|e| Value::Object(e.0)).collect()));
+    }
+
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use super::def::Field;
+use super::def::{Field, Kind};
 use super::error::{EngineError, FieldErrors};
 use super::model::{Model, TRACKING};
 use super::{Author, Record, custom, value, write};
@@ -126,6 +126,13 @@ pub(super) fn validate_input(model: &Model, body: &Value, mode: Mode) -> Result<
                 Ok(v) => values.push((*field, v)),
                 Err(message) => errors.add(name, message),
             },
+        }
+    }
+    if mode == Mode::Put {
+        // Replacing the object replaces its child lists: one left out becomes empty.
+        let absent = |f: &&Field| matches!(f.kind, Kind::Children { .. }) && !object.contains_key(f.name);
+        for field in model.writable().filter(absent) {
+            values.push((*field, SqlValue::Text("[]".into())));
         }
     }
     if mode != Mode::Patch {

@@ -25,14 +25,14 @@ pub fn owner(model: &ModelDef) -> &'static str {
     model.name
 }
 
-/// The SELECT expression listing a row's tags by name, as a JSON array in name order.
-pub fn select_expression(model: &Model, field: &Field) -> String {
+/// The SELECT expression listing the tags of the row `row` (the table's name, or an alias in
+/// a nested object) by name, as a JSON array in name order.
+pub fn select_expression(model: &Model, field: &Field, row: &str) -> String {
     format!(
         "(SELECT json_group_array(name) FROM (SELECT t.name FROM \"{link}\" l JOIN \"tags\" t ON t.slug = l.tag \
-         WHERE l.\"{owner}\" = \"{table}\".\"{key}\" ORDER BY t.name))",
+         WHERE l.\"{owner}\" = {row}.\"{key}\" ORDER BY t.name))",
         link = table(model.def, field.name),
         owner = owner(model.def),
-        table = model.def.table,
         key = model.def.key,
     )
 }

@@ -1,5 +1,6 @@
 //! `GET /api/v1/meta/models/`: the model definitions as JSON, for the admin pages and any
-//! client that renders forms and tables generically.
+//! client that renders forms and tables generically. Nested models (the items of a parent's
+//! child list) are listed too, marked `nested`, without a URL of their own.
 
 use serde_json::{Value, json};
 
@@ -17,7 +18,8 @@ pub fn models(registry: &Registry) -> Value {
                 "name": def.name,
                 "label": def.label,
                 "plural": def.plural,
-                "url": format!("/api/v1/{}/", def.plural),
+                "url": (!def.nested).then(|| format!("/api/v1/{}/", def.plural)),
+                "nested": def.nested,
                 "key": def.key,
                 "tracking": def.tracking,
                 "fields": m.columns.iter().map(field).collect::<Vec<_>>(),
@@ -70,7 +72,10 @@ fn field(f: &Field) -> Value {
         Kind::Decimal { digits, scale } => out["decimal"] = json!({ "digits": digits, "scale": scale }),
         Kind::Choice(choices) => out["choices"] = json!(choices),
         Kind::ForeignKey { model, on_delete } => {
-            out["target"] = json!({ "model": model, "on_delete": on_delete.sql() })
+            out["target"] = json!({ "model": model, "on_delete": on_delete.sql(), "inline": f.inline })
+        }
+        Kind::Children { model, parent, single } => {
+            out["children"] = json!({ "model": model, "parent": parent, "single": single })
         }
         Kind::Lookup { via, column } => out["lookup"] = json!({ "via": via, "column": column }),
         _ => {}

@@ -11,6 +11,7 @@ pub mod input;
 pub mod links;
 pub mod meta;
 mod model;
+mod nested;
 pub mod openapi;
 mod query;
 mod restriction;
@@ -22,7 +23,7 @@ pub mod value;
 pub mod write;
 
 pub use def::{
-    Action, Default, Field, Index, Kind, Method, ModelDef, Needs, OnDelete, ReadRule, Scope, TableCheck, Tree,
+    Action, Default, Field, Index, Kind, Method, ModelDef, Needs, OnDelete, ReadRule, Scope, Shared, TableCheck, Tree,
     WriteRule,
 };
 pub use error::{EngineError, FieldErrors};

@@ -13,13 +13,14 @@ const CREATED_BY: Field = Field::foreign_key("created_by", "user", OnDelete::Set
 const UPDATED_BY: Field = Field::foreign_key("updated_by", "user", OnDelete::SetNull).nullable().read_only();
 /// The tracking columns the engine fills on every write.
 pub const TRACKING: [Field; 4] = [CREATED_AT, UPDATED_AT, CREATED_BY, UPDATED_BY];
-/// What an organization-scoped model gets unless it declares its own `organization`.
+/// What an organization-scoped model gets unless it declares its own `organization`, less
+/// the fields it declares itself.
 const ORGANIZATION: [Field; 2] = [
     Field::foreign_key("organization", "organization", OnDelete::Restrict)
         .help("The organization this record belongs to; may be omitted when you belong to exactly one."),
     Field::lookup("organization_name", "organization", "name"),
 ];
-/// What a model with an optional organization gets unless it declares its own.
+/// What a model with an optional organization gets, but fields it declares itself.
 const OPTIONAL_ORGANIZATION: [Field; 2] = [
     Field::foreign_key("organization", "organization", OnDelete::Restrict)
         .nullable()
@@ -58,13 +59,15 @@ impl Model {
         if generated_key(def) {
             columns.push(ID);
         }
-        if !def.fields.iter().any(|f| f.name == "organization") {
-            match def.scope {
-                Scope::Organization => columns.extend(ORGANIZATION),
-                Scope::OptionalOrganization { .. } => columns.extend(OPTIONAL_ORGANIZATION),
-                _ => {}
-            }
-        }
+        let declared = |name: &str| def.fields.iter().any(|f| f.name == name);
+        let scoped: &[Field] = match def.scope {
+            _ if declared("organization") => &[],
+            Scope::Organization => &ORGANIZATION,
+            Scope::OptionalOrganization { .. } => &OPTIONAL_ORGANIZATION,
+            _ => &[],
+        };
+        // A declared field of the same name wins (a contact's `organization_name` is text).
+        columns.extend(scoped.iter().filter(|s| !declared(s.name)));
         columns.extend_from_slice(def.fields);
         if def.tree.is_some() {
             columns.extend([super::tree::LEVEL, super::tree::PATH]);
@@ -91,31 +94,34 @@ impl Model {
         Model { def, columns, readable, select_list: String::new(), not_audited, filters, ordering, actions }
     }
 
-    /// The SELECT expression of each readable column; lookups become correlated sub-selects.
+    /// The SELECT expression of each readable column; lookups, tags, child lists and inline
+    /// objects become correlated sub-selects.
     fn select_expressions(&self, registry: &Registry) -> String {
-        let table = self.def.table;
+        let row = format!("\"{}\"", self.def.table);
         let expressions: Vec<String> = self
             .readable
             .iter()
             .map(|field| match field.kind {
-                Kind::Lookup { via, column } => {
-                    let target = self.column(via).and_then(|f| match f.kind {
-                        Kind::ForeignKey { model, .. } => Some(model),
-                        _ => None,
-                    });
-                    let (target_table, key) = match target.and_then(|t| registry.get(t)) {
-                        Some(target) => (target.def.table, target.def.key),
-                        None => ("users", "id"),
-                    };
-                    format!(
-                        "(SELECT l.\"{column}\" FROM \"{target_table}\" AS l WHERE l.\"{key}\" = \"{table}\".\"{via}\")"
-                    )
-                }
-                Kind::Tags => super::links::select_expression(self, field),
-                _ => format!("\"{table}\".\"{}\"", field.name),
+                Kind::Lookup { .. } => self.lookup_expression(registry, field, &row),
+                Kind::Tags => super::links::select_expression(self, field, &row),
+                Kind::Children { .. } => super::nested::list_expression(registry, self, field, &row, 0),
+                Kind::ForeignKey { .. } if field.inline => super::nested::inline_expression(registry, field, &row, 0),
+                _ => format!("{row}.\"{}\"", field.name),
             })
             .collect();
         expressions.join(", ")
+    }
+
+    /// The sub-select of a lookup field of the row `row` (the table's name or an alias): the
+    /// looked-up column of the row its foreign key points at.
+    pub(super) fn lookup_expression(&self, registry: &Registry, field: &Field, row: &str) -> String {
+        let Kind::Lookup { via, column } = field.kind else { return "NULL".into() };
+        let target = self.column(via).and_then(|f| match f.kind {
+            Kind::ForeignKey { model, .. } => registry.get(model),
+            _ => None,
+        });
+        let (target_table, key) = target.map_or(("users", "id"), |t| (t.def.table, t.def.key));
+        format!("(SELECT l.\"{column}\" FROM \"{target_table}\" AS l WHERE l.\"{key}\" = {row}.\"{via}\")")
     }
 
     /// Columns stored in the model's table (not lookups).
@@ -207,6 +213,29 @@ impl Registry {
                 if let Kind::ForeignKey { model: target, .. } = field.kind {
                     assert!(target == "user" || self.get(target).is_some(), "{}: unknown target {target}", def.name);
                 }
+                if let Kind::Children { model: child, parent, single } = field.kind {
+                    let child = self.get(child).unwrap_or_else(|| panic!("{}: unknown child model {child}", def.name));
+                    let back = child.column(parent).map(|f| f.kind);
+                    let owned = matches!(back, Some(Kind::ForeignKey { model: m, on_delete: OnDelete::Cascade }) if m == def.name);
+                    assert!(
+                        owned && child.def.nested,
+                        "{}: {} needs a nested child pointing back with CASCADE",
+                        def.name,
+                        field.name
+                    );
+                    let flag = single.map(|flag| child.column(flag).map(|f| f.kind));
+                    assert!(
+                        matches!(flag, None | Some(Some(Kind::Boolean))),
+                        "{}: {} single needs a boolean",
+                        def.name,
+                        field.name
+                    );
+                }
+                assert!(
+                    !field.inline || matches!(field.kind, Kind::ForeignKey { .. }),
+                    "{}: only a foreign key is inline",
+                    def.name
+                );
                 if let Kind::Lookup { via, .. } = field.kind {
                     let points = model.column(via).is_some_and(|f| matches!(f.kind, Kind::ForeignKey { .. }));
                     assert!(points, "{}: lookup {} needs the foreign key {via}", def.name, field.name);

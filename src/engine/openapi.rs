@@ -20,8 +20,10 @@ pub fn document(
     let mut schemas = Map::from_iter([("Error".to_string(), error_schema())]);
     schemas.extend(fixed_schemas);
     for model in registry.models() {
-        model_paths(model, &mut paths);
-        schemas.insert(schema_name(model), model_schema(model));
+        if !model.def.nested {
+            model_paths(model, &mut paths);
+        }
+        schemas.insert(schema_name(model), model_schema(registry, model));
     }
     json!({
         "openapi": "3.1.0",
@@ -50,8 +52,17 @@ pub(crate) fn reference(name: &str) -> Value {
     json!({ "$ref": format!("#/components/schemas/{name}") })
 }
 
-fn field_schema(field: &Field) -> Value {
+/// The schema name of the model called `name`.
+fn schema_of(registry: &Registry, name: &str) -> Value {
+    registry.get(name).map_or_else(|| json!({ "type": "string" }), |m| reference(&schema_name(m)))
+}
+
+fn field_schema(registry: &Registry, field: &Field) -> Value {
     let mut schema = match field.kind {
+        Kind::ForeignKey { model, .. } if field.inline => json!({
+            "description": "The object itself; written as its key, or as an object: with the key of an existing one it updates that one, without it creates one.",
+            "oneOf": [{ "type": "string" }, schema_of(registry, model)],
+        }),
         Kind::Text { max } | Kind::Slug { max } => json!({ "type": "string", "maxLength": max }),
         Kind::LongText | Kind::ForeignKey { .. } => json!({ "type": "string" }),
         Kind::Integer { min, max } => json!({ "type": "integer", "minimum": min, "maximum": max }),
@@ -71,6 +82,12 @@ fn field_schema(field: &Field) -> Value {
         Kind::Phone => json!({ "type": "string", "pattern": "^(\\+[1-9][0-9]{7,14})?$" }),
         Kind::Email => json!({ "type": "string", "format": "email", "maxLength": 254 }),
         Kind::Tags => json!({ "type": "array", "items": { "type": "string", "minLength": 1, "maxLength": 100 } }),
+        Kind::Children { model, .. } => json!({
+            "type": "array",
+            "maxItems": super::value::MAX_CHILDREN,
+            "items": schema_of(registry, model),
+            "description": "The whole list: items with an id are kept (and updated), items without are created, items left out are deleted. In PATCH a list left out is unchanged.",
+        }),
         Kind::Password => json!({ "type": "string", "writeOnly": true, "minLength": 8 }),
     };
     if let Value::Object(obj) = &mut schema {
@@ -93,10 +110,20 @@ fn field_schema(field: &Field) -> Value {
     schema
 }
 
-fn model_schema(model: &Model) -> Value {
-    let properties: Map<String, Value> = model.columns.iter().map(|f| (f.name.to_string(), field_schema(f))).collect();
+/// A model's object; a nested model's as an item of its parent's list (no parent key, no
+/// tracking columns).
+fn model_schema(registry: &Registry, model: &Model) -> Value {
+    let parent = registry.models().iter().flat_map(|m| &m.columns).find_map(|f| match f.kind {
+        Kind::Children { model: child, parent, .. } if child == model.def.name => Some(parent),
+        _ => None,
+    });
+    let shown = |f: &&Field| {
+        !model.def.nested || (Some(f.name) != parent && !super::model::TRACKING.iter().any(|t| t.name == f.name))
+    };
+    let properties: Map<String, Value> =
+        model.columns.iter().filter(shown).map(|f| (f.name.to_string(), field_schema(registry, f))).collect();
     // Write-only fields are required in requests only; one schema serves both directions.
-    let required: Vec<&str> = model.readable.iter().filter(|f| f.required()).map(|f| f.name).collect();
+    let required: Vec<&str> = model.readable.iter().filter(shown).filter(|f| f.required()).map(|f| f.name).collect();
     json!({ "type": "object", "title": model.def.label, "properties": properties, "required": required, "additionalProperties": false })
 }
 

@@ -3,13 +3,14 @@
 //! before the body is judged, then for the object inside the write's transaction.
 //!
 //! Shared data (global models, rows of optional-organization models without one) is written
-//! by superusers or holders of the global permission only; a role held through a membership
-//! counts in its organization's subtree and nowhere else.
+//! by superusers or holders of the global permission only — except shared business records
+//! (contacts, addresses), written with the model permission from any active role; a role
+//! held through a membership counts in its organization's subtree and nowhere else.
 
 use serde_json::Value;
 
 use super::Record;
-use super::def::{Action, Needs, ReadRule, Scope, WriteRule};
+use super::def::{Action, Needs, ReadRule, Scope, Shared, WriteRule};
 use super::error::EngineError;
 use super::filter::Sql;
 use super::model::Model;
@@ -89,7 +90,7 @@ pub fn visible(model: &Model, principal: Option<&Principal>) -> Result<Option<Sq
             let (text, params) = access::visible_users(principal, &column).unwrap_or_else(|| ("1".into(), vec![]));
             Sql { text, params }
         }
-        Scope::OptionalOrganization { inherited } => {
+        Scope::OptionalOrganization { inherited, .. } => {
             let (granting, params) = if inherited {
                 access::organizations_granting_or_above(principal, &view)
             } else {
@@ -207,8 +208,8 @@ pub fn check_object(
     }
 }
 
-/// The permission `wanted` in `organization`. Without one: a shared row needs it globally; a
-/// root organization, a superuser.
+/// The permission `wanted` in `organization`. Without one: a shared row needs it globally, or
+/// for shared business records from any role; a root organization, a superuser.
 fn require_in(
     conn: &Connection,
     model: &Model,
@@ -220,9 +221,17 @@ fn require_in(
     match organization {
         _ if principal.bypasses() => Ok(()),
         Some(org) => access::require(conn, Some(principal), wanted, Some(&org)),
-        None if matches!(model.def.scope, Scope::OptionalOrganization { .. }) => {
-            access::require_globally(conn, Some(principal), wanted)
-        }
-        None => Err(EngineError::PermissionDenied),
+        None => match model.def.scope {
+            Scope::OptionalOrganization { shared: Shared::GlobalPermission, .. } => {
+                access::require_globally(conn, Some(principal), wanted)
+            }
+            Scope::OptionalOrganization { shared: Shared::AnyRole, .. } => {
+                if access::holds(conn, principal, wanted, None)? {
+                    return Ok(());
+                }
+                access::require_globally(conn, Some(principal), wanted)
+            }
+            _ => Err(EngineError::PermissionDenied),
+        },
     }
 }

@@ -36,6 +36,7 @@ pub fn to_sql(field: &Field, value: &Value) -> Result<SqlValue, String> {
         Kind::Email => email(value, field.blank),
         Kind::Language => language(value, field.blank),
         Kind::Tags => tags(value),
+        Kind::Children { .. } => children(value),
         Kind::Lookup { .. } => Err("This field is read-only.".into()),
     }
 }
@@ -46,11 +47,22 @@ pub fn to_json(kind: Kind, value: SqlValue) -> Value {
         (_, SqlValue::Null) => Value::Null,
         (Kind::Boolean, SqlValue::Integer(i)) => Value::Bool(i != 0),
         (Kind::Decimal { scale, .. }, SqlValue::Integer(i)) => Value::String(Decimal::new(i, scale).to_string()),
-        (Kind::Json(_) | Kind::Tags, SqlValue::Text(t)) => serde_json::from_str(&t).unwrap_or(Value::Null),
+        (Kind::Json(_) | Kind::Tags | Kind::Children { .. }, SqlValue::Text(t)) => {
+            serde_json::from_str(&t).unwrap_or(Value::Null)
+        }
         (_, SqlValue::Integer(i)) => Value::from(i),
         (_, SqlValue::Real(f)) => Value::from(f),
         (_, SqlValue::Text(t)) => Value::String(t),
         (_, SqlValue::Blob(_)) => Value::Null,
+    }
+}
+
+/// Reads a selected column back as the JSON the API shows: an inline foreign key is selected
+/// as the object's JSON, everything else per [`to_json`].
+pub fn read(field: &Field, value: SqlValue) -> Value {
+    match (field.inline, value) {
+        (true, SqlValue::Text(t)) => serde_json::from_str(&t).unwrap_or(Value::Null),
+        (_, value) => to_json(field.kind, value),
     }
 }
 
@@ -248,6 +260,8 @@ fn timezone(value: &Value, blank: bool) -> Result<SqlValue, String> {
 /// Most tags on one record, and the longest tag.
 const MAX_TAGS: usize = 50;
 const MAX_TAG_LEN: usize = 100;
+/// Most items in one child list.
+pub const MAX_CHILDREN: usize = 100;
 
 fn tags(value: &Value) -> Result<SqlValue, String> {
     let items =
@@ -266,6 +280,20 @@ fn tags(value: &Value) -> Result<SqlValue, String> {
         return Err(format!("Ensure this field has no more than {MAX_TAGS} tags."));
     }
     Ok(SqlValue::Text(Value::from(tags).to_string()))
+}
+
+/// A child list: up to [`MAX_CHILDREN`] objects, each judged by the child model in the
+/// write (kept as the list's JSON text until then).
+fn children(value: &Value) -> Result<SqlValue, String> {
+    let items =
+        value.as_array().ok_or_else(|| format!("Expected a list of items but got type \"{}\".", python_type(value)))?;
+    if items.len() > MAX_CHILDREN {
+        return Err(format!("Ensure this field has no more than {MAX_CHILDREN} elements."));
+    }
+    if let Some(item) = items.iter().find(|item| !item.is_object()) {
+        return Err(format!("Invalid data. Expected a dictionary, but got {}.", python_type(item)));
+    }
+    Ok(SqlValue::Text(value.to_string()))
 }
 
 /// E.164: `+`, a country code and subscriber number, 8 to 15 digits in all. Spaces, dots,

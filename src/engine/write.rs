@@ -87,7 +87,7 @@ pub fn insert(
         .prepare_cached(&sql)?
         .query_row(params_from_iter(&params), |row| read_row(model, row))
         .map_err(|e| constraint_error(model, e.into()))?;
-    write_links(conn, registry, model, author, &mut created, links)?;
+    write_linked(conn, registry, model, author, access, &mut created, links)?;
     match audit {
         Some(entry) => audit::append(conn, entry)?,
         None => record_change(conn, model, author, Change::Create, None, Some(&created))?,
@@ -151,7 +151,7 @@ pub fn apply_update(
         // Nothing of the row's own changes (a model without tracking): its links may.
         let mut updated = existing.clone();
         if !links.is_empty() {
-            write_links(conn, registry, model, author, &mut updated, links)?;
+            write_linked(conn, registry, model, author, access, &mut updated, links)?;
             log_write(conn, model, author, Change::Update, Some(&existing), Some(&updated))?;
         }
         return Ok(updated);
@@ -168,7 +168,7 @@ pub fn apply_update(
         .prepare_cached(&sql)?
         .query_row(params_from_iter(&params), |row| read_row(model, row))
         .map_err(|e| constraint_error(model, e.into()))?;
-    write_links(conn, registry, model, author, &mut updated, links)?;
+    write_linked(conn, registry, model, author, access, &mut updated, links)?;
     if let Some((old, new, shift)) = moved {
         tree::rebase(conn, model, &old, &new, shift)?;
     }
@@ -197,19 +197,27 @@ pub(super) fn delete_row(
     }
 }
 
-/// Writes the link fields (tags) of a row just inserted or updated, and shows them in it.
-fn write_links(
+/// Writes the linked fields (tags, child lists) of a row just inserted or updated, and shows
+/// them in it.
+fn write_linked(
     conn: &Connection,
     registry: &'static Registry,
     model: &Model,
     author: &Author,
+    access: Access,
     row: &mut Record,
-    links: Vec<(Field, SqlValue)>,
+    linked: Vec<(Field, SqlValue)>,
 ) -> Result<(), EngineError> {
     let key = record_key(model, row);
-    for (field, value) in links {
-        let SqlValue::Text(names) = value else { continue };
-        let stored = super::links::write_tags(conn, registry, author, model, &field, &key, &names)?;
+    for (field, value) in linked {
+        let SqlValue::Text(raw) = value else { continue };
+        let stored = match field.kind {
+            Kind::Tags => super::links::write_tags(conn, registry, author, model, &field, &key, &raw)?,
+            Kind::Children { .. } => {
+                super::nested::write_list(conn, registry, author, access, (model, row), &field, &raw)?
+            }
+            _ => continue,
+        };
         row.insert(field.name.to_string(), stored);
     }
     Ok(())
@@ -254,8 +262,9 @@ fn unique_slug(conn: &Connection, model: &Model, values: &mut [(Field, SqlValue)
 /// The audit entry of creating `proposed`, when the row the database will store is fully
 /// known already (every audited column and everything the display names is there).
 pub(super) fn created_entry(model: &Model, author: &Author, proposed: &Record) -> Option<audit::Prepared> {
-    // Tags are stored by the names their tags already have: known only in the writer.
-    if !model.def.audited || super::links::fields(model).next().is_some() {
+    // Tags are stored by the names their tags already have, child lists with their ids:
+    // known only in the writer.
+    if !model.def.audited || model.columns.iter().any(|f| f.kind.is_linked()) {
         return None;
     }
     let audited = model.readable.iter().filter(|f| !model.not_audited.contains(&f.name));
@@ -273,7 +282,7 @@ pub(super) fn created_entry(model: &Model, author: &Author, proposed: &Record) -
 /// Every foreign key value must name an existing row the caller may see: another
 /// organization's object, or a user who shares no organization with the caller, is as absent
 /// as a missing one.
-fn check_references(
+pub(super) fn check_references(
     conn: &Connection,
     registry: &Registry,
     access: Access,
@@ -369,7 +378,7 @@ fn change_entry(
 /// Turns a constraint the database enforced into the DRF field error: UNIQUE (`… with this
 /// name already exists.`), CHECK and NOT NULL (which the engine's validation should have
 /// caught; never a 500 either way).
-fn constraint_error(model: &Model, err: StoreError) -> EngineError {
+pub(super) fn constraint_error(model: &Model, err: StoreError) -> EngineError {
     match err {
         StoreError::Check(field) => {
             let field = if model.column(&field).is_some() { field } else { "non_field_errors".into() };

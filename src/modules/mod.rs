@@ -1,7 +1,9 @@
 //! Business areas. Each module declares its models (and seeds, actions, validators); this
 //! file lists them all and builds the registry the engine and the API serve.
 
+pub mod addresses;
 pub mod audit_log;
+pub mod contacts;
 pub mod custom_fields;
 pub mod members;
 pub mod organizations;
@@ -22,6 +24,11 @@ pub const MODELS: &[&ModelDef] = &[
     &profiles::PROFILE,
     &roles::ROLE,
     &organizations::ORGANIZATION,
+    &addresses::ADDRESS,
+    &contacts::CONTACT,
+    &contacts::CONTACT_EMAIL,
+    &contacts::CONTACT_PHONE,
+    &contacts::CONTACT_ADDRESS,
     &roles::MEMBERSHIP,
     &roles::USER_ROLE,
     &members::INVITATION,

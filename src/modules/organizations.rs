@@ -21,6 +21,7 @@ pub const ORGANIZATION: ModelDef = ModelDef {
         Field::text("name", 255).help("Unique among the organization's siblings."),
         Field::text("code", 50).unique().nocase().help("Unique regardless of case."),
         Field::foreign_key("organization_type", "organizationtype", OnDelete::Restrict),
+        Field::lookup("organization_type_name", "organization_type", "name"),
         Field::choice("status", STATUSES).default(crate::engine::Default::Text("active")),
         Field::foreign_key("parent", "organization", OnDelete::Restrict)
             .nullable()
@@ -28,8 +29,8 @@ pub const ORGANIZATION: ModelDef = ModelDef {
         Field::lookup("parent_name", "parent", "name"),
         Field::date("effective_date").nullable(),
         Field::date("end_date").nullable().help("On or after the effective date."),
-        Field::text("primary_contact", 36).nullable().read_only().help("Contact id (contacts arrive later)."),
-        Field::text("primary_address", 36).nullable().read_only().help("Address id (addresses arrive later)."),
+        Field::foreign_key("primary_contact", "contact", OnDelete::SetNull).nullable(),
+        Field::foreign_key("primary_address", "address", OnDelete::SetNull).nullable(),
         Field::timezone("timezone").default(crate::engine::Default::Text("UTC")),
         Field::foreign_key("currency", "currency", OnDelete::Restrict).nullable().help("Default currency."),
         Field::language("language").default(crate::engine::Default::Text("en")),
@@ -56,7 +57,7 @@ pub const ORGANIZATION: ModelDef = ModelDef {
     unique_together: &[&["parent", "name"]],
     tree: Some(Tree { parent: "parent", same_as_parent: &[] }),
     // A business has dozens of organizations, not thousands: scans are cheap.
-    unindexed: &["created_at", "updated_at", "effective_date", "end_date", "tags"],
+    unindexed: &["created_at", "updated_at", "effective_date", "end_date"],
     checks: &[TableCheck {
         field: "end_date",
         sql: "\"end_date\" IS NULL OR \"effective_date\" IS NULL OR \"end_date\" >= \"effective_date\"",

@@ -10,7 +10,8 @@ use serde_json::{Value, json};
 use crate::access;
 use crate::audit::{self, Action};
 use crate::engine::{
-    Author, EngineError, Field, FieldErrors, ModelDef, OnDelete, ReadRule, Record, Scope, WriteRule, Written, tree,
+    Author, EngineError, Field, FieldErrors, ModelDef, OnDelete, ReadRule, Record, Scope, Shared, WriteRule, Written,
+    tree,
 };
 use crate::store::{Connection, StoreError, new_id, now};
 
@@ -30,7 +31,7 @@ pub const ROLE: ModelDef = ModelDef {
         ),
         Field::lookup("organization_name", "organization", "name"),
     ],
-    scope: Scope::OptionalOrganization { inherited: true },
+    scope: Scope::OptionalOrganization { inherited: true, shared: Shared::GlobalPermission },
     search: &["name", "description"],
     filters: &["name", "organization"],
     ordering: &["name", "created_at"],

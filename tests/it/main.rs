@@ -7,6 +7,7 @@ mod audit;
 mod auth;
 mod cli;
 mod common;
+mod contacts;
 mod custom_fields;
 mod engine;
 mod filters;

@@ -34,6 +34,11 @@ fn populate(server: &TestServer, admin: &Client, name: &str) -> Tenant {
     let invitation =
         json!({ "organization": org, "role": role_id(admin, "Viewer"), "email": format!("{name}@example.com") });
     objects.insert("invitation", create(admin, "invitations", invitation));
+    let address = json!({ "city": format!("{name} City"), "country": "DE", "organization": org });
+    objects.insert("address", create(admin, "addresses", address));
+    let contact = json!({ "first_name": name, "organization": org,
+                          "email_addresses": [{ "email": format!("info@{name}.example") }] });
+    objects.insert("contact", create(admin, "contacts", contact));
     let trail = get_ok(admin, &format!("/api/v1/audit-logs/?organization={org}&page_size=1"));
     let entry = trail["results"][0]["id"].to_string();
     objects.insert("auditlog", (entry, Value::Null));

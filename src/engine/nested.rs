@@ -1,0 +1,395 @@
+//! Child lists written with their parent (API.md § Master data, "Nested writes"): a
+//! [`Kind::Children`] field lists rows of a child model that point back at the parent. Rows
+//! show their lists (and a child's inline foreign keys, as whole objects) through one
+//! correlated JSON sub-select, so a page of parents is still one query. A write replaces a
+//! list in the parent's transaction: items with an `id` keep it (and their creation stamps),
+//! items without are created, items left out are deleted; errors come back under the list's
+//! key with one object per item. Child rows belong to their parent alone — nothing else
+//! refers to them — so a list is stored by deleting the old rows and inserting the new set,
+//! which no order of renames and swaps between items can trip over.
+//!
+//! Audit: the parent's entry shows its lists before and after (one entry per request, which
+//! reads as what the user did); child models are not audited on their own.
+
+use std::collections::HashMap;
+
+use rusqlite::params_from_iter;
+use serde_json::{Map, Value};
+
+use super::crud::{fetch, fetch_visible, record_key};
+use super::def::{Field, Kind};
+use super::error::{EngineError, FieldErrors};
+use super::input::{self, Mode};
+use super::model::{Model, Registry, TRACKING};
+use super::write::{self, Access};
+use super::{Author, Record, custom, value};
+use crate::store::{Connection, DECIMAL, SqlValue, StoreError};
+
+/// Where a child list points: the child model, its foreign key to the parent, and the flag
+/// at most one item may carry.
+struct List {
+    child: &'static Model,
+    parent: &'static str,
+    single: Option<&'static str>,
+}
+
+fn list(registry: &'static Registry, field: &Field) -> Result<List, EngineError> {
+    let Kind::Children { model, parent, single } = field.kind else { return Err(EngineError::NotFound) };
+    let child = registry.get(model).ok_or(EngineError::NotFound)?;
+    Ok(List { child, parent, single })
+}
+
+/// The columns an item of a child list shows: the child's readable ones but the foreign key
+/// to the parent and the tracking columns.
+fn item_columns<'m>(child: &'m Model, parent: &'m str) -> impl Iterator<Item = &'m Field> {
+    child.readable.iter().filter(move |f| f.name != parent && !TRACKING.iter().any(|t| t.name == f.name))
+}
+
+/// The SELECT expression of the child list `field` of the row `row` (the parent table's name
+/// or an alias): a JSON array of its items in the order they were stored.
+pub fn list_expression(registry: &Registry, owner: &Model, field: &Field, row: &str, depth: usize) -> String {
+    let Kind::Children { model, parent, .. } = field.kind else { return "NULL".into() };
+    let Some(child) = registry.get(model) else { return "NULL".into() };
+    let alias = format!("c{depth}");
+    let object = object_expression(registry, child, &alias, item_columns(child, parent), depth);
+    format!(
+        "(SELECT json_group_array({object} ORDER BY {alias}.rowid) FROM \"{table}\" AS {alias} \
+         WHERE {alias}.\"{parent}\" = {row}.\"{key}\")",
+        table = child.def.table,
+        key = owner.def.key,
+    )
+}
+
+/// The SELECT expression of the inline foreign key `field` of the row `row`: the object it
+/// points at, or NULL.
+pub fn inline_expression(registry: &Registry, field: &Field, row: &str, depth: usize) -> String {
+    let Kind::ForeignKey { model, .. } = field.kind else { return "NULL".into() };
+    let Some(target) = registry.get(model) else { return "NULL".into() };
+    let alias = format!("i{depth}");
+    let object = object_expression(registry, target, &alias, target.readable.iter(), depth);
+    format!(
+        "(SELECT {object} FROM \"{table}\" AS {alias} WHERE {alias}.\"{key}\" = {row}.\"{column}\")",
+        table = target.def.table,
+        key = target.def.key,
+        column = field.name,
+    )
+}
+
+/// `json_object(…)` of `columns` of the row aliased `alias`, each as the API shows it.
+fn object_expression<'f>(
+    registry: &Registry,
+    model: &Model,
+    alias: &str,
+    columns: impl Iterator<Item = &'f Field>,
+    depth: usize,
+) -> String {
+    let pairs: Vec<String> =
+        columns.map(|f| format!("'{}', {}", f.name, json_value(registry, model, f, alias, depth + 1))).collect();
+    format!("json_object({})", pairs.join(", "))
+}
+
+/// The JSON value of `field` of the row aliased `alias`, as SQL.
+fn json_value(registry: &Registry, model: &Model, field: &Field, alias: &str, depth: usize) -> String {
+    let column = format!("{alias}.\"{}\"", field.name);
+    match field.kind {
+        Kind::Boolean => {
+            format!("CASE WHEN {column} IS NULL THEN NULL WHEN {column} THEN json('true') ELSE json('false') END")
+        }
+        Kind::Decimal { scale, .. } => format!("{DECIMAL}({column}, {scale})"),
+        Kind::Json(_) => format!("json({column})"),
+        Kind::Tags => format!("json({})", super::links::select_expression(model, field, alias)),
+        // A sub-select's JSON arrives as text: `json()` makes it JSON again.
+        Kind::Children { .. } => format!("json({})", list_expression(registry, model, field, alias, depth)),
+        Kind::ForeignKey { .. } if field.inline => {
+            format!("json({})", inline_expression(registry, field, alias, depth))
+        }
+        Kind::Lookup { .. } => model.lookup_expression(registry, field, alias),
+        _ => column,
+    }
+}
+
+/// Replaces the child list `field` of `parent`, a row of `model` just inserted or updated, with the items of
+/// `raw` (the list's JSON, shaped by validation); answers the stored list as rows show it.
+pub fn write_list(
+    conn: &Connection,
+    registry: &'static Registry,
+    author: &Author,
+    access: Access,
+    (model, parent): (&Model, &Record),
+    field: &Field,
+    raw: &str,
+) -> Result<Value, EngineError> {
+    let list = list(registry, field)?;
+    let items: Vec<Map<String, Value>> = serde_json::from_str(raw).map_err(|e| StoreError::Encoding(e.to_string()))?;
+    let key = record_key(model, parent);
+    let existing = stored_items(conn, &list, &key)?;
+    let place = Place { registry, author, access, organization: model.organization_of(parent), parent_key: &key };
+    let mut errors = vec![FieldErrors::new(); items.len()];
+    let mut rows = Vec::with_capacity(items.len());
+    let mut flagged = Vec::with_capacity(items.len());
+    for (item, error) in items.iter().zip(errors.iter_mut()) {
+        flagged.push(list.single.is_some_and(|flag| item.get(flag) == Some(&Value::Bool(true))));
+        match item_row(conn, &list, &place, &existing, item) {
+            Ok(row) => rows.push(row),
+            Err(EngineError::Validation(e)) => *error = e,
+            Err(other) => return Err(other),
+        }
+    }
+    if errors.iter().all(FieldErrors::is_empty) {
+        keep_single(&list, &mut rows, &flagged);
+        for (position, message) in duplicates(&list, &rows) {
+            errors[position] = message;
+        }
+    }
+    if errors.iter().any(|e| !e.is_empty()) {
+        let mut all = FieldErrors::new();
+        all.add_items(field.name, errors);
+        return Err(EngineError::Validation(all));
+    }
+    let table = list.child.def.table;
+    conn.prepare_cached(&format!("DELETE FROM \"{table}\" WHERE \"{}\" = ?1", list.parent))?
+        .execute([&key])
+        .map_err(StoreError::from)?;
+    for (position, row) in rows.into_iter().enumerate() {
+        insert_row(conn, list.child, row).map_err(|e| match e {
+            EngineError::Validation(e) => {
+                let mut items = vec![FieldErrors::new(); items.len()];
+                items[position] = e;
+                let mut all = FieldErrors::new();
+                all.add_items(field.name, items);
+                EngineError::Validation(all)
+            }
+            other => other,
+        })?;
+    }
+    let sql = format!(
+        "SELECT {} FROM \"{}\" WHERE \"{}\" = ?1",
+        list_expression(registry, model, field, &format!("\"{}\"", model.def.table), 0),
+        model.def.table,
+        model.def.key
+    );
+    let stored: String = conn.prepare_cached(&sql)?.query_row([&key], |r| r.get(0)).map_err(StoreError::from)?;
+    Ok(serde_json::from_str(&stored).unwrap_or(Value::Array(Vec::new())))
+}
+
+/// What every item of one list write shares.
+struct Place<'a> {
+    registry: &'static Registry,
+    author: &'a Author,
+    access: Access<'a>,
+    /// The parent's organization, which inline objects created with it take.
+    organization: Option<&'a str>,
+    parent_key: &'a str,
+}
+
+/// A child row's stored columns and values.
+type Row = Vec<(Field, SqlValue)>;
+
+/// The list's rows as stored, by id.
+fn stored_items(conn: &Connection, list: &List, key: &str) -> Result<HashMap<String, Row>, EngineError> {
+    let columns: Vec<Field> = list.child.stored().copied().collect();
+    let names: Vec<String> = columns.iter().map(|f| format!("\"{}\"", f.name)).collect();
+    let sql = format!("SELECT {} FROM \"{}\" WHERE \"{}\" = ?1", names.join(", "), list.child.def.table, list.parent);
+    let mut statement = conn.prepare_cached(&sql)?;
+    let mut rows = statement.query([key]).map_err(StoreError::from)?;
+    let mut stored = HashMap::new();
+    while let Some(row) = rows.next().map_err(StoreError::from)? {
+        let values: Row = columns
+            .iter()
+            .enumerate()
+            .map(|(i, f)| Ok((*f, row.get::<_, SqlValue>(i)?)))
+            .collect::<Result<_, rusqlite::Error>>()?;
+        let id = values.iter().find(|(f, _)| f.name == list.child.def.key).map(|(_, v)| text(v)).unwrap_or_default();
+        stored.insert(id, values);
+    }
+    Ok(stored)
+}
+
+fn text(value: &SqlValue) -> String {
+    match value {
+        SqlValue::Text(t) => t.clone(),
+        SqlValue::Integer(i) => i.to_string(),
+        _ => String::new(),
+    }
+}
+
+/// One item as the row to store: a stored item with the item's changes, or a new one; its
+/// inline objects written first and replaced by their keys.
+fn item_row(
+    conn: &Connection,
+    list: &List,
+    place: &Place,
+    existing: &HashMap<String, Row>,
+    item: &Map<String, Value>,
+) -> Result<Row, EngineError> {
+    let child = list.child;
+    let stored = match item.get(child.def.key) {
+        None | Some(Value::Null) => None,
+        Some(Value::String(id)) => Some(existing.get(id).ok_or_else(|| {
+            EngineError::Validation(FieldErrors::single(child.def.key, "No item with this id in this list."))
+        })?),
+        Some(_) => return Err(EngineError::Validation(FieldErrors::single(child.def.key, "Not a valid string."))),
+    };
+    let mut body = item.clone();
+    body.remove(child.def.key);
+    body.insert(list.parent.to_string(), Value::String(place.parent_key.to_string()));
+    let mut errors = FieldErrors::new();
+    for field in child.columns.iter().filter(|f| f.inline) {
+        let Some(Value::Object(object)) = body.get(field.name) else { continue };
+        match write_inline(conn, place, field, object) {
+            Ok(key) => {
+                body.insert(field.name.to_string(), Value::String(key));
+            }
+            Err(EngineError::Validation(inner)) => errors.add_object(field.name, inner),
+            Err(other) => return Err(other),
+        }
+    }
+    errors.into_result()?;
+    let body = Value::Object(body);
+    let mut row = match stored {
+        None => {
+            let mut row = input::prepare_create(child, place.author, &body, &[])?.values;
+            let now = crate::store::now();
+            let user = place.author.user().map_or(SqlValue::Null, |u| SqlValue::Text(u.to_string()));
+            for (stamp, value) in
+                TRACKING.iter().zip([SqlValue::Text(now.clone()), SqlValue::Text(now), user.clone(), user])
+            {
+                row.push((*stamp, value));
+            }
+            row
+        }
+        Some(stored) => {
+            let changes = input::validate_input(child, &body, Mode::Patch)?;
+            let mut row = stored.clone();
+            let mut changed = false;
+            for (field, value) in changes {
+                if let Some(slot) = row.iter_mut().find(|(f, _)| f.name == field.name) {
+                    changed |= slot.1 != value;
+                    slot.1 = value;
+                }
+            }
+            let record: Record =
+                row.iter().map(|(f, v)| (f.name.to_string(), value::to_json(f.kind, v.clone()))).collect();
+            input::run_validator(child, &record)?;
+            if changed {
+                stamp_update(&mut row, place.author);
+            }
+            row
+        }
+    };
+    let references: Row = row.iter().filter(|(f, _)| f.name != list.parent).cloned().collect();
+    write::check_references(conn, place.registry, place.access, &references)?;
+    row.retain(|(f, _)| f.kind.is_stored());
+    Ok(row)
+}
+
+/// Sets `updated_at` and `updated_by` of a changed row.
+fn stamp_update(row: &mut Row, author: &Author) {
+    for (field, value) in row.iter_mut() {
+        match field.name {
+            "updated_at" => *value = SqlValue::Text(crate::store::now()),
+            "updated_by" => *value = author.user().map_or(SqlValue::Null, |u| SqlValue::Text(u.to_string())),
+            _ => {}
+        }
+    }
+}
+
+/// Writes an inline object: with the key of a row the writer may see, that row is updated
+/// (when anything changes); without, a row is created — in the parent's organization when the
+/// object names none. Answers the row's key.
+fn write_inline(
+    conn: &Connection,
+    place: &Place,
+    field: &Field,
+    object: &Map<String, Value>,
+) -> Result<String, EngineError> {
+    let Kind::ForeignKey { model: target, .. } = field.kind else { return Err(EngineError::NotFound) };
+    let target = place.registry.get(target).ok_or(EngineError::NotFound)?;
+    let definitions = if target.def.custom_fields { custom::definitions(conn, target.def.name)? } else { Vec::new() };
+    if let Some(Value::String(key)) = object.get(target.def.key) {
+        let found = match place.access {
+            Access::Caller(principal) => fetch_visible(conn, target, principal, key)?,
+            Access::Trusted => fetch(conn, target, key)?,
+        };
+        let existing = found.ok_or_else(|| {
+            EngineError::Validation(FieldErrors::single(
+                target.def.key,
+                format!("Invalid pk \"{key}\" - object does not exist."),
+            ))
+        })?;
+        let mut values = input::validate_input(target, &Value::Object(object.clone()), Mode::Patch)?;
+        input::check_custom_fields(target, &definitions, &mut values, false)?;
+        values.retain(|(f, v)| value::read(f, v.clone()) != existing[f.name]);
+        if !values.is_empty() {
+            write::apply_update(conn, place.registry, target, place.author, existing, values, place.access)?;
+        }
+        return Ok(key.clone());
+    }
+    let mut body = object.clone();
+    if let (Some(organization), true) = (place.organization, target.column("organization").is_some()) {
+        body.entry("organization").or_insert_with(|| Value::String(organization.to_string()));
+    }
+    let row = input::prepare_create(target, place.author, &Value::Object(body), &definitions)?;
+    let made = write::insert(conn, place.registry, target, place.author, row, place.access)?;
+    Ok(record_key(target, &made))
+}
+
+/// Single primary: when several items carry the list's flag, the last one flagged in this
+/// write (else the last one stored with it) keeps it and the others are stored without.
+fn keep_single(list: &List, rows: &mut [Row], flagged: &[bool]) {
+    let Some(flag) = list.single else { return };
+    let set = |row: &Row| row.iter().any(|(f, v)| f.name == flag && *v == SqlValue::Integer(1));
+    let winner = flagged.iter().rposition(|f| *f).or_else(|| rows.iter().rposition(set));
+    for (i, row) in rows.iter_mut().enumerate() {
+        if Some(i) != winner && set(row) {
+            for (_, value) in row.iter_mut().filter(|(f, _)| f.name == flag) {
+                *value = SqlValue::Integer(0);
+            }
+        }
+    }
+}
+
+/// Items repeating what a unique set of the child (with the parent's key in it) allows once
+/// per parent — the same e-mail twice in one contact: each repeat's position and error.
+fn duplicates(list: &List, rows: &[Row]) -> Vec<(usize, FieldErrors)> {
+    let mut found = Vec::new();
+    let sets = list.child.def.unique_together.iter().filter(|set| set.contains(&list.parent));
+    for set in sets {
+        let others: Vec<&str> = set.iter().copied().filter(|name| *name != list.parent).collect();
+        let mut seen: Vec<Vec<String>> = Vec::new();
+        for (position, row) in rows.iter().enumerate() {
+            let tuple: Vec<String> = others
+                .iter()
+                .map(|name| match row.iter().find(|(f, _)| f.name == *name) {
+                    Some((field, value)) if field.nocase => text(value).to_lowercase(),
+                    Some((_, value)) => text(value),
+                    None => String::new(),
+                })
+                .collect();
+            if seen.contains(&tuple) {
+                let field = if others.len() == 1 { others[0] } else { "non_field_errors" };
+                let message = format!("This {} is already in the list.", others.join(" and ").replace('_', " "));
+                found.push((position, FieldErrors::single(field, message)));
+            } else {
+                seen.push(tuple);
+            }
+        }
+    }
+    found
+}
+
+/// Inserts one child row; constraint failures come back as its field errors.
+fn insert_row(conn: &Connection, child: &Model, row: Row) -> Result<(), EngineError> {
+    let columns: Vec<String> = row.iter().map(|(f, _)| format!("\"{}\"", f.name)).collect();
+    let sql = format!(
+        "INSERT INTO \"{}\" ({}) VALUES ({})",
+        child.def.table,
+        columns.join(", "),
+        vec!["?"; columns.len()].join(", ")
+    );
+    let params: Vec<SqlValue> = row.into_iter().map(|(_, v)| v).collect();
+    conn.prepare_cached(&sql)?
+        .execute(params_from_iter(&params))
+        .map_err(|e| write::constraint_error(child, StoreError::from(e)))?;
+    Ok(())
+}
