@@ -10,6 +10,9 @@
 //! * `retrieve` – 32 clients `GET /api/v1/currencies/USD/`.
 //! * `create`   – create + delete a unit of measure (each is one request), run
 //!   with 1 writer and then with 32 writers to show the effect of group commit.
+//! * `contact`  – 32 writers create contacts with three nested children each (an
+//!   e-mail address, a phone number and an inline address): one request, one
+//!   transaction of five rows, tags and the audit entry.
 //!
 //! Run against a freshly spawned server (a temporary data directory and a
 //! random admin password; the release binary must be built first):
@@ -39,7 +42,7 @@ use std::time::{Duration, Instant};
 type Result<T> = std::result::Result<T, Box<dyn Error>>;
 
 const USAGE: &str = "usage: loadgen [--addr HOST:PORT] [--seconds N] [--bin PATH] \
-                     [--scenario list|retrieve|create|all]";
+                     [--scenario list|retrieve|create|contact|all]";
 const WARMUP: Duration = Duration::from_secs(1);
 const IO_TIMEOUT: Duration = Duration::from_secs(10);
 const READERS: usize = 32;
@@ -75,7 +78,7 @@ fn parse_args() -> Result<Args> {
     if args.bin.is_relative() && !args.bin.exists() && in_crate.exists() {
         args.bin = in_crate;
     }
-    if !["list", "retrieve", "create", "all"].contains(&args.scenario.as_str()) {
+    if !["list", "retrieve", "create", "contact", "all"].contains(&args.scenario.as_str()) {
         return Err(format!("unknown scenario {:?}\n{USAGE}", args.scenario).into());
     }
     Ok(args)
@@ -264,6 +267,7 @@ fn login(addr: SocketAddr, password: &str) -> Result<String> {
 enum Kind<'a> {
     Get(&'a [u8]),
     Create,
+    Contact,
 }
 
 /// Everything a client thread needs; times are shared by all clients of a run.
@@ -354,6 +358,18 @@ fn client(plan: &Plan, kind: Kind, id: usize) -> Stats {
                 let path = format!("/api/v1/uoms/{code}/");
                 let delete = request("DELETE", &plan.host, &path, Some(plan.token), "");
                 exchange(plan, &mut conn, &delete, 204, &mut stats);
+            }
+            Kind::Contact => {
+                counter += 1;
+                let name = format!("B{}{id:02}{counter}", plan.tag);
+                let body = format!(
+                    r#"{{"first_name":"Bench","last_name":"{name}","contact_type":"customer","tags":["bench"],
+                    "email_addresses":[{{"email":"{name}@example.com","is_primary":true}}],
+                    "phone_numbers":[{{"phone_number":"+4930{counter:08}"}}],
+                    "addresses":[{{"address":{{"street_address_1":"{counter} Main St","city":"Berlin","country":"DE"}},"address_type":"billing"}}]}}"#
+                );
+                let create = request("POST", &plan.host, "/api/v1/contacts/", Some(plan.token), &body);
+                exchange(plan, &mut conn, &create, 201, &mut stats);
             }
         }
     }
@@ -475,6 +491,9 @@ fn main_inner() -> Result<()> {
     if wanted("create") {
         runs.push(("create", Kind::Create, 1));
         runs.push(("create", Kind::Create, READERS));
+    }
+    if wanted("contact") {
+        runs.push(("contact", Kind::Contact, READERS));
     }
 
     println!(
