@@ -9,7 +9,6 @@ pub mod audit;
 pub mod auth;
 pub mod config;
 pub mod engine;
-pub mod feed;
 pub mod mail;
 pub mod modules;
 pub mod store;
@@ -40,6 +39,8 @@ pub enum StartError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Auth(#[from] auth::AuthError),
+    #[error(transparent)]
+    Engine(#[from] engine::EngineError),
 }
 
 /// Opens the data directory: creates it, applies migrations, loads built-in data.
@@ -82,10 +83,14 @@ pub fn bootstrap_admin(db: &store::Db, password: Option<&str>) -> Result<Option<
     }
     let generated = password.is_none().then(|| auth::random_secret()[..20].to_string());
     let password = password.map(str::to_string).or_else(|| generated.clone()).unwrap_or_default();
-    auth::create_user(
-        db,
-        auth::NewUser { username: "admin".into(), email: String::new(), password, is_staff: true, is_superuser: true },
-    )?;
+    let admin = modules::users::NewUser {
+        username: "admin".into(),
+        email: String::new(),
+        password,
+        is_staff: true,
+        is_superuser: true,
+    };
+    modules::users::create(db, engine::Author::system("bootstrap"), admin)?;
     Ok(generated)
 }
 

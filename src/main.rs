@@ -150,14 +150,20 @@ fn user(config: &Config, command: UserCommand) -> Result<()> {
     let outcome = match command {
         UserCommand::Create { username, superuser, email } => {
             let password = read_password()?;
-            let new = auth::NewUser {
+            let new = plinth::modules::users::NewUser {
                 username: username.clone(),
                 email,
                 password,
                 is_staff: superuser,
                 is_superuser: superuser,
             };
-            auth::create_user(&db, new).map(|_| format!("Created user {username}."))
+            match plinth::modules::users::create(&db, plinth::engine::Author::system("cli"), new) {
+                Ok(_) => Ok(format!("Created user {username}.")),
+                Err(e) => {
+                    db.close();
+                    bail!("{e}")
+                }
+            }
         }
         UserCommand::Passwd { username } => {
             let password = read_password()?;

@@ -5,14 +5,22 @@
 //! shared data only. Superusers hold every permission. The engine asks here, per model scope,
 //! which rows and users a caller sees and whether a write is allowed.
 
-mod permissions;
-
-pub use permissions::{Permission, covers, is_known, list as permissions};
-
 use rusqlite::params_from_iter;
+use thiserror::Error;
 
-use crate::engine::{EngineError, ModelDef, ReadRule, tree};
+use crate::engine::tree;
 use crate::store::{Connection, SqlValue, StoreError};
+
+/// Why access was refused.
+#[derive(Debug, Error)]
+pub enum AccessError {
+    #[error("authentication required")]
+    NotAuthenticated,
+    #[error("permission denied")]
+    PermissionDenied,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
 
 /// The authenticated caller.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -44,20 +52,9 @@ impl Principal {
     }
 }
 
-/// May `principal` read a global model `def`?
-pub fn check_read(def: &ModelDef, principal: Option<&Principal>) -> Result<(), EngineError> {
-    match (def.read, principal) {
-        (ReadRule::Anyone, _) | (ReadRule::Authenticated, Some(_)) => Ok(()),
-        (ReadRule::Superuser, Some(p)) if p.bypasses() => Ok(()),
-        (ReadRule::Staff, Some(p)) if p.is_staff || p.bypasses() => Ok(()),
-        (ReadRule::Superuser | ReadRule::Staff, Some(_)) => Err(EngineError::PermissionDenied),
-        (ReadRule::Authenticated | ReadRule::Superuser | ReadRule::Staff, None) => Err(EngineError::NotAuthenticated),
-    }
-}
-
 /// The caller, or 401.
-pub fn signed_in(principal: Option<&Principal>) -> Result<&Principal, EngineError> {
-    principal.ok_or(EngineError::NotAuthenticated)
+pub fn signed_in(principal: Option<&Principal>) -> Result<&Principal, AccessError> {
+    principal.ok_or(AccessError::NotAuthenticated)
 }
 
 /// A recursive CTE `granted(id)` of the organizations where `principal` holds `permission`
@@ -157,9 +154,9 @@ fn global_permissions(conn: &Connection, principal: &Principal) -> Result<Vec<St
 }
 
 /// `Ok` when `principal` holds `permission` globally (see [`holds_globally`]), else 403.
-pub fn require_globally(conn: &Connection, principal: Option<&Principal>, permission: &str) -> Result<(), EngineError> {
+pub fn require_globally(conn: &Connection, principal: Option<&Principal>, permission: &str) -> Result<(), AccessError> {
     let principal = signed_in(principal)?;
-    if holds_globally(conn, principal, permission)? { Ok(()) } else { Err(EngineError::PermissionDenied) }
+    if holds_globally(conn, principal, permission)? { Ok(()) } else { Err(AccessError::PermissionDenied) }
 }
 
 /// Whether `principal` holds `permission` through a membership in `organization`, or in any
@@ -190,9 +187,9 @@ pub fn require(
     principal: Option<&Principal>,
     permission: &str,
     organization: Option<&str>,
-) -> Result<(), EngineError> {
+) -> Result<(), AccessError> {
     let principal = signed_in(principal)?;
-    if holds(conn, principal, permission, organization)? { Ok(()) } else { Err(EngineError::PermissionDenied) }
+    if holds(conn, principal, permission, organization)? { Ok(()) } else { Err(AccessError::PermissionDenied) }
 }
 
 /// Whether `principal` holds every entry of `wanted` (wildcards included) in `organization`
@@ -231,9 +228,9 @@ pub fn require_all(
     principal: Option<&Principal>,
     wanted: &[String],
     organization: Option<&str>,
-) -> Result<(), EngineError> {
+) -> Result<(), AccessError> {
     let principal = signed_in(principal)?;
-    if holds_all(conn, principal, wanted, organization)? { Ok(()) } else { Err(EngineError::PermissionDenied) }
+    if holds_all(conn, principal, wanted, organization)? { Ok(()) } else { Err(AccessError::PermissionDenied) }
 }
 
 /// The one organization the caller belongs to (actively), if there is exactly one.
@@ -245,4 +242,17 @@ pub fn sole_organization(conn: &Connection, principal: &Principal) -> Result<Opt
     let mut stmt = conn.prepare_cached(sql)?;
     let orgs: Vec<String> = stmt.query_map([&principal.user_id], |r| r.get(0))?.collect::<Result<_, _>>()?;
     Ok(if orgs.len() == 1 { orgs.into_iter().next() } else { None })
+}
+
+/// Whether a role entry `held` grants `wanted` (itself possibly a wildcard entry).
+pub fn covers(held: &str, wanted: &str) -> bool {
+    if held == "*" || held == wanted {
+        return true;
+    }
+    let split = |p: &'_ str| -> (String, String) {
+        let (m, a) = p.split_once('.').unwrap_or((p, ""));
+        (m.to_string(), a.to_string())
+    };
+    let ((held_model, held_action), (model, action)) = (split(held), split(wanted));
+    (held_model == "*" || held_model == model) && (held_action == "*" || held_action == action)
 }

@@ -120,10 +120,8 @@ fn auth_error(err: &AuthError) -> (u16, Value) {
             (401, detail("No active account found with the given credentials.", "not_authenticated"))
         }
         AuthError::InvalidToken => (401, detail("Given token not valid for any token type.", "not_authenticated")),
-        AuthError::UsernameTaken => (400, json!({ "username": ["A user with that username already exists."] })),
         AuthError::UnknownUser => (404, detail("Not found.", "not_found")),
         AuthError::WeakPassword(message) => (400, json!({ "password": [message] })),
-        AuthError::BadUsername(message) => (400, json!({ "username": [message] })),
         AuthError::InvalidResetToken => (400, json!({ "token": ["Invalid or expired token."] })),
         AuthError::InvalidOrganization(id) => {
             (400, json!({ "organization": [format!("Invalid pk \"{id}\" - object does not exist.")] }))

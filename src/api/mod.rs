@@ -61,8 +61,8 @@ impl State {
         );
         let openapi = serde_json::to_vec(&document).unwrap_or_default();
         let meta = serde_json::to_vec(&crate::engine::meta::models(registry)).unwrap_or_default();
-        let permissions =
-            serde_json::to_vec(&json!({ "permissions": crate::access::permissions(registry) })).unwrap_or_default();
+        let permissions = serde_json::to_vec(&json!({ "permissions": crate::engine::permissions::list(registry) }))
+            .unwrap_or_default();
         Ok(State {
             db,
             registry,

@@ -3,6 +3,7 @@
 //! hash of its predecessor; [`verify`] recomputes the chain and names the first broken link.
 
 mod diff;
+pub mod feed;
 pub mod head;
 
 pub use diff::{diff, mask};

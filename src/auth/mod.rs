@@ -17,7 +17,7 @@ pub use reset::{confirm_reset, request_reset};
 pub use throttle::{Limit, Throttle, ThrottleSettings};
 pub use tokens::{Session, TokenSettings, authenticate, login, logout, refresh};
 pub use totp::{TotpSetup, disable_totp, enable_totp, reset_totp, setup_totp};
-pub use users::{NewUser, UserInfo, change_password, check_password, count_users, create_user, set_password};
+pub use users::{UserInfo, change_password, check_password, count_users, set_password};
 
 use thiserror::Error;
 
@@ -32,9 +32,6 @@ pub enum AuthError {
     /// The token is unknown, expired, revoked or of the wrong kind.
     #[error("the token is invalid or expired")]
     InvalidToken,
-    /// A user with this username exists already.
-    #[error("a user with that username already exists")]
-    UsernameTaken,
     /// No such user.
     #[error("no such user")]
     UnknownUser,
@@ -74,9 +71,6 @@ pub enum AuthError {
     /// Too many failed logins: try again after this many seconds.
     #[error("too many failed logins; retry in {0} s")]
     Throttled(u64),
-    /// The username does not meet the rules.
-    #[error("{0}")]
-    BadUsername(String),
     /// Hashing failed (out of memory or bad parameters).
     #[error("password hashing failed")]
     Hash,

@@ -1,23 +1,14 @@
-//! The users table: creating users, changing passwords, reading who someone is.
+//! The users table as sign-in sees it: changing passwords, reading who someone is. (Users
+//! are created by their model, `modules::users`.)
 
 use serde::Serialize;
 
 use super::{AccountEvent, AuthError, hash_password, record_event};
 use crate::audit::{self, Context};
-use crate::store::{Connection, Db, OptionalExtension, StoreError, new_id, now};
+use crate::store::{Connection, Db, OptionalExtension, StoreError, now};
 
 /// Shortest password accepted.
 pub const MIN_PASSWORD_LEN: usize = 8;
-
-/// A user to create.
-#[derive(Debug, Clone)]
-pub struct NewUser {
-    pub username: String,
-    pub email: String,
-    pub password: String,
-    pub is_staff: bool,
-    pub is_superuser: bool,
-}
 
 /// The public description of a user, as login answers it.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -32,35 +23,6 @@ pub struct UserInfo {
 /// Number of users (used to bootstrap the first administrator).
 pub fn count_users(db: &Db) -> Result<i64, StoreError> {
     db.read(|conn| conn.query_row("SELECT COUNT(*) FROM users", [], |r| r.get(0)).map_err(StoreError::from))
-}
-
-/// Creates a user; answers its id.
-pub fn create_user(db: &Db, user: NewUser) -> Result<String, AuthError> {
-    check_username(&user.username)?;
-    check_password(&user.password)?;
-    let hash = hash_password(&user.password)?;
-    db.write(move |conn| {
-        let id = new_id();
-        let at = now();
-        let inserted = conn.execute(
-            "INSERT INTO users (id, username, email, password, is_staff, is_superuser, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
-            rusqlite::params![
-                id,
-                user.username,
-                user.email,
-                hash,
-                user.is_staff || user.is_superuser,
-                user.is_superuser,
-                at
-            ],
-        );
-        match inserted.map_err(StoreError::from) {
-            Ok(_) => Ok(id),
-            Err(StoreError::Unique { .. }) => Err(AuthError::UsernameTaken),
-            Err(e) => Err(e.into()),
-        }
-    })
 }
 
 /// Changes the caller's own password: the old one must match; every other session of the
@@ -139,17 +101,6 @@ pub fn set_password(db: &Db, username: &str, password: &str) -> Result<(), AuthE
 
 fn user_id(conn: &Connection, username: &str) -> Result<Option<String>, StoreError> {
     Ok(conn.query_row("SELECT id FROM users WHERE username = ?1", [username], |r| r.get(0)).optional()?)
-}
-
-fn check_username(username: &str) -> Result<(), AuthError> {
-    let valid = !username.is_empty()
-        && username.chars().count() <= 150
-        && username.chars().all(|c| c.is_alphanumeric() || "@.+-_".contains(c));
-    if valid {
-        Ok(())
-    } else {
-        Err(AuthError::BadUsername("Usernames have 1 to 150 letters, digits and @.+-_ only.".into()))
-    }
 }
 
 /// Django's password validators: minimum length, not a common password, not only digits.

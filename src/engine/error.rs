@@ -65,10 +65,18 @@ impl FieldErrors {
     }
 }
 
+impl std::fmt::Display for FieldErrors {
+    /// `field: message; other: message`, for a command line.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let parts: Vec<String> = self.0.iter().map(|(field, messages)| format!("{field}: {messages}")).collect();
+        f.write_str(&parts.join("; "))
+    }
+}
+
 /// Why a model operation did not succeed.
 #[derive(Debug, Error)]
 pub enum EngineError {
-    #[error("validation failed")]
+    #[error("invalid: {0}")]
     Validation(FieldErrors),
     /// A malformed query: unknown ordering field, bad filter, bad page.
     #[error("{detail}")]
@@ -84,6 +92,16 @@ pub enum EngineError {
     PermissionDenied,
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+impl From<crate::access::AccessError> for EngineError {
+    fn from(err: crate::access::AccessError) -> Self {
+        match err {
+            crate::access::AccessError::NotAuthenticated => EngineError::NotAuthenticated,
+            crate::access::AccessError::PermissionDenied => EngineError::PermissionDenied,
+            crate::access::AccessError::Store(e) => EngineError::Store(e),
+        }
+    }
 }
 
 impl From<rusqlite::Error> for EngineError {

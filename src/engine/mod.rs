@@ -13,6 +13,7 @@ pub mod meta;
 mod model;
 mod nested;
 pub mod openapi;
+pub mod permissions;
 mod query;
 mod restriction;
 mod rows;

@@ -10,7 +10,7 @@
 use serde_json::Value;
 
 use super::Record;
-use super::def::{Action, Needs, ReadRule, Scope, Shared, WriteRule};
+use super::def::{Action, ModelDef, Needs, ReadRule, Scope, Shared, WriteRule};
 use super::error::EngineError;
 use super::filter::Sql;
 use super::model::Model;
@@ -47,18 +47,27 @@ pub fn permission(model: &Model, action: &str) -> String {
 /// permission in no organization, instead of answering an empty list.
 pub fn check_read(db: &Db, model: &Model, principal: Option<&Principal>) -> Result<(), EngineError> {
     match model.def.scope {
-        Scope::Global | Scope::OptionalOrganization { .. } | Scope::People(_) => {
-            access::check_read(model.def, principal)
-        }
-        Scope::Owner(_) => access::signed_in(principal).map(|_| ()),
+        Scope::Global | Scope::OptionalOrganization { .. } | Scope::People(_) => read_rule(model.def, principal),
+        Scope::Owner(_) => Ok(access::signed_in(principal).map(|_| ())?),
         Scope::Organization | Scope::Organizations => {
             let principal = access::signed_in(principal)?;
             if matches!(model.def.read, ReadRule::Anyone | ReadRule::Authenticated) || principal.bypasses() {
                 return Ok(());
             }
             let view = permission(model, "view");
-            db.read(|conn| access::require(conn, Some(principal), &view, None))
+            db.read(|conn| Ok(access::require(conn, Some(principal), &view, None)?))
         }
+    }
+}
+
+/// May `principal` read a model by its read rule?
+fn read_rule(def: &ModelDef, principal: Option<&Principal>) -> Result<(), EngineError> {
+    match (def.read, principal) {
+        (ReadRule::Anyone, _) | (ReadRule::Authenticated, Some(_)) => Ok(()),
+        (ReadRule::Superuser, Some(p)) if p.bypasses() => Ok(()),
+        (ReadRule::Staff, Some(p)) if p.is_staff || p.bypasses() => Ok(()),
+        (ReadRule::Superuser | ReadRule::Staff, Some(_)) => Err(EngineError::PermissionDenied),
+        (ReadRule::Authenticated | ReadRule::Superuser | ReadRule::Staff, None) => Err(EngineError::NotAuthenticated),
     }
 }
 
@@ -129,7 +138,7 @@ pub fn check_write(
         (WriteRule::Permission, Scope::Global | Scope::People(_), _) => {
             let wanted = permission(model, verb.name());
             let principal = principal.clone();
-            db.read(move |conn| access::require_globally(conn, Some(&principal), &wanted))
+            db.read(move |conn| Ok(access::require_globally(conn, Some(&principal), &wanted)?))
         }
         (WriteRule::Permission, ..) => Ok(()),
     }
@@ -168,8 +177,8 @@ pub fn check_action(
                 let organization = model.organization_of(object).map(str::to_string);
                 require_in(conn, model, principal, &wanted, organization)
             }
-            (Some(_), None) => access::require(conn, principal, &wanted, None),
-            (None, _) => access::require_globally(conn, principal, &wanted),
+            (Some(_), None) => Ok(access::require(conn, principal, &wanted, None)?),
+            (None, _) => Ok(access::require_globally(conn, principal, &wanted)?),
         }
     })
 }
@@ -220,16 +229,16 @@ fn require_in(
     let principal = access::signed_in(principal)?;
     match organization {
         _ if principal.bypasses() => Ok(()),
-        Some(org) => access::require(conn, Some(principal), wanted, Some(&org)),
+        Some(org) => Ok(access::require(conn, Some(principal), wanted, Some(&org))?),
         None => match model.def.scope {
             Scope::OptionalOrganization { shared: Shared::GlobalPermission, .. } => {
-                access::require_globally(conn, Some(principal), wanted)
+                Ok(access::require_globally(conn, Some(principal), wanted)?)
             }
             Scope::OptionalOrganization { shared: Shared::AnyRole, .. } => {
                 if access::holds(conn, principal, wanted, None)? {
                     return Ok(());
                 }
-                access::require_globally(conn, Some(principal), wanted)
+                Ok(access::require_globally(conn, Some(principal), wanted)?)
             }
             _ => Err(EngineError::PermissionDenied),
         },

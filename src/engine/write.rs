@@ -14,7 +14,6 @@ use super::scope;
 use super::{Author, Record, Written, tree, value};
 use crate::access::Principal;
 use crate::audit;
-use crate::feed::Change;
 use crate::store::{Connection, OptionalExtension, SqlValue, StoreError};
 
 /// Whose rules a write follows.
@@ -90,7 +89,7 @@ pub fn insert(
     write_linked(conn, registry, model, author, access, &mut created, links)?;
     match audit {
         Some(entry) => audit::append(conn, entry)?,
-        None => record_change(conn, model, author, Change::Create, None, Some(&created))?,
+        None => record_change(conn, model, author, audit::Action::Create, None, Some(&created))?,
     }
     after_write(conn, model, author, None, Some(&created))?;
     Ok(created)
@@ -152,7 +151,7 @@ pub fn apply_update(
         let mut updated = existing.clone();
         if !links.is_empty() {
             write_linked(conn, registry, model, author, access, &mut updated, links)?;
-            log_write(conn, model, author, Change::Update, Some(&existing), Some(&updated))?;
+            log_write(conn, model, author, audit::Action::Update, Some(&existing), Some(&updated))?;
         }
         return Ok(updated);
     }
@@ -172,7 +171,7 @@ pub fn apply_update(
     if let Some((old, new, shift)) = moved {
         tree::rebase(conn, model, &old, &new, shift)?;
     }
-    log_write(conn, model, author, Change::Update, Some(&existing), Some(&updated))?;
+    log_write(conn, model, author, audit::Action::Update, Some(&existing), Some(&updated))?;
     Ok(updated)
 }
 
@@ -188,7 +187,7 @@ pub(super) fn delete_row(
     let deleted = conn.prepare_cached(&sql)?.query_row([key], |row| read_row(model, row)).optional();
     match deleted.map_err(StoreError::from) {
         Ok(None) => Err(EngineError::NotFound),
-        Ok(Some(record)) => log_write(conn, model, author, Change::Delete, Some(&record), None),
+        Ok(Some(record)) => log_write(conn, model, author, audit::Action::Delete, Some(&record), None),
         Err(StoreError::ForeignKey) => Err(EngineError::Protected(format!(
             "Cannot delete this {} because other records refer to it.",
             model.def.label.to_lowercase()
@@ -309,11 +308,11 @@ fn log_write(
     conn: &Connection,
     model: &'static Model,
     author: &Author,
-    change: Change,
+    action: audit::Action,
     before: Option<&Record>,
     after: Option<&Record>,
 ) -> Result<(), EngineError> {
-    record_change(conn, model, author, change, before, after)?;
+    record_change(conn, model, author, action, before, after)?;
     after_write(conn, model, author, before, after)
 }
 
@@ -336,7 +335,7 @@ fn record_change(
     conn: &Connection,
     model: &'static Model,
     author: &Author,
-    change: Change,
+    action: audit::Action,
     before: Option<&Record>,
     after: Option<&Record>,
 ) -> Result<(), EngineError> {
@@ -345,11 +344,6 @@ fn record_change(
     if changes.as_object().is_none_or(|c| c.is_empty()) {
         return Ok(());
     }
-    let action = match change {
-        Change::Create => audit::Action::Create,
-        Change::Update => audit::Action::Update,
-        Change::Delete => audit::Action::Delete,
-    };
     audit::append(conn, change_entry(model, author, action, record, changes))?;
     Ok(())
 }

@@ -130,11 +130,11 @@ fn permissions_of(record: Option<&Record>) -> Vec<String> {
 
 fn validate_permissions(record: &Record) -> Result<(), FieldErrors> {
     let Some(list) = record.get("permissions").and_then(Value::as_array) else { return Ok(()) };
-    let vocabulary = access::permissions(super::registry());
+    let vocabulary = crate::engine::permissions::list(super::registry());
     let mut errors = FieldErrors::new();
     for entry in list {
         match entry.as_str() {
-            Some(p) if access::is_known(&vocabulary, p) => {}
+            Some(p) if crate::engine::permissions::is_known(&vocabulary, p) => {}
             Some(p) => errors.add("permissions", format!("Unknown permission \"{p}\".")),
             None => errors.add("permissions", "Each permission must be a string."),
         }

@@ -2,10 +2,13 @@
 //! them) and superusers (everything). Passwords are write-only and hashed; deactivating a user
 //! ends all their sessions and API keys at once.
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
-use crate::engine::{Default, EngineError, Field, FieldErrors, ModelDef, ReadRule, Record, Scope, WriteRule, Written};
-use crate::store::{Connection, StoreError, now};
+use crate::engine::write::{self, Access};
+use crate::engine::{
+    Author, Default, EngineError, Field, FieldErrors, ModelDef, ReadRule, Record, Scope, WriteRule, Written, input,
+};
+use crate::store::{Connection, Db, StoreError, now};
 
 pub const USER: ModelDef = ModelDef {
     fields: &[
@@ -37,6 +40,33 @@ pub const USER: ModelDef = ModelDef {
     after_write: Some(after_user_write),
     ..ModelDef::base("user", "User", "users", "users")
 };
+
+/// An account to create outside a request (the first administrator, `plinth user create`).
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub username: String,
+    pub email: String,
+    pub password: String,
+    pub is_staff: bool,
+    pub is_superuser: bool,
+}
+
+/// Creates an account the way every path does — the definition's validation, the password
+/// rules and hash, the profile, the audit entry — on behalf of `author`; answers its id.
+pub fn create(db: &Db, author: Author, user: NewUser) -> Result<String, EngineError> {
+    let registry = super::registry();
+    let model = registry.get(USER.name).ok_or(EngineError::NotFound)?;
+    let body = json!({
+        "username": user.username,
+        "email": user.email,
+        "password": user.password,
+        "is_staff": user.is_staff || user.is_superuser,
+        "is_superuser": user.is_superuser,
+    });
+    let row = input::prepare_create(model, &author, &body, &[])?;
+    let created = db.write(move |conn| write::insert(conn, registry, model, &author, row, Access::Trusted))?;
+    Ok(created.get("id").and_then(Value::as_str).unwrap_or_default().to_string())
+}
 
 fn validate_user(record: &Record) -> Result<(), FieldErrors> {
     let username = record.get("username").and_then(Value::as_str).unwrap_or("");

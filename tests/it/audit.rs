@@ -4,8 +4,8 @@
 
 use serde_json::{Value, json};
 
+use plinth::audit::feed;
 use plinth::audit::{self, Verification};
-use plinth::feed;
 use plinth::store::StoreError;
 
 use crate::common::{
@@ -55,7 +55,7 @@ fn engine_writes_leave_entries_with_field_level_changes() {
 
     assert_eq!(updated["changes"], json!({ "symbol": { "old": "", "new": "pl" } }), "only what changed");
     assert_eq!(deleted["changes"]["symbol"], json!({ "old": "pl", "new": null }));
-    assert_eq!(verify(&server), Verification::Intact { entries: 4 }, "login + three writes");
+    assert_eq!(verify(&server), Verification::Intact { entries: 5 }, "the first admin, login, three writes");
 }
 
 #[test]
@@ -147,7 +147,7 @@ fn the_database_refuses_to_change_entries() {
         let message = format!("{outcome:?}");
         assert!(message.contains("append-only"), "{sql}: {message}");
     }
-    assert!(matches!(verify(&server), Verification::Intact { entries: 1 }));
+    assert!(matches!(verify(&server), Verification::Intact { entries: 2 }), "the first admin and the login");
 }
 
 #[test]
@@ -160,7 +160,7 @@ fn tampering_is_detected_at_the_first_broken_link() {
             201
         );
     }
-    assert_eq!(verify(&server), Verification::Intact { entries: 4 });
+    assert_eq!(verify(&server), Verification::Intact { entries: 5 });
     // Someone with the database file removes the guard and rewrites history.
     server
         .db()
@@ -188,7 +188,9 @@ fn every_write_publishes_a_change_event_for_consumers() {
     assert_eq!(admin.post("/api/v1/statuses/", &json!({ "slug": "on_hold", "name": "On Hold" })).status, 201);
     assert_eq!(admin.patch("/api/v1/statuses/on_hold/", &json!({ "color": "#123456" })).status, 200);
     assert_eq!(admin.delete("/api/v1/statuses/on_hold/").status, 204);
-    let events = server.db().read(|conn| feed::pending(conn, "search", 100)).expect("feed");
+    let mut events = server.db().read(|conn| feed::pending(conn, "search", 100)).expect("feed");
+    let first = events.remove(0);
+    assert_eq!((first.model.as_str(), first.action.as_str()), ("user", "create"), "the first administrator");
     let summary: Vec<(&str, &str, &str)> =
         events.iter().map(|e| (e.model.as_str(), e.object_id.as_str(), e.action.as_str())).collect();
     assert_eq!(
@@ -202,7 +204,7 @@ fn every_write_publishes_a_change_event_for_consumers() {
     let rest = server.db().read(|conn| feed::pending(conn, "search", 100)).expect("feed");
     assert_eq!(rest.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(), ["delete"]);
     let other = server.db().read(|conn| feed::pending(conn, "automation", 100)).expect("feed");
-    assert_eq!(other.len(), 3, "another consumer starts from the beginning");
+    assert_eq!(other.len(), 4, "another consumer starts from the beginning");
 }
 
 #[test]
@@ -215,17 +217,17 @@ fn removing_entries_while_running_freezes_the_anchored_head() {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     let anchored = loop {
         let text = std::fs::read_to_string(&file).unwrap_or_default();
-        if audit::Head::parse(&text).is_some_and(|head| head.seq == 2) {
+        if audit::Head::parse(&text).is_some_and(|head| head.seq == 3) {
             break text;
         }
-        assert!(std::time::Instant::now() < deadline, "login + create never anchored: {text}");
+        assert!(std::time::Instant::now() < deadline, "first admin, login, create never anchored: {text}");
         std::thread::sleep(std::time::Duration::from_millis(2));
     };
     let expected = audit::Head::parse(&anchored).expect("valid head");
     server
         .db()
         .write(|conn| {
-            conn.execute_batch("DROP TRIGGER audit_logs_append_only_delete; DELETE FROM audit_logs WHERE id = 2;")
+            conn.execute_batch("DROP TRIGGER audit_logs_append_only_delete; DELETE FROM audit_logs WHERE id = 3;")
                 .map_err(StoreError::from)
         })
         .expect("truncate");
@@ -237,7 +239,7 @@ fn removing_entries_while_running_freezes_the_anchored_head() {
         .expect("verify");
     match verdict {
         Verification::Broken { seq, reason } => {
-            assert_eq!(seq, 2);
+            assert_eq!(seq, 3);
             assert!(reason.contains("not the one anchored"), "{reason}");
         }
         other => panic!("a removed entry went unnoticed: {other:?}"),

@@ -48,9 +48,10 @@ fn session(resp: Resp) -> Session {
 
 /// Creates a user directly in the database.
 fn create_user(server: &TestServer, username: &str, password: &str, superuser: bool) -> String {
-    plinth::auth::create_user(
+    plinth::modules::users::create(
         server.db(),
-        plinth::auth::NewUser {
+        plinth::engine::Author::system("test"),
+        plinth::modules::users::NewUser {
             username: username.into(),
             email: format!("{username}@example.com"),
             password: password.into(),
@@ -161,20 +162,27 @@ fn wrong_password_unknown_user_and_inactive_user_answer_identically() {
 #[test]
 fn usernames_are_unique_regardless_of_case() {
     let server = TestServer::start();
-    let new = |username: &str| plinth::auth::NewUser {
+    let new = |username: &str| plinth::modules::users::NewUser {
         username: username.into(),
         email: String::new(),
         password: "some-password-1".into(),
         is_staff: false,
         is_superuser: false,
     };
-    for taken in ["admin", "Admin", "ADMIN"] {
-        let err = plinth::auth::create_user(server.db(), new(taken)).expect_err("duplicate username");
-        assert!(matches!(err, plinth::auth::AuthError::UsernameTaken), "{taken}: {err:?}");
+    let create = |username: &str| {
+        plinth::modules::users::create(server.db(), plinth::engine::Author::system("test"), new(username))
+    };
+    let taken = |err: plinth::engine::EngineError| match err {
+        plinth::engine::EngineError::Validation(errors) => {
+            errors.to_json()["username"][0].as_str().is_some_and(|m| m.contains("already exists"))
+        }
+        _ => false,
+    };
+    for name in ["admin", "Admin", "ADMIN"] {
+        assert!(taken(create(name).expect_err("duplicate username")), "{name}");
     }
-    plinth::auth::create_user(server.db(), new("Frank")).expect("new user");
-    let err = plinth::auth::create_user(server.db(), new("frank")).expect_err("duplicate username");
-    assert!(matches!(err, plinth::auth::AuthError::UsernameTaken), "{err:?}");
+    create("Frank").expect("new user");
+    assert!(taken(create("frank").expect_err("duplicate username")));
     let count: i64 = sql(&server, |c| c.query_row("SELECT COUNT(*) FROM users", [], |r| r.get(0)));
     assert_eq!(count, 2, "only admin and Frank exist");
     // The original spelling still logs in.

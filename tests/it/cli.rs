@@ -524,7 +524,7 @@ fn audit_verify_reports_an_intact_chain_and_the_first_tampered_entry() {
     server.stop();
     let intact = run(plinth_on(&data, &["audit", "verify"]), "");
     assert!(intact.status.success(), "{}", intact.stderr);
-    assert!(intact.stdout.contains("intact: 3 entries"), "{}", intact.stdout);
+    assert!(intact.stdout.contains("intact: 4 entries"), "{}", intact.stdout);
 
     let conn = rusqlite::Connection::open(data.join("plinth.db")).expect("open db");
     conn.execute_batch(
@@ -551,7 +551,7 @@ fn audit_verify_detects_entries_removed_from_the_end() {
     let head = run(plinth_on(&data, &["audit", "head"]), "");
     assert!(head.status.success(), "{}", head.stderr);
     let recorded = head.stdout.trim().to_string();
-    assert!(recorded.starts_with("4:") && recorded.len() == 2 + 64, "SEQ:HASH: {recorded}");
+    assert!(recorded.starts_with("5:") && recorded.len() == 2 + 64, "SEQ:HASH: {recorded}");
     let anchored = std::fs::read_to_string(data.join("audit.head")).expect("head file beside the database");
     assert!(anchored.trim().ends_with(recorded.split_once(':').expect("colon").1), "{anchored}");
 
@@ -561,14 +561,18 @@ fn audit_verify_detects_entries_removed_from_the_end() {
     drop(conn);
     let broken = run(plinth_on(&data, &["audit", "verify"]), "");
     assert!(!broken.status.success(), "a removed tail must fail the check: {}", broken.stdout);
-    assert!(broken.stderr.contains("ends at entry #2") && broken.stderr.contains("#4"), "{}", broken.stderr);
+    assert!(broken.stderr.contains("ends at entry #2") && broken.stderr.contains("#5"), "{}", broken.stderr);
     // Starting again keeps the evidence: the head file is not rewritten, and says so.
     let server = crate::common::TestServer::start_with(|config| config.data_dir = data.clone());
-    let body = serde_json::json!({ "code": "T4", "name": "T4", "uom_type": "Count" });
-    assert_eq!(server.admin().post("/api/v1/uoms/", &body).status, 201);
+    let admin = server.admin();
+    for code in ["T4", "T5"] {
+        let body = serde_json::json!({ "code": code, "name": code, "uom_type": "Count" });
+        assert_eq!(admin.post("/api/v1/uoms/", &body).status, 201);
+    }
     server.stop();
     assert_eq!(std::fs::read_to_string(data.join("audit.head")).expect("head"), anchored, "evidence kept");
-    // Even with the head file gone, a head recorded off the machine catches it.
+    // Even with the head file gone, a head recorded off the machine catches it (the trail has
+    // grown back to the recorded length, with other entries).
     std::fs::remove_file(data.join("audit.head")).expect("remove head");
     let offsite = run(plinth_on(&data, &["audit", "verify", "--head", &recorded]), "");
     assert!(!offsite.status.success(), "{}", offsite.stdout);

@@ -271,9 +271,10 @@ pub fn regular_user(server: &TestServer) -> Client {
 /// signed-in client.
 pub fn user(server: &TestServer, name: &str) -> (String, Client) {
     let password = format!("{name}-password-1");
-    let id = plinth::auth::create_user(
+    let id = plinth::modules::users::create(
         server.db(),
-        plinth::auth::NewUser {
+        plinth::engine::Author::system("test"),
+        plinth::modules::users::NewUser {
             username: name.into(),
             email: String::new(),
             password: password.clone(),

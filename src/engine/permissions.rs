@@ -1,10 +1,10 @@
-//! The permission vocabulary: `<model>.<action>` strings derived from the model definitions
-//! (`meta/permissions/`), and how role entries with wildcards (`*`, `*.view`, `product.*`)
-//! cover them.
+//! The permission vocabulary: the `<model>.<action>` strings roles can grant, derived from
+//! the model definitions (`meta/permissions/`); the access layer matches them with wildcards.
 
 use serde::Serialize;
 
-use crate::engine::{Needs, Registry, Scope, WriteRule};
+use super::def::{Needs, Scope, WriteRule};
+use super::model::Registry;
 
 /// One permission a role can grant.
 #[derive(Debug, Serialize)]
@@ -43,19 +43,6 @@ pub fn list(registry: &Registry) -> Vec<Permission> {
         }
     }
     out
-}
-
-/// Whether a role entry `held` grants `wanted` (itself possibly a wildcard entry).
-pub fn covers(held: &str, wanted: &str) -> bool {
-    if held == "*" || held == wanted {
-        return true;
-    }
-    let split = |p: &'_ str| -> (String, String) {
-        let (m, a) = p.split_once('.').unwrap_or((p, ""));
-        (m.to_string(), a.to_string())
-    };
-    let ((held_model, held_action), (model, action)) = (split(held), split(wanted));
-    (held_model == "*" || held_model == model) && (held_action == "*" || held_action == action)
 }
 
 /// Whether `entry` names a permission of `vocabulary` (from [`list`]) or a wildcard over it.

@@ -1,4 +1,4 @@
-//! The change feed (DESIGN.md §7): an event per engine write, read by consumers (search,
+//! The change feed (DESIGN.md §7), kept with the audit trail it is made of: an event per engine write, read by consumers (search,
 //! automation, live push, webhooks, replication) that each keep their own cursor, so nothing
 //! is lost across a crash and anything can be replayed. The events are the audit trail's data
 //! entries (written in the same transaction as each write): one append-only log serves both,
@@ -7,24 +7,6 @@
 use serde_json::Value;
 
 use crate::store::{Connection, StoreError, now};
-
-/// The kind of write an event reports.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Change {
-    Create,
-    Update,
-    Delete,
-}
-
-impl Change {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Change::Create => "create",
-            Change::Update => "update",
-            Change::Delete => "delete",
-        }
-    }
-}
 
 /// One event of the feed.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
