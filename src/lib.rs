@@ -1,6 +1,7 @@
 //! Plinth: a single-binary, local-first ERP base platform.
 //!
-//! Data flows one way: `api` → `modules` / `engine` → `access` / `auth` → `store`.
+//! Data flows one way: `api` → `modules` → `engine` → `access` / `auth` / `audit` → `store`
+//! (`architecture.md` says where each thing lives).
 //! [`start`] wires a data directory, the database, the HTTP server and the built-in data.
 
 pub mod access;
