@@ -121,7 +121,7 @@ impl ActionCall<'_> {
     }
 }
 
-/// Fills a display template such as `"{name} ({code})"` from a record.
+/// Fills a display template such as `"{name} ({code})"` from a record, tidied.
 pub fn display(template: &str, record: &Record) -> String {
     let mut out = String::with_capacity(template.len() + 16);
     let mut rest = template;
@@ -137,5 +137,12 @@ pub fn display(template: &str, record: &Record) -> String {
         rest = &rest[start + len + 1..];
     }
     out.push_str(rest);
-    out
+    // Empty fields leave no stray separators: "{first_name} {last_name}" of a last name
+    // alone is "Hopper", an address without a street "75001 Paris, FR".
+    let parts: Vec<String> = out
+        .split(',')
+        .map(|part| part.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|part| !part.is_empty())
+        .collect();
+    parts.join(", ")
 }

@@ -460,3 +460,46 @@ fn organizations_name_their_primary_contact_and_address() {
     assert_eq!(org["primary_contact"], Value::Null);
     assert_eq!(org["primary_address"], address, "the address remains");
 }
+
+#[test]
+fn linked_organization_tags_and_custom_fields_are_set_and_unset() {
+    let server = TestServer::start();
+    let admin = server.admin();
+    let acme = organization(&admin, "Acme", None)["id"].clone();
+    crate::common::define_custom_field(&admin, "contact", "birthday", "date", json!({}));
+    crate::common::define_custom_field(&admin, "address", "gate", "text", json!({ "required": true }));
+    let contact = create(
+        &admin,
+        &json!({ "last_name": "Hopper", "linked_organization": acme,
+                                           "custom_fields": { "birthday": "1906-12-09" } }),
+    );
+    let key = contact["id"].as_str().expect("id");
+    let path = format!("/api/v1/contacts/{key}/");
+    assert_eq!(contact["linked_organization_name"], "Acme");
+    assert_eq!(contact["custom_fields"], json!({ "birthday": "1906-12-09" }));
+    let resp = admin.patch(&path, &json!({ "linked_organization": null, "tags": ["Navy", "navy", "COBOL"] }));
+    assert_eq!(resp.status, 200, "{}", resp.text);
+    assert_eq!(resp.json["linked_organization"], Value::Null);
+    assert_eq!(resp.json["linked_organization_name"], Value::Null);
+    assert_eq!(resp.json["tags"], json!(["COBOL", "Navy"]));
+    let bad = admin.patch(&path, &json!({ "custom_fields": { "birthday": "yesterday" } }));
+    assert_eq!(bad.status, 400, "{}", bad.text);
+    assert!(bad.json["custom_fields"]["birthday"].is_array(), "{}", bad.text);
+    // An inline address is held to its own custom field definitions.
+    let resp = admin.patch(&path, &json!({ "addresses": [{ "address": { "country": "US" } }] }));
+    assert_eq!(
+        resp.json,
+        json!({ "addresses": [{ "address": { "custom_fields": { "gate": ["This field is required."] } } }] })
+    );
+    let resp = admin
+        .patch(&path, &json!({ "addresses": [{ "address": { "country": "US", "custom_fields": { "gate": "B" } } }] }));
+    assert_eq!(resp.status, 200, "{}", resp.text);
+    assert_eq!(resp.json["addresses"][0]["address"]["custom_fields"], json!({ "gate": "B" }));
+    // Audit entries name contacts and addresses by their display.
+    let trail = get_ok(&admin, &format!("/api/v1/audit-logs/?model=contact&object_id={key}"));
+    assert_eq!(trail["results"][0]["object_repr"], "Hopper", "no stray space for the missing first name");
+    let address = &resp.json["addresses"][0]["address"]["id"];
+    let trail =
+        get_ok(&admin, &format!("/api/v1/audit-logs/?model=address&object_id={}", address.as_str().expect("id")));
+    assert_eq!(trail["results"][0]["object_repr"], "US", "no stray commas for missing parts");
+}
