@@ -1,7 +1,8 @@
 //! `custom-fields/` (API.md, custom fields): definitions per model, and every write's
 //! `custom_fields` checked against them — types, choices, required keys (on create even when
 //! the object is left out), defaults, unknown keys — with errors under the key; lists filtered
-//! and ordered by `custom_fields.<key>` compared by the definition's type.
+//! and ordered by `custom_fields.<key>` compared by the definition's type; the definitions
+//! described in `meta/models/` and the OpenAPI document.
 
 use serde_json::{Value, json};
 
@@ -200,4 +201,77 @@ fn ordering_by_custom_fields_uses_typed_values() {
     ] {
         assert_detail(&admin.get(refused), 400, "invalid_ordering");
     }
+}
+
+#[test]
+fn meta_and_openapi_describe_the_definitions() {
+    let server = TestServer::start();
+    let admin = server.admin();
+    define_custom_field(
+        &admin,
+        "uom",
+        "size",
+        "choice",
+        json!({ "choices": ["S", "M"], "required": true, "order": 2, "default": "S" }),
+    );
+    define_custom_field(&admin, "uom", "price", "decimal", json!({ "order": 1, "help_text": "Per unit." }));
+    define_custom_field(&admin, "uom", "since", "date", json!({ "order": 1 }));
+    let models = get_ok(&admin, "/api/v1/meta/models/");
+    let model = |name: &str| {
+        models["models"].as_array().expect("models").iter().find(|m| m["name"] == name).cloned().expect("model")
+    };
+    let listed = model("uom")["custom_fields"].clone();
+    let keys: Vec<&str> =
+        listed.as_array().expect("definitions").iter().map(|d| d["key"].as_str().expect("key")).collect();
+    assert_eq!(keys, ["price", "since", "size"], "in order, then key order");
+    assert_eq!(
+        listed[2],
+        json!({ "key": "size", "label": "size", "type": "choice", "required": true, "choices": ["S", "M"],
+                "default": "S", "help_text": "", "order": 2 })
+    );
+    assert_eq!(listed[0]["help_text"], "Per unit.");
+    assert_eq!(model("currency")["custom_fields"], json!([]), "a model with custom fields but no definitions");
+    assert!(model("customfield").get("custom_fields").is_none(), "a model without custom fields");
+    let anonymous = get_ok(&server.client(), "/api/v1/meta/models/");
+    assert!(!anonymous.to_string().contains("Per unit."), "definitions are for those who may read them");
+
+    let doc = get_ok(&admin, "/api/v1/openapi.json");
+    oas3::from_json(doc.to_string()).expect("still valid OpenAPI 3.1");
+    let list = &doc["paths"]["/api/v1/uoms/"]["get"];
+    let item_ref = list["responses"]["200"]["content"]["application/json"]["schema"]["properties"]["results"]["items"]
+        ["$ref"]
+        .as_str()
+        .expect("a schema reference");
+    let schema = doc.pointer(item_ref.trim_start_matches('#')).expect("schema");
+    jsonschema::meta::validate(schema).expect("a valid JSON Schema");
+    let custom = &schema["properties"]["custom_fields"];
+    assert_eq!(custom["required"], json!(["size"]));
+    assert_eq!(custom["additionalProperties"], json!(false));
+    assert_eq!(custom["properties"]["size"]["enum"], json!(["S", "M"]));
+    assert_eq!(custom["properties"]["size"]["type"], "string");
+    assert_eq!(custom["properties"]["since"]["format"], "date");
+    assert_eq!(custom["properties"]["since"]["type"], json!(["string", "null"]));
+    assert_eq!(custom["properties"]["price"]["pattern"], "^-?[0-9]+(\\.[0-9]+)?$");
+    assert_eq!(custom["properties"]["price"]["description"], "Per unit.");
+    let parameters = list["parameters"].as_array().expect("parameters");
+    let size = parameters.iter().find(|p| p["name"] == "custom_fields__size").expect("a typed lookup");
+    assert_eq!(size["schema"]["enum"], json!(["S", "M"]));
+    // What the document describes is what the API answers.
+    let made = admin.post(
+        "/api/v1/uoms/",
+        &json!({ "code": "ZA", "name": "Unit ZA", "uom_type": "Count", "custom_fields": { "price": "1.50" } }),
+    );
+    assert_eq!(made.status, 201, "{}", made.text);
+    let validator = jsonschema::validator_for(schema).expect("schema compiles");
+    if let Err(error) = validator.validate(&made.json) {
+        panic!("{} does not match its schema: {error}", made.json);
+    }
+    let wrong = json!({ "price": 1.5, "size": "S" });
+    assert!(!jsonschema::validator_for(custom).expect("compiles").is_valid(&wrong));
+    let anonymous = get_ok(&server.client(), "/api/v1/openapi.json");
+    assert!(
+        anonymous
+            .pointer(&format!("{}/properties/custom_fields/properties", item_ref.trim_start_matches('#')))
+            .is_none()
+    );
 }
