@@ -116,7 +116,8 @@ pub fn add_custom_fields(document: &mut Value, registry: &Registry, definitions:
         if defined.is_empty() {
             continue;
         }
-        let properties: Map<String, Value> = defined.iter().map(|d| (d.key.clone(), custom_schema(d))).collect();
+        let properties: Map<String, Value> =
+            defined.iter().map(|d| (d.key.clone(), custom_schema(d, !d.required))).collect();
         let required: Vec<&str> = defined.iter().filter(|d| d.required).map(|d| d.key.as_str()).collect();
         let help = model.column("custom_fields").map_or("", |f| f.help);
         let schema = &mut document["components"]["schemas"][schema_name(model)]["properties"];
@@ -125,11 +126,6 @@ pub fn add_custom_fields(document: &mut Value, registry: &Registry, definitions:
         let list = &mut document["paths"][format!("/api/v1/{}/", model.def.plural)]["get"]["parameters"];
         if let Some(parameters) = list.as_array_mut() {
             for d in defined {
-                let mut schema = custom_schema(d);
-                if let Some(kind) = schema.get("type").and_then(Value::as_array).and_then(|t| t.first()).cloned() {
-                    // A query-string value is never null.
-                    schema["type"] = kind;
-                }
                 let description = format!(
                     "The custom field {} ({}), compared as {}; custom_fields__{}__<op> with any operator of filter.",
                     d.label,
@@ -137,14 +133,19 @@ pub fn add_custom_fields(document: &mut Value, registry: &Registry, definitions:
                     d.kind.name(),
                     d.key
                 );
-                parameters.push(query_param(&format!("custom_fields__{}", d.key), &description, schema));
+                // A query-string value is never null.
+                parameters.push(query_param(
+                    &format!("custom_fields__{}", d.key),
+                    &description,
+                    custom_schema(d, false),
+                ));
             }
         }
     }
 }
 
-/// The JSON schema of a custom field's values; null is allowed unless the key is required.
-fn custom_schema(d: &Definition) -> Value {
+/// The JSON schema of a custom field's values, null among them when `nullable`.
+fn custom_schema(d: &Definition, nullable: bool) -> Value {
     let (kind, mut schema) = match d.kind {
         Type::Text => ("string", json!({})),
         Type::Number => ("number", json!({})),
@@ -153,13 +154,13 @@ fn custom_schema(d: &Definition) -> Value {
         Type::Boolean => ("boolean", json!({})),
         Type::Choice => {
             let mut choices: Vec<Value> = d.choices.iter().map(|c| Value::from(c.as_str())).collect();
-            if !d.required {
+            if nullable {
                 choices.push(Value::Null);
             }
             ("string", json!({ "enum": choices }))
         }
     };
-    schema["type"] = if d.required { json!(kind) } else { json!([kind, "null"]) };
+    schema["type"] = if nullable { json!([kind, "null"]) } else { json!(kind) };
     schema["title"] = Value::from(d.label.as_str());
     if !d.help_text.is_empty() {
         schema["description"] = Value::from(d.help_text.as_str());

@@ -256,6 +256,8 @@ fn meta_and_openapi_describe_the_definitions() {
     let parameters = list["parameters"].as_array().expect("parameters");
     let size = parameters.iter().find(|p| p["name"] == "custom_fields__size").expect("a typed lookup");
     assert_eq!(size["schema"]["enum"], json!(["S", "M"]));
+    let since = parameters.iter().find(|p| p["name"] == "custom_fields__since").expect("a typed lookup");
+    assert_eq!(since["schema"]["type"], "string", "a query-string value is never null");
     // What the document describes is what the API answers.
     let made = admin.post(
         "/api/v1/uoms/",
