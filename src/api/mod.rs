@@ -44,8 +44,10 @@ pub struct State {
     /// Peers whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<IpAddr>,
     log: log::Log,
-    openapi: Vec<u8>,
-    meta: Vec<u8>,
+    /// The OpenAPI document and `meta/models/` without custom fields (which change at run
+    /// time: added per request), and as bytes for callers who see none.
+    openapi: (serde_json::Value, Vec<u8>),
+    meta: (serde_json::Value, Vec<u8>),
     permissions: Vec<u8>,
     router: matchit::Router<Route>,
 }
@@ -59,8 +61,9 @@ impl State {
             endpoints::openapi_paths(),
             schemas::components(),
         );
-        let openapi = serde_json::to_vec(&document).unwrap_or_default();
-        let meta = serde_json::to_vec(&crate::engine::meta::models(registry)).unwrap_or_default();
+        let openapi_bytes = serde_json::to_vec(&document).unwrap_or_default();
+        let meta = crate::engine::meta::models(registry);
+        let meta_bytes = serde_json::to_vec(&meta).unwrap_or_default();
         let permissions = serde_json::to_vec(&json!({ "permissions": crate::engine::permissions::list(registry) }))
             .unwrap_or_default();
         Ok(State {
@@ -71,8 +74,8 @@ impl State {
             throttle: auth::Throttle::new(config.throttle),
             trusted_proxies: config.trusted_proxies.clone(),
             log: log::Log::start(config.log_requests)?,
-            openapi,
-            meta,
+            openapi: (document, openapi_bytes),
+            meta: (meta, meta_bytes),
             permissions,
             router: router::build(registry),
         })

@@ -55,23 +55,30 @@ pub fn list_matching(
     restriction: Option<Restriction>,
 ) -> Result<Page, EngineError> {
     scope::check_read(db, model, caller.principal.as_ref())?;
-    let params = ListParams::parse(registry, model, query)?;
     let restriction = restriction.map(|r| r.to_sql(model)).transpose()?;
     let visible = scope::visible(model, caller.principal.as_ref())?;
-    let filter = Sql::all([params.filter.to_sql()].into_iter().chain(visible).chain(restriction));
     let table = model.def.table;
-    let where_clause = &filter.text;
-    let size = params.page_size;
-    let count_rows = |conn: &Connection| -> Result<usize, EngineError> {
-        let sql = format!("SELECT COUNT(*) FROM \"{table}\" WHERE {where_clause}");
-        let count: i64 = conn.prepare_cached(&sql)?.query_row(params_from_iter(&filter.params), |r| r.get(0))?;
-        Ok(usize::try_from(count).unwrap_or(0))
-    };
-    let sql = format!(
-        "SELECT {} FROM \"{table}\" WHERE {where_clause} ORDER BY {} LIMIT ? OFFSET ?",
-        model.select_list, params.order_by
-    );
     db.read(|conn| {
+        // Read on the connection that lists, once per request, and only when the query may
+        // compare or order by a custom field.
+        let definitions = if ListParams::needs_definitions(query) {
+            custom::Definitions::load(conn, &model.custom_reach)?
+        } else {
+            custom::Definitions::default()
+        };
+        let params = ListParams::parse(registry, model, query, &definitions)?;
+        let filter = Sql::all([params.filter.to_sql()].into_iter().chain(visible).chain(restriction));
+        let where_clause = &filter.text;
+        let size = params.page_size;
+        let count_rows = |conn: &Connection| -> Result<usize, EngineError> {
+            let sql = format!("SELECT COUNT(*) FROM \"{table}\" WHERE {where_clause}");
+            let count: i64 = conn.prepare_cached(&sql)?.query_row(params_from_iter(&filter.params), |r| r.get(0))?;
+            Ok(usize::try_from(count).unwrap_or(0))
+        };
+        let sql = format!(
+            "SELECT {} FROM \"{table}\" WHERE {where_clause} ORDER BY {} LIMIT ? OFFSET ?",
+            model.select_list, params.order_by
+        );
         let (page, known_count) = match params.page {
             PageRequest::Number(n) => (n, None),
             PageRequest::Last => {

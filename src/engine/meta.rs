@@ -1,20 +1,24 @@
 //! `GET /api/v1/meta/models/`: the model definitions as JSON, for the admin pages and any
 //! client that renders forms and tables generically. Nested models (the items of a parent's
-//! child list) are listed too, marked `nested`, without a URL of their own.
+//! child list) are listed too, marked `nested`, without a URL of their own. A model with
+//! custom fields lists their definitions under `custom_fields`: built once without them
+//! ([`models`]), filled per request with those the caller may read ([`add_custom_fields`]),
+//! since they change at run time.
 
 use serde_json::{Value, json};
 
+use super::custom::{Definition, Definitions};
 use super::def::{Field, Kind, ReadRule, Scope, WriteRule};
 use super::model::Registry;
 
-/// Every model's definition.
+/// Every model's definition; `custom_fields` (for models that have them) empty.
 pub fn models(registry: &Registry) -> Value {
     let models: Vec<Value> = registry
         .models()
         .iter()
         .map(|m| {
             let def = m.def;
-            json!({
+            let mut model = json!({
                 "name": def.name,
                 "label": def.label,
                 "plural": def.plural,
@@ -46,10 +50,38 @@ pub fn models(registry: &Registry) -> Value {
                 "display": def.display,
                 "list_columns": def.list_columns,
                 "actions": m.actions.iter().map(|a| json!({ "name": a.name, "detail": a.detail, "method": a.method.as_str(), "summary": a.summary })).collect::<Vec<_>>(),
-            })
+            });
+            if def.custom_fields {
+                model["custom_fields"] = json!([]);
+            }
+            model
         })
         .collect();
     json!({ "models": models })
+}
+
+/// Fills the `custom_fields` of each model in `document` (as [`models`] built it) with its
+/// `definitions`, in form order: `{key, label, type, required, choices, default, help_text,
+/// order}` each.
+pub fn add_custom_fields(document: &mut Value, definitions: &Definitions) {
+    let Some(models) = document["models"].as_array_mut() else { return };
+    for model in models.iter_mut().filter(|m| m.get("custom_fields").is_some()) {
+        let listed = definitions.of(model["name"].as_str().unwrap_or_default());
+        model["custom_fields"] = listed.iter().map(definition).collect();
+    }
+}
+
+fn definition(d: &Definition) -> Value {
+    json!({
+        "key": d.key,
+        "label": d.label,
+        "type": d.kind.name(),
+        "required": d.required,
+        "choices": d.choices,
+        "default": d.default,
+        "help_text": d.help_text,
+        "order": d.order,
+    })
 }
 
 fn field(f: &Field) -> Value {

@@ -51,6 +51,9 @@ pub struct Model {
     pub ordering: Vec<&'static str>,
     /// Actions: the definition's, and a tree's `children/`, `descendants/`, `ancestors/`.
     pub actions: Vec<&'static super::def::Action>,
+    /// The models whose custom field definitions a list of this model reads
+    /// (`filter::custom_reach`).
+    pub custom_reach: Vec<&'static str>,
 }
 
 impl Model {
@@ -91,7 +94,17 @@ impl Model {
         let ordering = def.ordering.iter().copied().chain(tree_fields.into_iter().flatten()).collect();
         let tree_actions = def.tree.as_ref().map(|_| super::tree::ACTIONS.iter()).into_iter().flatten();
         let actions = def.actions.iter().chain(tree_actions).collect();
-        Model { def, columns, readable, select_list: String::new(), not_audited, filters, ordering, actions }
+        Model {
+            def,
+            columns,
+            readable,
+            select_list: String::new(),
+            not_audited,
+            filters,
+            ordering,
+            actions,
+            custom_reach: Vec::new(),
+        }
     }
 
     /// The SELECT expression of each readable column; lookups, tags, child lists and inline
@@ -164,8 +177,11 @@ impl Registry {
         let by_name = models.iter().enumerate().map(|(i, m)| (m.def.name, i)).collect();
         let mut registry = Registry { models, by_name };
         let select_lists: Vec<String> = registry.models.iter().map(|m| m.select_expressions(&registry)).collect();
-        for (model, list) in registry.models.iter_mut().zip(select_lists) {
+        let reaches: Vec<Vec<&'static str>> =
+            registry.models.iter().map(|m| super::filter::custom_reach(&registry, m)).collect();
+        for ((model, list), reach) in registry.models.iter_mut().zip(select_lists).zip(reaches) {
             model.select_list = list;
+            model.custom_reach = reach;
         }
         registry.check();
         registry

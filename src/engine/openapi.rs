@@ -1,9 +1,12 @@
 //! The OpenAPI 3.1 document of every route: the model routes generated from the model
 //! definitions, plus the paths and schemas of the fixed endpoints, which the API layer
-//! describes where it declares them (with the helpers here).
+//! describes where it declares them (with the helpers here). Custom fields change at run time:
+//! the document is built once without them, and [`add_custom_fields`] describes them per
+//! request.
 
 use serde_json::{Map, Value, json};
 
+use super::custom::{Definition, Definitions, Type};
 use super::def::{Field, JsonShape, Kind, Method, ModelDef, Scope};
 use super::filter::{MAX_CONDITIONS, MAX_RELATIONS, MAX_VALUE_CHARS};
 use super::model::{Model, Registry};
@@ -66,7 +69,7 @@ fn field_schema(registry: &Registry, field: &Field) -> Value {
         Kind::Text { max } | Kind::Slug { max } => json!({ "type": "string", "maxLength": max }),
         Kind::LongText | Kind::ForeignKey { .. } => json!({ "type": "string" }),
         Kind::Integer { min, max } => json!({ "type": "integer", "minimum": min, "maximum": max }),
-        Kind::Decimal { .. } => json!({ "type": "string", "format": "decimal", "pattern": "^-?[0-9]+(\\.[0-9]+)?$" }),
+        Kind::Decimal { .. } => json!({ "type": "string", "format": "decimal", "pattern": DECIMAL_PATTERN }),
         Kind::Boolean => json!({ "type": "boolean" }),
         Kind::Date => json!({ "type": "string", "format": "date" }),
         Kind::DateTime => json!({ "type": "string", "format": "date-time" }),
@@ -127,6 +130,74 @@ fn model_schema(registry: &Registry, model: &Model) -> Value {
     json!({ "type": "object", "title": model.def.label, "properties": properties, "required": required, "additionalProperties": false })
 }
 
+/// What a decimal string looks like.
+const DECIMAL_PATTERN: &str = "^-?[0-9]+(\\.[0-9]+)?$";
+
+/// Describes the custom fields of `definitions` in `document` (as [`document`] built it, for
+/// the same registry): each model's `custom_fields` schema becomes an object of its defined
+/// keys (typed, `required` for the required ones), and its list takes a typed
+/// `custom_fields__<key>` parameter per key.
+pub fn add_custom_fields(document: &mut Value, registry: &Registry, definitions: &Definitions) {
+    for model in registry.models().iter().filter(|m| m.def.custom_fields) {
+        let defined = definitions.of(model.def.name);
+        if defined.is_empty() {
+            continue;
+        }
+        let properties: Map<String, Value> =
+            defined.iter().map(|d| (d.key.clone(), custom_schema(d, !d.required))).collect();
+        let required: Vec<&str> = defined.iter().filter(|d| d.required).map(|d| d.key.as_str()).collect();
+        let help = model.column("custom_fields").map_or("", |f| f.help);
+        let schema = &mut document["components"]["schemas"][schema_name(model)]["properties"];
+        schema["custom_fields"] = json!({ "type": "object", "description": help, "properties": properties,
+                                          "required": required, "additionalProperties": false });
+        let list = &mut document["paths"][format!("/api/v1/{}/", model.def.plural)]["get"]["parameters"];
+        if let Some(parameters) = list.as_array_mut() {
+            for d in defined {
+                let description = format!(
+                    "The custom field {} ({}), compared as {}; custom_fields__{}__<op> with any operator of filter.",
+                    d.label,
+                    d.key,
+                    d.kind.name(),
+                    d.key
+                );
+                // A query-string value is never null.
+                parameters.push(query_param(
+                    &format!("custom_fields__{}", d.key),
+                    &description,
+                    custom_schema(d, false),
+                ));
+            }
+        }
+    }
+}
+
+/// The JSON schema of a custom field's values, null among them when `nullable`.
+fn custom_schema(d: &Definition, nullable: bool) -> Value {
+    let (kind, mut schema) = match d.kind {
+        Type::Text => ("string", json!({})),
+        Type::Number => ("number", json!({})),
+        Type::Decimal => ("string", json!({ "format": "decimal", "pattern": DECIMAL_PATTERN })),
+        Type::Date => ("string", json!({ "format": "date" })),
+        Type::Boolean => ("boolean", json!({})),
+        Type::Choice => {
+            let mut choices: Vec<Value> = d.choices.iter().map(|c| Value::from(c.as_str())).collect();
+            if nullable {
+                choices.push(Value::Null);
+            }
+            ("string", json!({ "enum": choices }))
+        }
+    };
+    schema["type"] = if nullable { json!([kind, "null"]) } else { json!(kind) };
+    schema["title"] = Value::from(d.label.as_str());
+    if !d.help_text.is_empty() {
+        schema["description"] = Value::from(d.help_text.as_str());
+    }
+    if let Some(default) = &d.default {
+        schema["default"] = default.clone();
+    }
+    schema
+}
+
 fn query_param(name: &str, description: &str, schema: Value) -> Value {
     json!({ "name": name, "in": "query", "required": false, "description": description, "schema": schema })
 }
@@ -163,6 +234,14 @@ fn model_paths(model: &Model, paths: &mut Map<String, Value>) {
     let name = schema_name(model);
     let one = reference(&name);
     let body = request_body(one.clone());
+    let (custom_ordering, custom_filter) = if def.custom_fields {
+        (
+            ", or custom_fields.<key> of a defined custom field (by its typed value)",
+            " Fields include custom_fields.<key>, compared by the type of the key's definition.",
+        )
+    } else {
+        ("", "")
+    };
     let mut list_params = vec![
         query_param("page", "Page number (1-based).", json!({ "type": "integer", "minimum": 1 })),
         query_param(
@@ -180,7 +259,7 @@ fn model_paths(model: &Model, paths: &mut Map<String, Value>) {
         ),
         query_param(
             "ordering",
-            &format!("Comma-separated fields of {}; '-' for descending.", model.ordering.join(", ")),
+            &format!("Comma-separated fields of {}{custom_ordering}; '-' for descending.", model.ordering.join(", ")),
             json!({ "type": "string" }),
         ),
         query_param(
@@ -188,7 +267,7 @@ fn model_paths(model: &Model, paths: &mut Map<String, Value>) {
             &format!(
                 "Advanced filter: URL-encoded JSON tree of and/or/not and {{field, op, value}}; at most \
                  {MAX_CONDITIONS} conditions, {MAX_RELATIONS} relations per field path, text values of at most \
-                 {MAX_VALUE_CHARS} characters."
+                 {MAX_VALUE_CHARS} characters.{custom_filter}"
             ),
             json!({ "type": "string" }),
         ),

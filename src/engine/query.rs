@@ -1,6 +1,7 @@
 //! List queries: the query string (`page`, `page_size`, `search`, `ordering`, `filter`, exact
 //! field filters) parsed into one WHERE / ORDER BY / LIMIT over a model's table.
 
+use super::custom::{self, Definitions};
 use super::error::EngineError;
 use super::filter::{self, Filter};
 use super::model::{Model, Registry};
@@ -33,8 +34,14 @@ pub struct ListParams {
 }
 
 impl ListParams {
-    /// Parses the query string of a list request for `model`.
-    pub fn parse(registry: &Registry, model: &Model, query: &[(String, String)]) -> Result<ListParams, EngineError> {
+    /// Parses the query string of a list request for `model`, with the custom field
+    /// definitions of the models its filters may reach (`filter::custom_reach`).
+    pub fn parse(
+        registry: &Registry,
+        model: &Model,
+        query: &[(String, String)],
+        definitions: &Definitions,
+    ) -> Result<ListParams, EngineError> {
         let get = |name: &str| query.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
         let page = match get("page") {
             None | Some("") => PageRequest::Number(1),
@@ -52,7 +59,7 @@ impl ListParams {
             .map_or(DEFAULT_PAGE_SIZE, |size| size.min(MAX_PAGE_SIZE));
         let mut conditions = Vec::new();
         for (name, raw) in query.iter().filter(|(name, raw)| !raw.is_empty() && !is_reserved(name)) {
-            if let Some(condition) = Filter::lookup(registry, model, name, raw) {
+            if let Some(condition) = Filter::lookup(registry, model, name, raw, definitions) {
                 conditions.push(condition?);
             }
             if conditions.len() > filter::MAX_CONDITIONS {
@@ -66,7 +73,7 @@ impl ListParams {
             let named = |text: &str| text.contains(&format!("\"{field}\""));
             if get(field).is_none_or(str::is_empty)
                 && !get("filter").is_some_and(named)
-                && let Some(condition) = Filter::lookup(registry, model, field, raw)
+                && let Some(condition) = Filter::lookup(registry, model, field, raw, definitions)
             {
                 conditions.push(condition?);
             }
@@ -81,7 +88,7 @@ impl ListParams {
             conditions.push(Filter::search(model, text));
         }
         if let Some(raw) = get("filter").filter(|f| !f.trim().is_empty()) {
-            conditions.push(Filter::parse(registry, model, raw)?);
+            conditions.push(Filter::parse(registry, model, raw, definitions)?);
         }
         let filter = Filter::And(conditions);
         if filter.to_sql().params.len() > filter::MAX_PARAMS {
@@ -90,8 +97,19 @@ impl ListParams {
                 filter::MAX_PARAMS
             )));
         }
-        let order_by = ordering(model, get("ordering"))?;
+        let order_by = ordering(model, get("ordering"), definitions)?;
         Ok(ListParams { page, page_size, filter, order_by })
+    }
+
+    /// Whether parsing `query` may consult custom field definitions: only a `?filter=`, a
+    /// lookup naming `custom_fields` or an ordering by it can (list defaults are declared
+    /// fields) — so that other lists need not read them.
+    pub fn needs_definitions(query: &[(String, String)]) -> bool {
+        query.iter().any(|(name, value)| match name.as_str() {
+            "filter" => !value.trim().is_empty(),
+            "ordering" => value.contains("custom_fields"),
+            _ => name.contains("custom_fields"),
+        })
     }
 }
 
@@ -103,9 +121,12 @@ fn is_reserved(name: &str) -> bool {
     matches!(name, "page" | "page_size" | "search" | "ordering" | "filter" | "format")
 }
 
-/// `?ordering=name,-created_at` checked against the model's ordering fields; the key is
-/// always appended so that pages are stable.
-fn ordering(model: &Model, requested: Option<&str>) -> Result<String, EngineError> {
+/// `?ordering=name,-created_at` checked against the model's ordering fields, and
+/// `custom_fields.<key>` (or `custom_fields__<key>`) of a defined key, ordered by the typed
+/// value (`filter::custom_expression`: a missing or wrongly typed value is NULL, first
+/// ascending and last descending, like a NULL column). The key is always appended so that
+/// pages are stable. Only names of fields and validated keys reach the SQL text.
+fn ordering(model: &Model, requested: Option<&str>, definitions: &Definitions) -> Result<String, EngineError> {
     let requested: Vec<&str> = match requested.map(str::trim).filter(|r| !r.is_empty()) {
         Some(list) => list.split(',').map(str::trim).filter(|s| !s.is_empty()).collect(),
         None => model.def.default_order.to_vec(),
@@ -116,6 +137,20 @@ fn ordering(model: &Model, requested: Option<&str>) -> Result<String, EngineErro
             Some(name) => (name, "DESC"),
             None => (item, "ASC"),
         };
+        let custom_key = name.strip_prefix("custom_fields.").or_else(|| name.strip_prefix("custom_fields__"));
+        if let Some(key) = custom_key.filter(|_| model.def.custom_fields) {
+            let definition = Some(key)
+                .filter(|key| custom::valid_key(key))
+                .and_then(|key| definitions.get(model.def.name, key))
+                .ok_or_else(|| {
+                    EngineError::bad_query(
+                        "invalid_ordering",
+                        format!("Ordering by \"{name}\" is not allowed: no custom field \"{key}\" is defined."),
+                    )
+                })?;
+            terms.push(format!("{} {dir}", filter::custom_expression(&definition.key, definition.kind)));
+            continue;
+        }
         let known =
             model.ordering.contains(&name) || model.def.default_order.iter().any(|o| o.trim_start_matches('-') == name);
         if !known {

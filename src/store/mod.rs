@@ -7,10 +7,12 @@
 
 mod checkpointer;
 mod error;
+mod functions;
 mod readers;
 mod writer;
 
 pub use error::StoreError;
+pub use functions::{DECIMAL, DECIMAL_KEY, FOLD, decimal_key, fold};
 pub use rusqlite::{Connection, OptionalExtension, Row, ToSql, params, types::Value as SqlValue};
 
 use std::path::{Path, PathBuf};
@@ -158,32 +160,8 @@ fn open_connection(path: &Path, synchronous: Synchronous) -> Result<Connection, 
     // plan of ours depends on bound values.
     conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
     conn.set_prepared_statement_cache_capacity(128);
-    register_functions(&conn)?;
+    functions::register(&conn)?;
     Ok(conn)
-}
-
-/// Name of the SQL function that folds text to lower case for case-insensitive matching
-/// (SQLite's own `lower()` and `LIKE` fold ASCII letters only).
-pub const FOLD: &str = "plinth_fold";
-
-/// Name of the SQL function that writes a decimal stored as an integer scaled by 10^scale
-/// as its text (`DECIMAL(1234500, 5)` is `'12.34500'`), for JSON built in SQL.
-pub const DECIMAL: &str = "plinth_decimal";
-
-fn register_functions(conn: &Connection) -> Result<(), StoreError> {
-    use rusqlite::functions::FunctionFlags;
-    let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC | FunctionFlags::SQLITE_INNOCUOUS;
-    conn.create_scalar_function(FOLD, 1, flags, |ctx| Ok(ctx.get::<Option<String>>(0)?.map(|s| fold(&s))))?;
-    conn.create_scalar_function(DECIMAL, 2, flags, |ctx| {
-        let (scaled, scale) = (ctx.get::<Option<i64>>(0)?, ctx.get::<u32>(1)?);
-        Ok(scaled.map(|n| rust_decimal::Decimal::new(n, scale.min(28)).to_string()))
-    })?;
-    Ok(())
-}
-
-/// Case folding used for every case-insensitive comparison.
-pub fn fold(text: &str) -> String {
-    text.to_lowercase()
 }
 
 fn check_sqlite_version() -> Result<(), StoreError> {

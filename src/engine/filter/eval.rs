@@ -63,7 +63,12 @@ fn path_truth(path: &Path, test: &Test, record: &Record, resolve: &Resolver) -> 
             Some(tag_values(record, field).iter().any(|tag| test_truth(test, tag) == Some(true)))
         }
         Path::Custom { key, kind } => {
-            test_truth(test, &stored(*kind, record.get("custom_fields").and_then(|c| c.get(key))))
+            let value = record.get("custom_fields").and_then(|c| c.get(key));
+            let value = match kind {
+                Some(kind) => super::typed::stored(*kind, value),
+                None => stored(None, value),
+            };
+            test_truth(test, &value)
         }
         Path::Relation { via, target, rest } => {
             let related = match record.get(via.name) {
@@ -98,9 +103,7 @@ fn stored(kind: Option<Kind>, value: Option<&Value>) -> SqlValue {
             })
             .map_or_else(|| SqlValue::Text(text.clone()), SqlValue::Integer),
         (_, Some(Value::Bool(b))) => SqlValue::Integer(i64::from(*b)),
-        (_, Some(Value::Number(n))) => {
-            n.as_i64().map_or_else(|| SqlValue::Real(n.as_f64().unwrap_or(0.0)), SqlValue::Integer)
-        }
+        (_, Some(Value::Number(n))) => super::typed::number(n),
         (_, Some(Value::String(text))) => SqlValue::Text(text.clone()),
         (_, Some(composite)) => SqlValue::Text(composite.to_string()),
     }

@@ -3,18 +3,24 @@
 //! paths are resolved through the models' allowed filter fields and whose values are checked
 //! for their field. The tree compiles to SQL ([`Filter::to_sql`]) and evaluates against an
 //! in-memory record ([`Filter::matches`]) with the same meaning, NULLs included, so that list
-//! queries, automation conditions and workflow guards speak one language.
+//! queries, automation conditions and workflow guards speak one language. `custom_fields.<key>`
+//! compares by the type of the key's definition (`typed`); parsing is given the definitions
+//! ([`Definitions`]) of every model a path may reach.
 
 mod eval;
 mod parse;
 mod sql;
 #[cfg(test)]
 mod tests;
+mod typed;
 
 pub use eval::Resolver;
+pub use parse::custom_reach;
 pub use sql::Sql;
+pub use typed::expression as custom_expression;
 
-use super::def::{Field, Kind, ModelDef};
+use super::custom::Type;
+use super::def::{Field, ModelDef};
 use crate::store::SqlValue;
 
 /// Longest `?filter=` document accepted, in bytes.
@@ -59,10 +65,11 @@ pub enum Path {
     /// The tags (field `field`) of a row of `owner`: the condition holds when one of the tags,
     /// by name and regardless of ASCII case, passes the test.
     Tags { owner: &'static ModelDef, field: &'static str },
-    /// `custom_fields.<key>`. Without a kind the value is compared as SQLite's
-    /// `json_extract` yields it (JSON `true` / `false` are 1 / 0); a kind (from a custom field
-    /// definition) makes the operand checked and converted like a column of that kind.
-    Custom { key: String, kind: Option<Kind> },
+    /// `custom_fields.<key>`. With the type of the key's definition, the stored value is read
+    /// as that type and the operand was checked for it (`typed`); without one (no definition)
+    /// the value is compared as SQLite's `json_extract` yields it (JSON `true` / `false` are
+    /// 1 / 0).
+    Custom { key: String, kind: Option<Type> },
     /// Through the foreign key `via` to the row of `target` it names; holds only when that row
     /// exists and passes (a NULL or dangling reference matches nothing).
     Relation { via: Field, target: &'static ModelDef, rest: Box<Path> },

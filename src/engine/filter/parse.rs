@@ -1,13 +1,15 @@
 //! Parsing into a [`Filter`]: the `?filter=` JSON tree, query-string lookups and `?search=`.
 //! Paths are checked against the models' allowed filter fields (recursively through foreign
-//! keys) and values against their field, within the limits of the language.
+//! keys) and values against their field — or, for `custom_fields.<key>`, against the key's
+//! definition — within the limits of the language.
 
 use serde_json::Value;
 
 use super::{
     Condition, Filter, MAX_CONDITIONS, MAX_DEPTH, MAX_FILTER_LEN, MAX_LIST, MAX_RELATIONS, MAX_SEARCH_TERMS,
-    MAX_VALUE_CHARS, Op, Path, Shape, Test, TextOp,
+    MAX_VALUE_CHARS, Op, Path, Shape, Test, TextOp, typed,
 };
+use crate::engine::custom::{self, Definitions, Type};
 use crate::engine::def::{Field, Kind};
 use crate::engine::error::EngineError;
 use crate::engine::model::{Model, Registry};
@@ -16,27 +18,46 @@ use crate::store::SqlValue;
 
 impl Filter {
     /// Parses a `?filter=` document (JSON text of at most [`MAX_FILTER_LEN`] bytes).
-    pub fn parse(registry: &Registry, model: &Model, raw: &str) -> Result<Filter, EngineError> {
+    /// `definitions` holds the custom fields of the models its paths may reach
+    /// ([`custom_reach`]).
+    pub fn parse(
+        registry: &Registry,
+        model: &Model,
+        raw: &str,
+        definitions: &Definitions,
+    ) -> Result<Filter, EngineError> {
         if raw.len() > MAX_FILTER_LEN {
             return Err(EngineError::invalid_filter(format!("The filter is longer than {MAX_FILTER_LEN} bytes.")));
         }
         let tree: Value = serde_json::from_str(raw)
             .map_err(|e| EngineError::invalid_filter(format!("The filter is not valid JSON: {e}")))?;
-        Filter::from_json(registry, model, &tree)
+        Filter::from_json(registry, model, &tree, definitions)
     }
 
     /// Parses a filter tree given as JSON: `{"and": [...]}`, `{"or": [...]}`, `{"not": {...}}`
     /// or `{"field", "op", "value"}` (`op` defaults to `eq`), at most [`MAX_DEPTH`] levels
     /// deep with at most [`MAX_CONDITIONS`] conditions.
-    pub fn from_json(registry: &Registry, model: &Model, tree: &Value) -> Result<Filter, EngineError> {
+    pub fn from_json(
+        registry: &Registry,
+        model: &Model,
+        tree: &Value,
+        definitions: &Definitions,
+    ) -> Result<Filter, EngineError> {
         let mut budget = MAX_CONDITIONS;
-        node(registry, model, tree, 0, &mut budget)
+        let within = Within { registry, definitions };
+        node(&within, model, tree, 0, &mut budget)
     }
 
     /// A query-string lookup: `?field=value` (exact) or `?field__op=value` with any operator of
     /// the language (`created_at__gte=…`, `code__in=USD,EUR`); `?tags=a,b` is any of the tags.
     /// `None` when `name` is not a filter of this model.
-    pub fn lookup(registry: &Registry, model: &Model, name: &str, raw: &str) -> Option<Result<Filter, EngineError>> {
+    pub fn lookup(
+        registry: &Registry,
+        model: &Model,
+        name: &str,
+        raw: &str,
+        definitions: &Definitions,
+    ) -> Option<Result<Filter, EngineError>> {
         let (path, op) = match name.rsplit_once("__").and_then(|(path, op)| Some((path, Op::parse(op)?))) {
             Some((path, op)) => (path, op),
             None => (name, Op::Eq),
@@ -44,15 +65,14 @@ impl Filter {
         if !is_filter_param(model, path) {
             return None;
         }
-        let kind = leaf_kind(registry, model, &path.replace("__", ".")).unwrap_or(Kind::LongText);
+        let within = Within { registry, definitions };
+        let leaf = leaf(&within, model, &path.replace("__", "."));
         let value = match op {
-            Op::In | Op::NotIn => {
-                Value::Array(raw.split(',').map(|item| value::from_query(kind, item.trim())).collect())
-            }
+            Op::In | Op::NotIn => Value::Array(raw.split(',').map(|item| leaf.read_query(item.trim())).collect()),
             Op::IsNull => value::from_query(Kind::Boolean, raw),
-            _ => value::from_query(kind, raw),
+            _ => leaf.read_query(raw),
         };
-        Some(condition(registry, model, path, op, &value).map(Filter::Condition))
+        Some(condition(&within, model, path, op, &value).map(Filter::Condition))
     }
 
     /// `?search=`: each of the first [`MAX_SEARCH_TERMS`] words must occur, case-folded and
@@ -70,13 +90,14 @@ impl Filter {
     }
 }
 
-fn node(
-    registry: &Registry,
-    model: &Model,
-    tree: &Value,
-    depth: usize,
-    budget: &mut usize,
-) -> Result<Filter, EngineError> {
+/// What paths resolve through: the models, and the custom field definitions of those a path
+/// may reach.
+struct Within<'a> {
+    registry: &'a Registry,
+    definitions: &'a Definitions,
+}
+
+fn node(within: &Within, model: &Model, tree: &Value, depth: usize, budget: &mut usize) -> Result<Filter, EngineError> {
     if depth > MAX_DEPTH {
         return Err(EngineError::invalid_filter(format!("The filter is nested deeper than {MAX_DEPTH} levels.")));
     }
@@ -89,12 +110,11 @@ fn node(
     }
     if let Some(children) = obj.get("and").or_else(|| obj.get("or")) {
         let list = children.as_array().ok_or_else(|| EngineError::invalid_filter("\"and\" / \"or\" take a list."))?;
-        let items =
-            list.iter().map(|child| node(registry, model, child, depth + 1, budget)).collect::<Result<_, _>>()?;
+        let items = list.iter().map(|child| node(within, model, child, depth + 1, budget)).collect::<Result<_, _>>()?;
         return Ok(if obj.contains_key("and") { Filter::And(items) } else { Filter::Or(items) });
     }
     if let Some(inner) = obj.get("not") {
-        return Ok(Filter::Not(Box::new(node(registry, model, inner, depth + 1, budget)?)));
+        return Ok(Filter::Not(Box::new(node(within, model, inner, depth + 1, budget)?)));
     }
     if *budget == 0 {
         return Err(EngineError::invalid_filter(format!("The filter has more than {MAX_CONDITIONS} conditions.")));
@@ -115,12 +135,12 @@ fn node(
     let op =
         Op::parse(op_name).ok_or_else(|| EngineError::invalid_filter(format!("Unknown operator \"{op_name}\".")))?;
     let value = obj.get("value").ok_or_else(|| EngineError::invalid_filter("A condition needs a \"value\"."))?;
-    condition(registry, model, field, op, value).map(Filter::Condition)
+    condition(within, model, field, op, value).map(Filter::Condition)
 }
 
 /// The condition `path op value` on `model`: the path (`.` or the spec's `__` between
 /// relations) within [`MAX_RELATIONS`], text values within [`MAX_VALUE_CHARS`].
-fn condition(registry: &Registry, model: &Model, path: &str, op: Op, value: &Value) -> Result<Condition, EngineError> {
+fn condition(within: &Within, model: &Model, path: &str, op: Op, value: &Value) -> Result<Condition, EngineError> {
     let path = path.replace("__", ".");
     if path.matches('.').count() > MAX_RELATIONS {
         return Err(EngineError::invalid_filter(format!(
@@ -129,25 +149,34 @@ fn condition(registry: &Registry, model: &Model, path: &str, op: Op, value: &Val
         )));
     }
     too_long(value)?;
-    let (path, test) = resolve(registry, model, &path, op, value)?;
+    let (path, test) = resolve(within, model, &path, op, value)?;
     Ok(Condition { path, test })
 }
 
 /// Resolves `path` on `model` through its allowed filter fields and converts the operand
 /// for the field the path ends at.
-fn resolve(registry: &Registry, model: &Model, path: &str, op: Op, value: &Value) -> Result<(Path, Test), EngineError> {
+fn resolve(within: &Within, model: &Model, path: &str, op: Op, value: &Value) -> Result<(Path, Test), EngineError> {
     let (head, rest) = match path.split_once('.') {
         Some((head, rest)) => (head, Some(rest)),
         None => (path, None),
     };
     if head == "custom_fields" && model.def.custom_fields {
         let key = rest.ok_or_else(|| EngineError::invalid_filter("custom_fields needs a key: custom_fields.<key>"))?;
-        if key.is_empty() || key.len() > 64 || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        if !custom::valid_key(key) {
             return Err(EngineError::invalid_filter(format!("\"{key}\" is not a valid custom field key.")));
         }
-        // Untyped until custom field definitions give keys a kind (compared then like a column).
-        let test = test("custom_fields", true, op, value, &untyped)?;
-        return Ok((Path::Custom { key: key.to_string(), kind: None }, test));
+        let name = format!("custom_fields.{key}");
+        // A key without a definition (none yet, or one since deleted) stays untyped — compared
+        // as `json_extract` yields it — rather than refused: its stored values are still there,
+        // and a filter saved before its definition goes on meaning what it meant.
+        let (kind, test) = match within.definitions.get(model.def.name, key) {
+            Some(definition) => {
+                let convert = |v: &Value| typed::operand(definition, v);
+                (Some(definition.kind), test(&name, typed::textual(definition.kind), op, value, &convert)?)
+            }
+            None => (None, test(&name, true, op, value, &untyped)?),
+        };
+        return Ok((Path::Custom { key: key.to_string(), kind }, test));
     }
     let allowed = model.filters.iter().any(|f| *f == path || (*f == head && rest.is_some()));
     let field = model.column(head).filter(|f| allowed && filterable(f.kind)).ok_or_else(|| unknown_field(path))?;
@@ -157,8 +186,8 @@ fn resolve(registry: &Registry, model: &Model, path: &str, op: Op, value: &Value
         }
         (None, _) => Ok((Path::Column(*field), column_test(field, op, value)?)),
         (Some(rest), Kind::ForeignKey { model: target, .. }) => {
-            let target = registry.get(target).ok_or_else(|| unknown_field(path))?;
-            let (inner, test) = resolve(registry, target, rest, op, value)?;
+            let target = within.registry.get(target).ok_or_else(|| unknown_field(path))?;
+            let (inner, test) = resolve(within, target, rest, op, value)?;
             Ok((Path::Relation { via: *field, target: target.def, rest: Box::new(inner) }, test))
         }
         (Some(_), _) => Err(unknown_field(path)),
@@ -210,7 +239,7 @@ fn untyped(value: &Value) -> Result<SqlValue, String> {
     match value {
         Value::String(s) => Ok(SqlValue::Text(s.clone())),
         Value::Bool(b) => Ok(SqlValue::Integer(i64::from(*b))),
-        Value::Number(n) => Ok(n.as_i64().map_or_else(|| SqlValue::Real(n.as_f64().unwrap_or(0.0)), SqlValue::Integer)),
+        Value::Number(n) => Ok(typed::number(n)),
         Value::Null => Ok(SqlValue::Null),
         Value::Array(_) | Value::Object(_) => Err("Expected a scalar value.".into()),
     }
@@ -263,15 +292,72 @@ fn unknown_field(path: &str) -> EngineError {
     EngineError::invalid_filter(format!("Filtering on \"{path}\" is not allowed."))
 }
 
-/// The kind of the field a path ends at, if it resolves.
-fn leaf_kind(registry: &Registry, model: &Model, path: &str) -> Option<Kind> {
+/// What a path ends at, for reading query-string operands.
+enum Leaf {
+    Column(Kind),
+    Custom(Type),
+    /// Nothing known (an undefined custom key, or a path that will not resolve): text.
+    Unknown,
+}
+
+impl Leaf {
+    /// A query-string operand as the JSON a client would send for this leaf.
+    fn read_query(&self, raw: &str) -> Value {
+        match self {
+            Leaf::Column(kind) => value::from_query(*kind, raw),
+            Leaf::Custom(kind) => typed::from_query(*kind, raw),
+            Leaf::Unknown => Value::String(raw.to_string()),
+        }
+    }
+}
+
+/// What the path ends at.
+fn leaf(within: &Within, model: &Model, path: &str) -> Leaf {
     match path.split_once('.') {
-        None => model.column(path).map(|f| f.kind),
-        Some((head, rest)) => match model.column(head)?.kind {
-            Kind::ForeignKey { model: target, .. } => leaf_kind(registry, registry.get(target)?, rest),
-            _ => None,
+        None => model.column(path).map_or(Leaf::Unknown, |f| Leaf::Column(f.kind)),
+        Some(("custom_fields", key)) => {
+            within.definitions.get(model.def.name, key).map_or(Leaf::Unknown, |d| Leaf::Custom(d.kind))
+        }
+        Some((head, rest)) => match model.column(head).map(|f| f.kind) {
+            Some(Kind::ForeignKey { model: target, .. }) => {
+                within.registry.get(target).map_or(Leaf::Unknown, |target| leaf(within, target, rest))
+            }
+            _ => Leaf::Unknown,
         },
     }
+}
+
+/// The models whose custom fields a filter on `model` may reach: its own (when it has them)
+/// and those of the models its filter fields lead to, within [`MAX_RELATIONS`] relations —
+/// whose definitions parsing needs. More rather than fewer: every filter field that is a
+/// foreign key is followed.
+pub fn custom_reach(registry: &Registry, model: &Model) -> Vec<&'static str> {
+    fn walk(registry: &Registry, model: &Model, hops: usize, seen: &mut Vec<(&'static str, usize)>) {
+        if seen.iter().any(|(name, left)| *name == model.def.name && *left >= hops) {
+            return;
+        }
+        seen.push((model.def.name, hops));
+        if hops == 0 {
+            return;
+        }
+        for head in model.filters.iter().filter_map(|f| f.split('.').next()) {
+            if let Some(Kind::ForeignKey { model: target, .. }) = model.column(head).map(|f| f.kind)
+                && let Some(target) = registry.get(target)
+            {
+                walk(registry, target, hops - 1, seen);
+            }
+        }
+    }
+    let mut seen = Vec::new();
+    walk(registry, model, MAX_RELATIONS, &mut seen);
+    let mut reach: Vec<&'static str> = seen
+        .into_iter()
+        .map(|(name, _)| name)
+        .filter(|name| registry.get(name).is_some_and(|m| m.def.custom_fields))
+        .collect();
+    reach.sort_unstable();
+    reach.dedup();
+    reach
 }
 
 /// Whether `name` is a filter path of this model (tells filters from other parameters).

@@ -98,7 +98,12 @@ fn write_path(path: &Path, test: &Test, out: &mut Sql) {
             write_test(&Expr { plain: &column, compared, text: &column }, test, out);
         }
         Path::Tags { owner, field } => tags(owner, field, test, out),
-        Path::Custom { key, .. } => {
+        Path::Custom { key, kind: Some(kind) } => {
+            // NULL unless a value of the type: it serves every operator alike.
+            let value = super::typed::expression(key, *kind);
+            write_test(&Expr { plain: &value, compared: &value, text: &value }, test, out);
+        }
+        Path::Custom { key, kind: None } => {
             // Keys are checked to be letters, digits and `_` when parsed.
             let value = format!("json_extract(\"custom_fields\", '$.{key}')");
             let text = format!("(CASE WHEN typeof({value}) = 'text' THEN {value} END)");

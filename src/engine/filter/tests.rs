@@ -5,7 +5,8 @@ use std::collections::HashMap;
 
 use serde_json::{Value, json};
 
-use super::{Filter, MAX_CONDITIONS, MAX_FILTER_LEN, Sql};
+use super::{Filter, MAX_CONDITIONS, MAX_FILTER_LEN, Sql, custom_reach};
+use crate::engine::custom::{Definition, Definitions, Type};
 use crate::engine::def::{Field, ModelDef, OnDelete};
 use crate::engine::{EngineError, Model, Record, Registry};
 use crate::store::SqlValue;
@@ -30,7 +31,33 @@ fn real(name: &str) -> &'static Model {
 }
 
 fn parse_on(registry: &Registry, model: &Model, tree: Value) -> Filter {
-    Filter::from_json(registry, model, &tree).unwrap_or_else(|e| panic!("{tree}: {e:?}"))
+    Filter::from_json(registry, model, &tree, &typed_probe()).unwrap_or_else(|e| panic!("{tree}: {e:?}"))
+}
+
+/// The probe's typed custom fields: `num`, `dec`, `day`, `yes`, `pick` (S, M, L) and `txt`.
+fn typed_probe() -> Definitions {
+    let define = |key: &str, kind: Type| Definition {
+        model: "probe".into(),
+        key: key.into(),
+        label: key.into(),
+        kind,
+        required: false,
+        choices: if kind == Type::Choice { vec!["S".into(), "M".into(), "L".into()] } else { Vec::new() },
+        default: None,
+        help_text: String::new(),
+        order: 0,
+    };
+    [
+        ("num", Type::Number),
+        ("dec", Type::Decimal),
+        ("day", Type::Date),
+        ("yes", Type::Boolean),
+        ("pick", Type::Choice),
+        ("txt", Type::Text),
+    ]
+    .into_iter()
+    .map(|(key, kind)| define(key, kind))
+    .collect()
 }
 
 /// The filter `tree` on the real model `name`.
@@ -48,7 +75,7 @@ fn text(value: &str) -> SqlValue {
 
 /// The detail of the `invalid_filter` error parsing `tree` on `name` answers.
 fn refusal(name: &str, tree: Value) -> String {
-    match Filter::from_json(crate::modules::registry(), real(name), &tree) {
+    match Filter::from_json(crate::modules::registry(), real(name), &tree, &Definitions::default()) {
         Err(EngineError::BadQuery { code: "invalid_filter", detail }) => detail,
         other => panic!("{tree}: expected invalid_filter, got {other:?}"),
     }
@@ -148,7 +175,8 @@ fn search_is_every_term_in_some_search_field() {
 fn query_string_lookups_convert_values_for_their_field() {
     let registry = crate::modules::registry();
     let lookup = |name: &str, param: &str, raw: &str| {
-        Filter::lookup(registry, real(name), param, raw).map(|parsed| parsed.map(|f| f.to_sql()))
+        Filter::lookup(registry, real(name), param, raw, &Definitions::default())
+            .map(|parsed| parsed.map(|f| f.to_sql()))
     };
     let listed = lookup("currency", "code__in", "USD, EUR").expect("filter").expect("valid");
     assert_eq!(listed.params, [text("USD"), text("EUR")]);
@@ -178,7 +206,7 @@ fn parse_errors_name_the_problem() {
     let many = json!({ "and": vec![cond("slug", "eq", json!("a")); MAX_CONDITIONS + 1] });
     assert!(refusal("status", many).contains("64"));
     let long = format!("{{\"field\": \"slug\", \"value\": \"{}\"}}", "x".repeat(MAX_FILTER_LEN));
-    let refused = Filter::parse(crate::modules::registry(), real("status"), &long);
+    let refused = Filter::parse(crate::modules::registry(), real("status"), &long, &Definitions::default());
     assert!(matches!(refused, Err(EngineError::BadQuery { detail, .. }) if detail.contains("longer than")));
 }
 
@@ -263,4 +291,124 @@ fn relations_to_missing_rows_match_nothing() {
     assert!(!probe_matches(cond("parent.name", "isnull", json!(false)), record.clone(), &no_rows));
     assert!(!probe_matches(cond("parent.name", "isnull", json!(true)), record.clone(), &no_rows));
     assert!(probe_matches(json!({ "not": cond("parent.name", "eq", json!("a")) }), record, &no_rows));
+}
+
+/// The SQL of `tree` on the probe, with its typed custom fields.
+fn probe_sql(tree: Value) -> Sql {
+    let registry = Registry::new(&[&PROBE]);
+    parse_on(&registry, &registry.models()[0], tree).to_sql()
+}
+
+/// The detail of the `invalid_filter` error parsing `tree` on the probe answers.
+fn probe_refusal(tree: Value) -> String {
+    let registry = Registry::new(&[&PROBE]);
+    match Filter::from_json(&registry, &registry.models()[0], &tree, &typed_probe()) {
+        Err(EngineError::BadQuery { code: "invalid_filter", detail }) => detail,
+        other => panic!("{tree}: expected invalid_filter, got {other:?}"),
+    }
+}
+
+#[test]
+fn typed_custom_fields_compile_to_typed_reads() {
+    let at = |key: &str| format!("'$.{key}'");
+    let number = probe_sql(cond("custom_fields.num", "gte", json!(2)));
+    let (value, kind) = (
+        format!("json_extract(\"custom_fields\", {})", at("num")),
+        format!("json_type(\"custom_fields\", {})", at("num")),
+    );
+    assert_eq!(number.text, format!("(CASE WHEN {kind} IN ('integer', 'real') THEN {value} END) >= ?"));
+    assert_eq!(number.params, [SqlValue::Integer(2)]);
+    let decimal = probe_sql(cond("custom_fields.dec", "in", json!(["9.25", "10.50"])));
+    assert_eq!(decimal.text, "plinth_decimal_key(json_extract(\"custom_fields\", '$.dec')) IN (?, ?)");
+    let keys: Vec<SqlValue> =
+        ["9.25", "10.5"].iter().map(|d| text(&crate::store::decimal_key(d).expect("decimal"))).collect();
+    assert_eq!(decimal.params, keys, "compared by value: 10.50 is 10.5");
+    let day = probe_sql(cond("custom_fields.day", "lt", json!("2024-02-29")));
+    assert!(day.text.contains("date(json_extract(") && day.text.ends_with(" < ?"), "{}", day.text);
+    assert_eq!(probe_sql(cond("custom_fields.yes", "eq", json!(false))).params, [SqlValue::Integer(0)]);
+    let pick = probe_sql(cond("custom_fields.pick", "istartswith", json!("s")));
+    assert!(pick.text.starts_with("plinth_fold((CASE WHEN json_type("), "{}", pick.text);
+    assert_eq!(probe_sql(cond("custom_fields.num", "isnull", json!(true))).params, []);
+    let untyped = probe_sql(cond("custom_fields.other", "eq", json!("2")));
+    assert_eq!(untyped.text, "json_extract(\"custom_fields\", '$.other') = ?", "no definition: untyped");
+}
+
+#[test]
+fn typed_operands_are_checked_like_written_values() {
+    for (tree, needle) in [
+        (cond("custom_fields.num", "gt", json!("2")), "Invalid value for \"custom_fields.num\": Enter a number."),
+        (cond("custom_fields.num", "in", json!([1, true])), "custom_fields.num"),
+        (cond("custom_fields.dec", "lte", json!(12.5)), "decimal number as a string"),
+        (cond("custom_fields.dec", "eq", json!("twelve")), "custom_fields.dec"),
+        (cond("custom_fields.day", "gte", json!("2024-1-5")), "YYYY-MM-DD"),
+        (cond("custom_fields.day", "gte", json!("2023-02-29")), "YYYY-MM-DD"),
+        (cond("custom_fields.yes", "eq", json!("true")), "true or false"),
+        (cond("custom_fields.pick", "eq", json!("XL")), "\"XL\" is not a valid choice."),
+        (cond("custom_fields.pick", "notin", json!(["S", "XL"])), "not a valid choice"),
+        (cond("custom_fields.txt", "eq", json!(7)), "Enter a string."),
+        (cond("custom_fields.num", "contains", json!("1")), "\"custom_fields.num\" does not support text matching"),
+        (cond("custom_fields.dec", "icontains", json!("1")), "text matching"),
+        (cond("custom_fields.a-b", "eq", json!("1")), "not a valid custom field key"),
+    ] {
+        let detail = probe_refusal(tree.clone());
+        assert!(detail.contains(needle), "{tree}: {detail}");
+    }
+    probe_sql(cond("custom_fields.txt", "icontains", json!("x")));
+    probe_sql(cond("custom_fields.pick", "eq", Value::Null));
+}
+
+#[test]
+fn typed_custom_fields_match_by_type_and_wrong_types_are_missing() {
+    let record = json!({
+        "name": "a", "tags": [],
+        "custom_fields": { "num": "5", "dec": "10.5", "day": "2024-02-29", "yes": true, "pick": "XL", "txt": 7 },
+    });
+    let no_rows = HashMap::new();
+    let check = |tree: Value, expected: bool| {
+        assert_eq!(probe_matches(tree.clone(), record.clone(), &no_rows), expected, "{tree}");
+    };
+    check(cond("custom_fields.dec", "gt", json!("9.25")), true);
+    check(cond("custom_fields.dec", "eq", json!("10.50")), true);
+    check(cond("custom_fields.dec", "lt", json!("-1")), false);
+    check(cond("custom_fields.day", "gte", json!("2024-02-29")), true);
+    check(cond("custom_fields.day", "lt", json!("2024-03-01")), true);
+    check(cond("custom_fields.yes", "eq", json!(true)), true);
+    check(cond("custom_fields.yes", "neq", json!(false)), true);
+    // Stored "5" is not a number, 7 not a text: as missing as no value at all.
+    check(cond("custom_fields.num", "isnull", json!(true)), true);
+    check(cond("custom_fields.num", "eq", Value::Null), true);
+    check(cond("custom_fields.num", "gte", json!(0)), false);
+    check(json!({ "not": cond("custom_fields.num", "gte", json!(0)) }), false);
+    check(cond("custom_fields.num", "neq", json!(5)), true);
+    check(cond("custom_fields.txt", "isnull", json!(true)), true);
+    // A string no longer among the choices still reads as text.
+    check(cond("custom_fields.pick", "isnull", json!(false)), true);
+    check(cond("custom_fields.pick", "icontains", json!("x")), true);
+}
+
+#[test]
+fn typed_lookups_read_query_text_by_type() {
+    let registry = Registry::new(&[&PROBE]);
+    let model = &registry.models()[0];
+    let lookup =
+        |param: &str, raw: &str| Filter::lookup(&registry, model, param, raw, &typed_probe()).expect("a filter");
+    let params = |param: &str, raw: &str| lookup(param, raw).expect("valid").to_sql().params;
+    assert_eq!(params("custom_fields__num__gt", "2.5"), [SqlValue::Real(2.5)]);
+    assert_eq!(params("custom_fields.num__in", "1, 2"), [SqlValue::Integer(1), SqlValue::Integer(2)]);
+    assert_eq!(params("custom_fields__yes", "true"), [SqlValue::Integer(1)]);
+    assert_eq!(params("custom_fields__pick", "M"), [text("M")]);
+    assert!(lookup("custom_fields__num", "two").is_err());
+    assert!(lookup("custom_fields__pick", "XL").is_err());
+    assert_eq!(params("custom_fields__other", "2"), [text("2")], "untyped: as text");
+}
+
+#[test]
+fn custom_reach_follows_filter_relations_to_models_with_custom_fields() {
+    let registry = crate::modules::registry();
+    let reach = |name: &str| custom_reach(registry, real(name));
+    assert_eq!(reach("uomconversion"), ["uom"], "through from_uom / to_uom");
+    assert!(reach("organization").contains(&"organization"));
+    assert!(reach("organization").contains(&"currency"), "{:?}", reach("organization"));
+    let probe = Registry::new(&[&PROBE]);
+    assert_eq!(custom_reach(&probe, &probe.models()[0]), ["probe"]);
 }
