@@ -82,10 +82,7 @@ pub fn insert(
         vec!["?"; params.len()].join(", "),
         model.select_list
     );
-    let mut created = conn
-        .prepare_cached(&sql)?
-        .query_row(params_from_iter(&params), |row| read_row(model, row))
-        .map_err(|e| constraint_error(model, e.into()))?;
+    let mut created = returning(conn, model, &sql, &params)?;
     write_linked(conn, registry, model, author, access, &mut created, links)?;
     match audit {
         Some(entry) => audit::append(conn, entry)?,
@@ -163,10 +160,7 @@ pub fn apply_update(
         model.def.key,
         model.select_list
     );
-    let mut updated = conn
-        .prepare_cached(&sql)?
-        .query_row(params_from_iter(&params), |row| read_row(model, row))
-        .map_err(|e| constraint_error(model, e.into()))?;
+    let mut updated = returning(conn, model, &sql, &params)?;
     write_linked(conn, registry, model, author, access, &mut updated, links)?;
     if let Some((old, new, shift)) = moved {
         tree::rebase(conn, model, &old, &new, shift)?;
@@ -194,6 +188,14 @@ pub(super) fn delete_row(
         ))),
         Err(e) => Err(e.into()),
     }
+}
+
+/// Runs an `INSERT` or `UPDATE … RETURNING` the model's columns: the stored row, or the
+/// constraint it broke as field errors.
+fn returning(conn: &Connection, model: &Model, sql: &str, params: &[SqlValue]) -> Result<Record, EngineError> {
+    conn.prepare_cached(sql)?
+        .query_row(params_from_iter(params), |row| read_row(model, row))
+        .map_err(|e| constraint_error(model, e.into()))
 }
 
 /// Writes the linked fields (tags, child lists) of a row just inserted or updated, and shows
