@@ -193,6 +193,17 @@ impl Registry {
                     "{}: a tree needs generated keys and a nullable parent",
                     def.name
                 );
+                // SET NULL would make roots of the children behind the engine's back, their
+                // paths still naming the deleted parent.
+                let policy = parent.and_then(|(kind, _)| match kind {
+                    Kind::ForeignKey { on_delete, .. } => Some(on_delete),
+                    _ => None,
+                });
+                assert!(
+                    matches!(policy, Some(OnDelete::Restrict | OnDelete::Cascade)),
+                    "{}: a tree's parent restricts or cascades on delete",
+                    def.name
+                );
                 for field in tree.same_as_parent {
                     assert!(model.column(field).is_some(), "{}: unknown field {field}", def.name);
                 }
