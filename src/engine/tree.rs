@@ -67,7 +67,7 @@ fn around(
     restriction: Restriction,
     query: &[(String, String)],
 ) -> Result<ActionOutput, EngineError> {
-    let page = super::crud::list_matching(call.db, call.registry, call.model, call.caller, query, Some(restriction))?;
+    let page = super::list::matching(call.db, call.registry, call.model, call.caller, query, Some(restriction))?;
     Ok(ActionOutput::Page(page))
 }
 
