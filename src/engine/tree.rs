@@ -101,6 +101,13 @@ pub fn on_path(key: &str, path: &str) -> String {
     format!("instr({path}, '/' || {key} || '/') > 0")
 }
 
+/// SQL: the keys on the path `path` (an expression), from the root down to its own row. Tree
+/// keys are generated (UUIDs), so the path is a JSON array once its slashes are commas: a
+/// list the key index is searched with, where testing every row against the path would scan.
+pub fn keys_on_path(path: &str) -> String {
+    format!("SELECT value FROM json_each('[\"' || replace(trim({path}, '/'), '/', '\",\"') || '\"]')")
+}
+
 /// The exclusive upper bound of the paths below (and at) `path`: `/a/b/` → `/a/b0`.
 pub fn subtree_end(path: &str) -> String {
     format!("{}0", &path[..path.len().saturating_sub(1)])
