@@ -3,6 +3,7 @@
 
 use rusqlite::params_from_iter;
 
+use super::def::Kind;
 use super::error::EngineError;
 use super::filter::Sql;
 use super::model::{Model, Registry};
@@ -108,11 +109,21 @@ pub fn statements(
     let filter = Sql::all([params.filter.to_sql()].into_iter().chain(visible).chain(restriction));
     let table = model.def.table;
     let where_clause = &filter.text;
+    let (columns, order) = (&model.select_list, &params.order_by);
+    // Lookups and tags are subqueries: where a model has some, the page's rows are picked by
+    // rowid first and then read, so that they are computed for the page alone rather than for
+    // every row the sort goes through. Plain columns are cheaper read in one pass.
+    let computed = model.readable.iter().any(|f| matches!(f.kind, Kind::Lookup { .. } | Kind::Tags));
+    let page = if computed {
+        format!(
+            "SELECT {columns} FROM \"{table}\" WHERE rowid IN (SELECT rowid FROM \"{table}\" WHERE {where_clause} \
+             ORDER BY {order} LIMIT ? OFFSET ?) ORDER BY {order}"
+        )
+    } else {
+        format!("SELECT {columns} FROM \"{table}\" WHERE {where_clause} ORDER BY {order} LIMIT ? OFFSET ?")
+    };
     Ok(Statements {
-        page: format!(
-            "SELECT {} FROM \"{table}\" WHERE {where_clause} ORDER BY {} LIMIT ? OFFSET ?",
-            model.select_list, params.order_by
-        ),
+        page,
         count: format!("SELECT COUNT(*) FROM \"{table}\" WHERE {where_clause}"),
         params: filter.params,
         page_request: params.page,
