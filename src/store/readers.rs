@@ -61,7 +61,10 @@ impl ReaderPool {
 
     fn open(&self) -> Result<Connection, StoreError> {
         let conn = open_connection(&self.inner.path, self.inner.synchronous)?;
-        conn.execute_batch("PRAGMA query_only = ON;")?;
+        // Readers map the file (up to 1 GiB): pages come from the shared OS cache instead of a
+        // read() into each connection's 1 MB cache — half of a list's time on a database
+        // larger than that. The writer keeps plain reads (steadier group commits).
+        conn.execute_batch("PRAGMA query_only = ON; PRAGMA mmap_size = 1073741824;")?;
         Ok(conn)
     }
 }
