@@ -57,19 +57,14 @@ pub fn signed_in(principal: Option<&Principal>) -> Result<&Principal, AccessErro
     principal.ok_or(AccessError::NotAuthenticated)
 }
 
-/// A recursive CTE `granted(id)` of the organizations where `principal` holds `permission`
-/// through a membership, with its parameters: those of their active memberships whose role
-/// grants it, and every organization below those (a role in a parent applies to the whole
-/// subtree).
-fn granted_cte(principal: &Principal, permission: &str) -> (String, Vec<SqlValue>) {
+/// SQL selecting the organizations of `principal`'s active memberships whose role grants
+/// `permission` (the tops of the subtrees where it holds it), with its parameters.
+fn granting_memberships(principal: &Principal, permission: &str) -> (String, Vec<SqlValue>) {
     let (model, action) = permission.split_once('.').unwrap_or((permission, ""));
-    let mut sql = format!(
-        "granted(id) AS (SELECT o.id FROM organization_memberships m JOIN roles r ON r.id = m.\"role\" \
-         JOIN organizations mo ON mo.id = m.\"organization\" JOIN organizations o ON {} \
-         WHERE m.\"user\" = ? AND m.is_active = 1 \
-         AND EXISTS (SELECT 1 FROM json_each(r.permissions) g WHERE g.value IN (?, ?, ?, '*'))",
-        tree::in_subtree("o", "mo")
-    );
+    let mut sql = "SELECT m.\"organization\" FROM organization_memberships m JOIN roles r ON r.id = m.\"role\" \
+                   WHERE m.\"user\" = ? AND m.is_active = 1 \
+                   AND EXISTS (SELECT 1 FROM json_each(r.permissions) g WHERE g.value IN (?, ?, ?, '*'))"
+        .to_string();
     let mut params = vec![
         SqlValue::Text(principal.user_id.clone()),
         SqlValue::Text(permission.to_string()),
@@ -80,7 +75,18 @@ fn granted_cte(principal: &Principal, permission: &str) -> (String, Vec<SqlValue
         sql.push_str(" AND m.\"organization\" = ?");
         params.push(SqlValue::Text(limit.clone()));
     }
-    sql.push(')');
+    (sql, params)
+}
+
+/// A CTE `granted(id)` of the organizations where `principal` holds `permission` through a
+/// membership, with its parameters: those of their active memberships whose role grants it,
+/// and every organization below those (a role in a parent applies to the whole subtree).
+fn granted_cte(principal: &Principal, permission: &str) -> (String, Vec<SqlValue>) {
+    let (memberships, params) = granting_memberships(principal, permission);
+    let sql = format!(
+        "granted(id) AS (SELECT o.id FROM organizations mo JOIN organizations o ON {} WHERE mo.id IN ({memberships}))",
+        tree::in_subtree("o", "mo")
+    );
     (sql, params)
 }
 
@@ -88,7 +94,7 @@ fn granted_cte(principal: &Principal, permission: &str) -> (String, Vec<SqlValue
 /// membership (see [`granted_cte`]), with its parameters.
 pub fn organizations_granting(principal: &Principal, permission: &str) -> (String, Vec<SqlValue>) {
     let (cte, params) = granted_cte(principal, permission);
-    (format!("WITH RECURSIVE {cte} SELECT id FROM granted"), params)
+    (format!("WITH {cte} SELECT id FROM granted"), params)
 }
 
 /// SQL selecting the organizations where `principal` holds `permission` and every
@@ -96,7 +102,7 @@ pub fn organizations_granting(principal: &Principal, permission: &str) -> (Strin
 pub fn organizations_granting_or_above(principal: &Principal, permission: &str) -> (String, Vec<SqlValue>) {
     let (cte, params) = granted_cte(principal, permission);
     let sql = format!(
-        "WITH RECURSIVE {cte} SELECT a.id FROM organizations a WHERE EXISTS \
+        "WITH {cte} SELECT a.id FROM organizations a WHERE EXISTS \
          (SELECT 1 FROM granted JOIN organizations g ON g.id = granted.id WHERE {})",
         tree::in_subtree("g", "a")
     );
@@ -170,13 +176,16 @@ pub fn holds(
     if principal.bypasses() {
         return Ok(true);
     }
-    let (granting, mut params) = organizations_granting(principal, permission);
+    // One membership on the organization's path is enough: the memberships are few, the
+    // subtrees they reach may be large.
+    let (memberships, mut params) = granting_memberships(principal, permission);
     let sql = match organization {
         Some(org) => {
-            params.insert(0, SqlValue::Text(org.to_string()));
-            format!("SELECT ? IN ({granting})")
+            params.push(SqlValue::Text(org.to_string()));
+            let path = "(SELECT tree_path FROM organizations WHERE id = ?)";
+            format!("SELECT EXISTS ({memberships} AND {})", tree::on_path("m.\"organization\"", path))
         }
-        None => format!("SELECT EXISTS ({granting})"),
+        None => format!("SELECT EXISTS ({memberships})"),
     };
     Ok(conn.prepare_cached(&sql)?.query_row(params_from_iter(&params), |r| r.get(0))?)
 }

@@ -1,108 +1,19 @@
 //! Generic create / read / update / delete for every model, as the API calls them: the
 //! model-level access check, the body judged outside the writer (`input`), then one write
-//! transaction (`write`); lists and reads filtered to what the caller may see.
+//! transaction (`write`); reads filtered to what the caller may see (lists are `list`'s).
 
 use rusqlite::params_from_iter;
 use serde_json::Value;
 
 use super::def::Scope;
 use super::error::EngineError;
-use super::filter::Sql;
 use super::input::{self, Mode};
 use super::model::{Model, Registry};
-use super::query::{ListParams, PageRequest};
-use super::restriction::Restriction;
 use super::scope::{self, Verb};
 use super::write::{self, Access};
 use super::{Author, Caller, Record, custom, tree, value};
 use crate::access::{self, Principal};
 use crate::store::{Connection, Db, OptionalExtension, Row, SqlValue, StoreError};
-
-/// One page of a list.
-#[derive(Debug)]
-pub struct Page {
-    pub count: usize,
-    /// The page's objects as the text of one JSON array.
-    pub results: String,
-    pub page: usize,
-    pub page_size: usize,
-}
-
-impl Page {
-    pub fn has_next(&self) -> bool {
-        self.page * self.page_size < self.count
-    }
-}
-
-/// Lists `model` per the query string.
-pub fn list(
-    db: &Db,
-    registry: &Registry,
-    model: &'static Model,
-    caller: &Caller,
-    query: &[(String, String)],
-) -> Result<Page, EngineError> {
-    list_matching(db, registry, model, caller, query, None)
-}
-
-/// Lists `model` per the query string, restricted further by `restriction`.
-pub fn list_matching(
-    db: &Db,
-    registry: &Registry,
-    model: &'static Model,
-    caller: &Caller,
-    query: &[(String, String)],
-    restriction: Option<Restriction>,
-) -> Result<Page, EngineError> {
-    scope::check_read(db, model, caller.principal.as_ref())?;
-    let restriction = restriction.map(|r| r.to_sql(model)).transpose()?;
-    let visible = scope::visible(model, caller.principal.as_ref())?;
-    let table = model.def.table;
-    db.read(|conn| {
-        // Read on the connection that lists, once per request, and only when the query may
-        // compare or order by a custom field.
-        let definitions = if ListParams::needs_definitions(query) {
-            custom::Definitions::load(conn, &model.custom_reach)?
-        } else {
-            custom::Definitions::default()
-        };
-        let params = ListParams::parse(registry, model, query, &definitions)?;
-        let filter = Sql::all([params.filter.to_sql()].into_iter().chain(visible).chain(restriction));
-        let where_clause = &filter.text;
-        let size = params.page_size;
-        let count_rows = |conn: &Connection| -> Result<usize, EngineError> {
-            let sql = format!("SELECT COUNT(*) FROM \"{table}\" WHERE {where_clause}");
-            let count: i64 = conn.prepare_cached(&sql)?.query_row(params_from_iter(&filter.params), |r| r.get(0))?;
-            Ok(usize::try_from(count).unwrap_or(0))
-        };
-        let sql = format!(
-            "SELECT {} FROM \"{table}\" WHERE {where_clause} ORDER BY {} LIMIT ? OFFSET ?",
-            model.select_list, params.order_by
-        );
-        let (page, known_count) = match params.page {
-            PageRequest::Number(n) => (n, None),
-            PageRequest::Last => {
-                let count = count_rows(conn)?;
-                (count.div_ceil(size).max(1), Some(count))
-            }
-        };
-        let offset = (page - 1) * size;
-        let mut bound = filter.params.clone();
-        bound.extend([SqlValue::Integer(size as i64), SqlValue::Integer(offset as i64)]);
-        let mut stmt = conn.prepare_cached(&sql)?;
-        let (results, rows) = super::rows::rows_to_json(model, stmt.query(params_from_iter(&bound))?)?;
-        if rows == 0 && page > 1 {
-            return Err(EngineError::NotFound);
-        }
-        // A short first page is the whole list: no need to count.
-        let count = match known_count {
-            Some(count) => count,
-            None if page == 1 && rows < size => rows,
-            None => count_rows(conn)?,
-        };
-        Ok(Page { count, results, page, page_size: size })
-    })
-}
 
 /// Reads one object by its key.
 pub fn retrieve(db: &Db, model: &'static Model, caller: &Caller, key: &str) -> Result<Record, EngineError> {

@@ -117,10 +117,15 @@ pub fn indexes(model: &Model) -> Vec<String> {
     for index in model.def.indexes {
         wanted.push((index.unique, index.columns.to_vec(), index.filter.to_string()));
     }
-    if model.def.tree.is_some() {
-        wanted.push((false, vec![super::tree::PATH.name], String::new()));
-    }
     let order: Vec<&str> = model.def.default_order.iter().map(|o| o.trim_start_matches('-')).collect();
+    if model.def.tree.is_some() {
+        // A subtree is a range of paths; with the default order and the key beside them, the
+        // `descendants/` page is sorted and counted from the index alone.
+        let mut columns = vec![super::tree::PATH.name];
+        columns.extend(order.iter().copied().filter(|c| *c != model.def.key));
+        columns.push(model.def.key);
+        wanted.push((false, columns, String::new()));
+    }
     if !order.is_empty() && order != [model.def.key] {
         wanted.push((false, order, String::new()));
     }

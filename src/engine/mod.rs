@@ -9,6 +9,7 @@ mod error;
 pub mod filter;
 pub mod input;
 pub mod links;
+pub mod list;
 pub mod meta;
 mod model;
 mod nested;
@@ -29,7 +30,7 @@ pub use def::{
 };
 pub use error::{EngineError, FieldErrors};
 pub use model::{Model, Registry, TRACKING};
-pub use query::ListParams;
+pub use query::{ListParams, PageRequest};
 pub use restriction::Restriction;
 
 use serde_json::{Map, Value};
@@ -93,7 +94,7 @@ pub enum ActionOutput {
     /// Something new was made: answered `201 Created`.
     Created(Value),
     /// A list page, answered like the model's list.
-    Page(crud::Page),
+    Page(list::Page),
 }
 
 /// Runs an action: the engine checks what it needs, then its handler runs.

@@ -107,6 +107,14 @@ impl Model {
         }
     }
 
+    /// Whether some readable column is a correlated sub-select (see `select_expressions`).
+    pub fn has_computed_columns(&self) -> bool {
+        self.readable.iter().any(|field| {
+            matches!(field.kind, Kind::Lookup { .. } | Kind::Tags | Kind::Children { .. })
+                || (field.inline && matches!(field.kind, Kind::ForeignKey { .. }))
+        })
+    }
+
     /// The SELECT expression of each readable column; lookups, tags, child lists and inline
     /// objects become correlated sub-selects.
     fn select_expressions(&self, registry: &Registry) -> String {
@@ -213,6 +221,17 @@ impl Registry {
                 assert!(
                     own && model.generated_key(),
                     "{}: a tree needs generated keys and a nullable parent",
+                    def.name
+                );
+                // SET NULL would make roots of the children behind the engine's back, their
+                // paths still naming the deleted parent.
+                let policy = parent.and_then(|(kind, _)| match kind {
+                    Kind::ForeignKey { on_delete, .. } => Some(on_delete),
+                    _ => None,
+                });
+                assert!(
+                    matches!(policy, Some(OnDelete::Restrict | OnDelete::Cascade)),
+                    "{}: a tree's parent restricts or cascades on delete",
                     def.name
                 );
                 for field in tree.same_as_parent {

@@ -45,8 +45,11 @@ impl Restriction<'_> {
             }
             Restriction::Ancestors(node) => {
                 tree()?;
-                let on_path = super::tree::on_path(&format!("\"{table}\".\"{key}\""), &node_path);
-                Sql { text: format!("{on_path} AND \"{table}\".\"{key}\" <> ?"), params: text(node, 2) }
+                let above = super::tree::keys_on_path(&node_path);
+                Sql {
+                    text: format!("\"{table}\".\"{key}\" IN ({above}) AND \"{table}\".\"{key}\" <> ?"),
+                    params: text(node, 2),
+                }
             }
             Restriction::MemberOf(user) => {
                 let field = model.def.scope.organization_field().ok_or(EngineError::NotFound)?;
@@ -75,7 +78,7 @@ mod tests {
         let below = Restriction::Descendants("o1").to_sql(model("organization")).expect("tree").text;
         assert!(below.starts_with("\"organizations\".tree_path > (SELECT n.tree_path"), "{below}");
         let above = Restriction::Ancestors("o1").to_sql(model("organization")).expect("tree");
-        assert!(above.text.contains("instr((SELECT n.tree_path"), "{}", above.text);
+        assert!(above.text.starts_with("\"organizations\".\"id\" IN (SELECT value FROM json_each("), "{}", above.text);
         assert_eq!(above.params.len(), 2);
         assert!(matches!(Restriction::Children("x").to_sql(model("currency")), Err(EngineError::NotFound)));
     }

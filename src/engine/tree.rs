@@ -67,7 +67,7 @@ fn around(
     restriction: Restriction,
     query: &[(String, String)],
 ) -> Result<ActionOutput, EngineError> {
-    let page = super::crud::list_matching(call.db, call.registry, call.model, call.caller, query, Some(restriction))?;
+    let page = super::list::matching(call.db, call.registry, call.model, call.caller, query, Some(restriction))?;
     Ok(ActionOutput::Page(page))
 }
 
@@ -101,22 +101,31 @@ pub fn on_path(key: &str, path: &str) -> String {
     format!("instr({path}, '/' || {key} || '/') > 0")
 }
 
+/// SQL: the keys on the path `path` (an expression), from the root down to its own row. Tree
+/// keys are generated (UUIDs), so the path is a JSON array once its slashes are commas: a
+/// list the key index is searched with, where testing every row against the path would scan.
+pub fn keys_on_path(path: &str) -> String {
+    format!("SELECT value FROM json_each('[\"' || replace(trim({path}, '/'), '/', '\",\"') || '\"]')")
+}
+
 /// The exclusive upper bound of the paths below (and at) `path`: `/a/b/` → `/a/b0`.
 pub fn subtree_end(path: &str) -> String {
     format!("{}0", &path[..path.len().saturating_sub(1)])
 }
 
 /// The level and path of a row placed under `parent` (a root when `None`), after checking the
-/// definition's parent rules against the parent row.
+/// definition's parent rules against the parent row. `height` is how many levels the row
+/// carries below itself (0 for a new row): the deepest of them must stay within the maximum.
 pub fn place(
     conn: &Connection,
     model: &Model,
     tree: &Tree,
     key: &str,
     proposed: &Record,
+    height: i64,
 ) -> Result<(i64, String), EngineError> {
     let Some(parent) = proposed.get(tree.parent).and_then(Value::as_str) else {
-        return Ok((0, format!("/{key}/")));
+        return Ok((0, path_under(None, key)));
     };
     let sql = format!("SELECT level, tree_path FROM \"{}\" WHERE \"{}\" = ?1", model.def.table, model.def.key);
     let (level, path): (i64, String) = conn
@@ -131,7 +140,7 @@ pub fn place(
             format!("This {} cannot be placed under itself or one of its descendants.", model.def.label.to_lowercase()),
         ));
     }
-    if level + 1 > MAX_LEVEL {
+    if level + 1 + height > MAX_LEVEL {
         return Err(parent_error(tree, format!("A tree is at most {} levels deep.", MAX_LEVEL + 1)));
     }
     for field in tree.same_as_parent {
@@ -143,7 +152,49 @@ pub fn place(
             return Err(parent_error(tree, format!("The parent must have the same {}.", field.replace('_', " "))));
         }
     }
-    Ok((level + 1, format!("{path}{key}/")))
+    Ok((level + 1, path_under(Some(&path), key)))
+}
+
+/// The path of the row `key` placed under the row at `parent_path` (a root when `None`).
+pub fn path_under(parent_path: Option<&str>, key: &str) -> String {
+    match parent_path {
+        Some(path) => format!("{path}{key}/"),
+        None => format!("/{key}/"),
+    }
+}
+
+/// A row an update moves (or whose shared fields it changes): where it goes, and what its
+/// subtree must follow.
+pub struct Move {
+    pub level: i64,
+    pub path: String,
+    old_path: String,
+    shift: i64,
+}
+
+/// Plans an update that [`moves`] a row: shared fields may not change under children, the
+/// parent rules hold at the new place, and the deepest row below stays within the maximum.
+pub fn relocate(
+    conn: &Connection,
+    model: &Model,
+    tree: &Tree,
+    existing: &Record,
+    proposed: &Record,
+) -> Result<Move, EngineError> {
+    refuse_shared_changes(conn, model, tree, existing, proposed)?;
+    let old_level = existing.get(LEVEL.name).and_then(Value::as_i64).unwrap_or(0);
+    let old_path = existing.get(PATH.name).and_then(Value::as_str).unwrap_or_default().to_string();
+    let height = deepest_below(conn, model, &old_path)?.map_or(0, |deepest| deepest - old_level);
+    let key = super::crud::record_key(model, existing);
+    let (level, path) = place(conn, model, tree, &key, proposed, height)?;
+    Ok(Move { level, path, old_path, shift: level - old_level })
+}
+
+/// The level of the deepest row strictly below the row at `path` (`None` for a leaf).
+fn deepest_below(conn: &Connection, model: &Model, path: &str) -> Result<Option<i64>, EngineError> {
+    let sql = format!("SELECT max(level) FROM \"{}\" WHERE tree_path > ?1 AND tree_path < ?2", model.def.table);
+    let deepest = conn.prepare_cached(&sql)?.query_row([path, &subtree_end(path)], |r| r.get(0));
+    Ok(deepest.map_err(StoreError::from)?)
 }
 
 fn parent_error(tree: &Tree, message: String) -> EngineError {
@@ -156,7 +207,7 @@ pub fn moves(tree: &Tree, existing: &Record, proposed: &Record) -> bool {
 }
 
 /// A field the children share may not change under them.
-pub fn refuse_shared_changes(
+fn refuse_shared_changes(
     conn: &Connection,
     model: &Model,
     tree: &Tree,
@@ -181,20 +232,21 @@ fn has_children(conn: &Connection, model: &Model, tree: &Tree, row: &Record) -> 
     Ok(conn.prepare_cached(&sql)?.query_row([key], |r| r.get(0)).map_err(StoreError::from)?)
 }
 
-/// Carries the subtree below a moved row along: every path under `old` starts with `new`
-/// instead, and levels shift by the difference.
-pub fn rebase(conn: &Connection, model: &Model, old: &str, new: &str, shift: i64) -> Result<(), EngineError> {
+/// Carries the subtree below a moved row along (after the row itself was updated): every
+/// path under the old one starts with the new one instead, and levels shift by the move. One
+/// UPDATE over the subtree's index range: it costs the subtree, not the table.
+pub fn rebase(conn: &Connection, model: &Model, moved: &Move) -> Result<(), EngineError> {
     let sql = format!(
         "UPDATE \"{}\" SET tree_path = ?1 || substr(tree_path, ?2), level = level + ?3 \
          WHERE tree_path > ?4 AND tree_path < ?5",
         model.def.table
     );
     let params = [
-        SqlValue::Text(new.to_string()),
-        SqlValue::Integer(old.chars().count() as i64 + 1),
-        SqlValue::Integer(shift),
-        SqlValue::Text(old.to_string()),
-        SqlValue::Text(subtree_end(old)),
+        SqlValue::Text(moved.path.clone()),
+        SqlValue::Integer(moved.old_path.chars().count() as i64 + 1),
+        SqlValue::Integer(moved.shift),
+        SqlValue::Text(moved.old_path.clone()),
+        SqlValue::Text(subtree_end(&moved.old_path)),
     ];
     conn.prepare_cached(&sql)?.execute(params_from_iter(&params)).map_err(StoreError::from)?;
     Ok(())
@@ -220,14 +272,15 @@ pub fn cascade_order(conn: &Connection, model: &Model, tree: &Tree, path: &str) 
 
 #[cfg(test)]
 mod tests {
-    //! The tree capability on a model of its own (organizations prove it over HTTP): a
-    //! cascading parent, and a field children share with their parent.
+    //! The tree capability on models of its own (organizations prove it over HTTP): nodes
+    //! with a cascading parent and a kind children share with it, and folders with a
+    //! restricting parent, which may be filed on a node (a reference that protects the node).
 
     use serde_json::{Value, json};
 
     use crate::access::{Credential, Principal};
     use crate::audit::Context;
-    use crate::engine::{Caller, Field, ModelDef, OnDelete, Record, Registry, Tree, crud, ddl};
+    use crate::engine::{Caller, EngineError, Field, ModelDef, OnDelete, Record, Registry, Tree, crud, ddl};
     use crate::store::{Db, StoreConfig, StoreError, Synchronous};
 
     const NODE: ModelDef = ModelDef {
@@ -243,6 +296,19 @@ mod tests {
         ..ModelDef::base("node", "Node", "nodes", "test_nodes")
     };
 
+    const FOLDER: ModelDef = ModelDef {
+        fields: &[
+            Field::text("name", 50),
+            Field::foreign_key("parent", "folder", OnDelete::Restrict).nullable(),
+            Field::foreign_key("node", "node", OnDelete::Restrict).nullable(),
+        ],
+        tree: Some(Tree { parent: "parent", same_as_parent: &[] }),
+        default_order: &["name"],
+        display: "{name}",
+        tracking: false,
+        ..ModelDef::base("folder", "Folder", "folders", "test_folders")
+    };
+
     struct Fixture {
         _dir: tempfile::TempDir,
         db: Db,
@@ -254,9 +320,11 @@ mod tests {
         let dir = tempfile::tempdir().expect("dir");
         let config = StoreConfig { path: dir.path().join("t.db"), synchronous: Synchronous::Normal, readers: 1 };
         let db = Db::open(&config).expect("db");
-        let registry: &'static Registry = Box::leak(Box::new(Registry::new(&[&NODE])));
-        let schema = ddl::create(registry, &registry.models()[0]);
-        db.write(move |conn| conn.execute_batch(&schema).map_err(StoreError::from)).expect("table");
+        let registry: &'static Registry = Box::leak(Box::new(Registry::new(&[&NODE, &FOLDER])));
+        for model in registry.models() {
+            let schema = ddl::create(registry, model);
+            db.write(move |conn| conn.execute_batch(&schema).map_err(StoreError::from)).expect("table");
+        }
         let principal = Principal {
             user_id: "system".into(),
             username: "system".into(),
@@ -270,8 +338,27 @@ mod tests {
     }
 
     impl Fixture {
-        fn add(&self, body: Value) -> Record {
-            crud::create(&self.db, self.registry, &self.registry.models()[0], &self.caller, &body).expect("created")
+        fn model(&self, name: &str) -> &'static crate::engine::Model {
+            self.registry.get(name).expect("model")
+        }
+
+        fn create(&self, model: &str, body: Value) -> Result<Record, EngineError> {
+            crud::create(&self.db, self.registry, self.model(model), &self.caller, &body)
+        }
+
+        /// Creates a row; answers its key.
+        fn add(&self, model: &str, body: Value) -> String {
+            let row = self.create(model, body).expect("created");
+            row["id"].as_str().expect("id").to_string()
+        }
+
+        fn reparent(&self, model: &str, key: &str, parent: &str) -> Result<Record, EngineError> {
+            let body = json!({ "parent": parent });
+            crud::update(&self.db, self.registry, self.model(model), &self.caller, key, &body, true)
+        }
+
+        fn delete(&self, model: &str, key: &str) -> Result<(), EngineError> {
+            crud::delete(&self.db, self.model(model), &self.caller, key)
         }
 
         fn names(&self, sql: &'static str) -> Vec<String> {
@@ -283,25 +370,133 @@ mod tests {
                 })
                 .expect("read")
         }
+
+        /// Every row of `table` as `name level path`, in path order, and the deletions the
+        /// trail holds: what a refused write must leave as it was.
+        fn state(&self, table: &str) -> (Vec<String>, usize) {
+            let rows = format!("SELECT name || ' ' || level || ' ' || tree_path FROM \"{table}\" ORDER BY tree_path");
+            self.db
+                .read(|conn| {
+                    let mut stmt = conn.prepare(&rows)?;
+                    let rows = stmt.query_map([], |r| r.get(0))?.collect::<Result<Vec<String>, _>>()?;
+                    let sql = "SELECT count(*) FROM audit_logs WHERE action = 'DELETE'";
+                    let deletions: i64 = conn.query_row(sql, [], |r| r.get(0))?;
+                    Ok::<_, StoreError>((rows, deletions as usize))
+                })
+                .expect("read")
+        }
+    }
+
+    /// A 400 whose messages for `field` mention `needle`.
+    fn assert_refused_on<T: std::fmt::Debug>(result: Result<T, EngineError>, field: &str, needle: &str) {
+        match result {
+            Err(EngineError::Validation(errors)) => {
+                let errors = errors.to_json();
+                assert!(errors[field].to_string().contains(needle), "{field} should say {needle:?}: {errors}");
+            }
+            other => panic!("expected a 400 on {field}: {other:?}"),
+        }
     }
 
     #[test]
     fn children_share_the_parents_kind_and_a_subtree_goes_with_its_root() {
         let fixture = setup();
-        let model = &fixture.registry.models()[0];
-        let root = fixture.add(json!({ "name": "A" }));
-        let root_id = root["id"].as_str().expect("id").to_string();
-        let child = fixture.add(json!({ "name": "A1", "parent": root_id }));
-        fixture.add(json!({ "name": "A11", "parent": child["id"] }));
-        let (db, registry, caller) = (&fixture.db, fixture.registry, &fixture.caller);
-        let other =
-            crud::create(db, registry, model, caller, &json!({ "name": "B", "kind": "bin", "parent": root_id }));
-        assert!(format!("{other:?}").contains("same kind"), "{other:?}");
-        let retyped = crud::update(db, registry, model, caller, &root_id, &json!({ "kind": "bin" }), true);
-        assert!(format!("{retyped:?}").contains("has children"), "{retyped:?}");
-        crud::delete(db, model, caller, &root_id).expect("deleted");
-        assert!(fixture.names("SELECT name FROM test_nodes").is_empty(), "the subtree went with its root");
+        let root = fixture.add("node", json!({ "name": "A" }));
+        let child = fixture.add("node", json!({ "name": "A1", "parent": root }));
+        fixture.add("node", json!({ "name": "A11", "parent": child }));
+        let bin = fixture.create("node", json!({ "name": "B", "kind": "bin", "parent": root }));
+        assert_refused_on(bin, "parent", "same kind");
+        let other_bin = fixture.add("node", json!({ "name": "C", "kind": "bin" }));
+        assert_refused_on(fixture.reparent("node", &other_bin, &root), "parent", "same kind");
+        let (db, registry, caller, model) = (&fixture.db, fixture.registry, &fixture.caller, fixture.model("node"));
+        let retyped = crud::update(db, registry, model, caller, &root, &json!({ "kind": "bin" }), true);
+        assert_refused_on(retyped, "kind", "has children");
+        fixture.delete("node", &root).expect("deleted");
+        assert_eq!(fixture.names("SELECT name FROM test_nodes"), ["C"], "the subtree went with its root");
         let trail = fixture.names("SELECT object_repr FROM audit_logs WHERE action = 'DELETE' ORDER BY id");
         assert_eq!(trail, ["A11", "A1", "A"], "each deletion is recorded, deepest first");
+    }
+
+    #[test]
+    fn a_cascade_stopped_by_a_reference_below_deletes_nothing() {
+        let fixture = setup();
+        let root = fixture.add("node", json!({ "name": "A" }));
+        let child = fixture.add("node", json!({ "name": "A1", "parent": root }));
+        let leaf = fixture.add("node", json!({ "name": "A11", "parent": child }));
+        let folder = fixture.add("folder", json!({ "name": "F", "node": leaf }));
+        let before = fixture.state("test_nodes");
+        assert!(matches!(fixture.delete("node", &root), Err(EngineError::Protected(_))));
+        assert_eq!(fixture.state("test_nodes"), before, "neither rows nor the trail changed");
+        fixture.delete("folder", &folder).expect("unfiled");
+        fixture.delete("node", &root).expect("deleted");
+        assert_eq!(fixture.state("test_nodes"), (vec![], 4), "three nodes and the folder deleted, each recorded");
+    }
+
+    #[test]
+    fn a_restricting_parent_protects_its_children() {
+        let fixture = setup();
+        let root = fixture.add("folder", json!({ "name": "R" }));
+        let child = fixture.add("folder", json!({ "name": "C", "parent": root }));
+        let before = fixture.state("test_folders");
+        assert!(matches!(fixture.delete("folder", &root), Err(EngineError::Protected(_))));
+        assert_eq!(fixture.state("test_folders"), before, "neither rows nor the trail changed");
+        fixture.delete("folder", &child).expect("a leaf goes");
+        fixture.delete("folder", &root).expect("then its parent");
+        assert_eq!(fixture.state("test_folders"), (vec![], 2));
+    }
+
+    #[test]
+    fn a_node_cannot_move_under_itself_or_below_and_a_move_carries_its_subtree() {
+        let fixture = setup();
+        let root = fixture.add("folder", json!({ "name": "R" }));
+        let child = fixture.add("folder", json!({ "name": "C", "parent": root }));
+        let grandchild = fixture.add("folder", json!({ "name": "G", "parent": child }));
+        let before = fixture.state("test_folders");
+        for under in [&root, &child, &grandchild] {
+            assert_refused_on(fixture.reparent("folder", &root, under), "parent", "itself or one of its descendants");
+        }
+        assert_eq!(fixture.state("test_folders"), before);
+        let other = fixture.add("folder", json!({ "name": "S" }));
+        fixture.reparent("folder", &child, &other).expect("moved");
+        let (rows, _) = fixture.state("test_folders");
+        let mut expected = [
+            format!("R 0 /{root}/"),
+            format!("S 0 /{other}/"),
+            format!("C 1 /{other}/{child}/"),
+            format!("G 2 /{other}/{child}/{grandchild}/"),
+        ];
+        expected.sort_by_key(|row| row.split(' ').nth(2).map(str::to_string));
+        assert_eq!(rows, expected, "the child took its subtree along");
+    }
+
+    #[test]
+    fn a_tree_is_at_most_max_levels_deep_on_create_and_on_move() {
+        let fixture = setup();
+        let mut chain = vec![fixture.add("folder", json!({ "name": "L0" }))];
+        for level in 1..=super::MAX_LEVEL {
+            chain.push(fixture.add("folder", json!({ "name": format!("L{level}"), "parent": chain.last() })));
+        }
+        let too_deep = fixture.create("folder", json!({ "name": "X", "parent": chain.last() }));
+        assert_refused_on(too_deep, "parent", "at most 32 levels");
+        let top = fixture.add("folder", json!({ "name": "T" }));
+        fixture.add("folder", json!({ "name": "U", "parent": top }));
+        let before = fixture.state("test_folders");
+        let deepest_parent = &chain[super::MAX_LEVEL as usize - 1];
+        assert_refused_on(fixture.reparent("folder", &top, deepest_parent), "parent", "at most 32 levels");
+        assert_eq!(fixture.state("test_folders"), before, "the subtree did not move");
+        fixture.reparent("folder", &top, &chain[super::MAX_LEVEL as usize - 2]).expect("its leaf lands at the bottom");
+        let levels = fixture.names("SELECT name || level FROM test_folders WHERE name IN ('T', 'U') ORDER BY name");
+        assert_eq!(levels, ["T30", "U31"]);
+    }
+
+    #[test]
+    #[should_panic(expected = "restricts or cascades")]
+    fn a_parent_that_sets_null_is_no_tree() {
+        const ORPHANING: ModelDef = ModelDef {
+            fields: &[Field::foreign_key("parent", "orphaning", OnDelete::SetNull).nullable()],
+            tree: Some(Tree { parent: "parent", same_as_parent: &[] }),
+            ..ModelDef::base("orphaning", "Orphaning", "orphanings", "test_orphanings")
+        };
+        Registry::new(&[&ORPHANING]);
     }
 }

@@ -53,7 +53,7 @@ pub fn insert(
         check(conn, author, Some(&proposed), None)?;
     }
     if let Some(tree) = &model.def.tree {
-        let (level, path) = tree::place(conn, model, tree, &record_key(model, &proposed), &proposed)?;
+        let (level, path) = tree::place(conn, model, tree, &record_key(model, &proposed), &proposed, 0)?;
         set(&mut values, tree::LEVEL, SqlValue::Integer(level));
         set(&mut values, tree::PATH, SqlValue::Text(path));
     }
@@ -126,13 +126,10 @@ pub fn apply_update(
     }
     let mut moved = None;
     if let Some(tree) = model.def.tree.as_ref().filter(|tree| tree::moves(tree, &existing, &proposed)) {
-        tree::refuse_shared_changes(conn, model, tree, &existing, &proposed)?;
-        let (level, path) = tree::place(conn, model, tree, &stored_key, &proposed)?;
-        let old_level = existing.get(tree::LEVEL.name).and_then(Value::as_i64).unwrap_or(0);
-        let old_path = existing.get(tree::PATH.name).and_then(Value::as_str).unwrap_or_default().to_string();
-        moved = Some((old_path, path.clone(), level - old_level));
-        set(&mut values, tree::LEVEL, SqlValue::Integer(level));
-        set(&mut values, tree::PATH, SqlValue::Text(path));
+        let planned = tree::relocate(conn, model, tree, &existing, &proposed)?;
+        set(&mut values, tree::LEVEL, SqlValue::Integer(planned.level));
+        set(&mut values, tree::PATH, SqlValue::Text(planned.path.clone()));
+        moved = Some(planned);
     }
     let (links, values): (Vec<_>, Vec<_>) = values.into_iter().partition(|(f, _)| !f.kind.is_stored());
     let mut sets: Vec<String> = values.iter().map(|(f, _)| format!("\"{}\" = ?", f.name)).collect();
@@ -162,8 +159,8 @@ pub fn apply_update(
     );
     let mut updated = returning(conn, model, &sql, &params)?;
     write_linked(conn, registry, model, author, access, &mut updated, links)?;
-    if let Some((old, new, shift)) = moved {
-        tree::rebase(conn, model, &old, &new, shift)?;
+    if let Some(moved) = &moved {
+        tree::rebase(conn, model, moved)?;
     }
     log_write(conn, model, author, audit::Action::Update, Some(&existing), Some(&updated))?;
     Ok(updated)

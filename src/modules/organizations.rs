@@ -7,7 +7,7 @@
 use serde_json::Value;
 
 use crate::access;
-use crate::engine::crud::{self, list_matching};
+use crate::engine::list::{self, matching};
 use crate::engine::{
     Action, Author, Caller, EngineError, Field, FieldErrors, Method, ModelDef, Needs, OnDelete, Record, Registry,
     Restriction, Scope, TableCheck, Tree, tree,
@@ -136,8 +136,8 @@ pub fn of_caller(
     registry: &'static Registry,
     caller: &Caller,
     query: &[(String, String)],
-) -> Result<crud::Page, EngineError> {
+) -> Result<list::Page, EngineError> {
     let user = access::signed_in(caller.principal.as_ref())?.user_id.clone();
     let model = registry.get(ORGANIZATION.name).ok_or(EngineError::NotFound)?;
-    list_matching(db, registry, model, caller, query, Some(Restriction::MemberOf(&user)))
+    matching(db, registry, model, caller, query, Some(Restriction::MemberOf(&user)))
 }

@@ -168,15 +168,25 @@ fn every_node_knows_its_level_and_path_and_a_move_carries_its_subtree() {
 }
 
 #[test]
-fn a_tree_is_at_most_thirty_two_levels_deep() {
+fn a_tree_is_at_most_thirty_two_levels_deep_whether_grown_or_moved() {
     let server = TestServer::start();
     let admin = server.admin();
-    let mut parent = organization(&admin, "L0", None)["id"].as_str().expect("id").to_string();
+    let mut chain = vec![organization(&admin, "L0", None)["id"].as_str().expect("id").to_string()];
     for level in 1..32 {
-        parent = organization(&admin, &format!("L{level}"), Some(&parent))["id"].as_str().expect("id").to_string();
+        let parent = chain.last().map(String::as_str);
+        chain.push(organization(&admin, &format!("L{level}"), parent)["id"].as_str().expect("id").to_string());
     }
-    let deeper = json!({ "name": "L32", "code": "L32", "organization_type": "Team", "parent": parent });
+    let deeper = json!({ "name": "L32", "code": "L32", "organization_type": "Team", "parent": chain[31] });
     assert_field_error(&admin.post("/api/v1/organizations/", &deeper), "parent", "at most 32 levels");
+    // A node moves with its subtree: the subtree's deepest row must fit too.
+    let top = organization(&admin, "Top", None)["id"].as_str().expect("id").to_string();
+    let below = organization(&admin, "Below", Some(&top))["id"].as_str().expect("id").to_string();
+    let moved = admin.patch(&format!("/api/v1/organizations/{top}/"), &json!({ "parent": chain[30] }));
+    assert_field_error(&moved, "parent", "at most 32 levels");
+    assert_eq!(get_ok(&admin, &format!("/api/v1/organizations/{below}/"))["tree_path"], format!("/{top}/{below}/"));
+    let moved = admin.patch(&format!("/api/v1/organizations/{top}/"), &json!({ "parent": chain[29] }));
+    assert_eq!(moved.status, 200, "{}", moved.text);
+    assert_eq!(get_ok(&admin, &format!("/api/v1/organizations/{below}/"))["level"], 31);
 }
 
 #[test]
@@ -186,6 +196,8 @@ fn a_parent_with_children_cannot_be_deleted() {
     let root = organization(&admin, "Acme", None)["id"].as_str().expect("id").to_string();
     let child = organization(&admin, "Sales", Some(&root))["id"].as_str().expect("id").to_string();
     assert_detail(&admin.delete(&format!("/api/v1/organizations/{root}/")), 409, "protected");
+    assert_eq!(get_ok(&admin, &format!("/api/v1/organizations/{child}/"))["parent"], root.as_str(), "nothing changed");
+    assert_eq!(get_ok(&admin, "/api/v1/audit-logs/?action=DELETE")["count"], 0, "nor was anything recorded");
     assert_eq!(admin.delete(&format!("/api/v1/organizations/{child}/")).status, 204);
     assert_eq!(admin.delete(&format!("/api/v1/organizations/{root}/")).status, 204);
     assert_not_found(&admin.get(&format!("/api/v1/organizations/{root}/")));

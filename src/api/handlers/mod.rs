@@ -12,7 +12,7 @@ use super::State;
 use super::error::ApiError;
 use super::request::Ctx;
 use super::router::ModelRoute;
-use crate::engine::{ActionCall, ActionOutput, EngineError, FieldErrors, Method, Model, Scope, crud};
+use crate::engine::{ActionCall, ActionOutput, EngineError, FieldErrors, Method, Model, Scope, crud, list};
 
 /// A successful answer.
 pub struct Reply {
@@ -39,7 +39,7 @@ impl Reply {
 pub fn dispatch(state: &State, route: ModelRoute, ctx: &Ctx) -> Result<Reply, ApiError> {
     match (route, ctx.method) {
         (ModelRoute::List(model), Method::Get) => {
-            let page = crud::list(&state.db, state.registry, model, &ctx.caller, &ctx.query)?;
+            let page = list::all(&state.db, state.registry, model, &ctx.caller, &ctx.query)?;
             Ok(page_reply(ctx, &page))
         }
         (ModelRoute::List(model), _) => {
@@ -102,7 +102,7 @@ struct PageHead {
 }
 
 /// A page in DRF's list shape.
-pub fn page_reply(ctx: &Ctx, page: &crud::Page) -> Reply {
+pub fn page_reply(ctx: &Ctx, page: &list::Page) -> Reply {
     let head = PageHead {
         count: page.count,
         next: page.has_next().then(|| page_url(ctx, page.page + 1)),

@@ -122,11 +122,13 @@ fn write_path(path: &Path, test: &Test, out: &mut Sql) {
 }
 
 /// The row's tags (through its link table) pass `test` when one of them does, by name folded
-/// to ASCII lower case. With its in-memory counterpart `eval::tag_values`, the only code here
-/// that knows how tags are stored.
+/// to ASCII lower case. The tags passing are found once (the subquery does not depend on the
+/// row), then each row is one probe of its link table's key. With its in-memory counterpart
+/// `eval::tag_values`, the only code here that knows how tags are stored.
 fn tags(owner: &ModelDef, field: &str, test: &Test, out: &mut Sql) {
     out.push(&format!(
-        "EXISTS (SELECT 1 FROM \"{link}\" l JOIN \"tags\" t ON t.slug = l.tag WHERE l.\"{owner_column}\" = \"{table}\".\"{key}\" AND ",
+        "EXISTS (SELECT 1 FROM \"{link}\" l WHERE l.\"{owner_column}\" = \"{table}\".\"{key}\" \
+         AND l.tag IN (SELECT t.slug FROM \"tags\" t WHERE ",
         link = super::super::links::table(owner, field),
         owner_column = super::super::links::owner(owner),
         table = owner.table,
@@ -134,7 +136,7 @@ fn tags(owner: &ModelDef, field: &str, test: &Test, out: &mut Sql) {
     ));
     let name = "lower(t.name)";
     write_test(&Expr { plain: name, compared: name, text: name }, test, out);
-    out.push(")");
+    out.push("))");
 }
 
 fn write_test(expr: &Expr, test: &Test, out: &mut Sql) {
