@@ -1,11 +1,11 @@
 //! The benchmark's organizations: a forest grown level by level (2 roots, four times as many
 //! nodes per level until the levels share the rest evenly), each node's parent drawn at random
 //! from the level above, with tags and a `region` custom field drawn per node. Loaded with SQL
-//! in one write: level and tree_path as the engine computes them (`tree::path_under`), tags
+//! in one write: level and tree_path as the engine computes them (`plinth::store::paths::path_under`), tags
 //! through the link table, the custom field defined through the engine.
 
 use anyhow::{Context, Result};
-use plinth::engine::{Caller, Registry, crud, tree};
+use plinth::engine::{Caller, Registry, crud};
 use plinth::store::{Db, StoreError, new_id, now};
 use serde_json::json;
 
@@ -110,7 +110,7 @@ impl Forest {
         let mut rows = Vec::with_capacity(self.ids.len());
         for (node, id) in self.ids.iter().enumerate() {
             let parent = self.parents[node];
-            paths.push(tree::path_under(parent.map(|p| paths[p].as_str()), id));
+            paths.push(plinth::store::paths::path_under(parent.map(|p| paths[p].as_str()), id));
             let fields = json!({ "region": REGIONS[self.regions[node]] }).to_string();
             rows.push((
                 id.clone(),

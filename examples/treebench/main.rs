@@ -32,8 +32,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
 use plinth::access::{self, Credential, Principal};
-use plinth::engine::{self, ActionCall, ActionOutput, Caller, Registry, Restriction, crud, list, tree};
-use plinth::store::{Connection, Db, SqlValue, StoreError};
+use plinth::engine::{self, ActionCall, ActionOutput, Caller, Registry, Restriction, crud, list};
+use plinth::store::{Connection, Db, SqlValue, StoreError, paths};
 use serde_json::json;
 
 use data::Forest;
@@ -239,7 +239,7 @@ fn in_process(args: &Args) -> Result<()> {
     let (inside, outside) = (id(leaf), id(other_root));
     let reach = format!(
         "SELECT EXISTS (SELECT 1 FROM organizations o JOIN organizations mo ON mo.id = ?2 WHERE o.id = ?1 AND {})",
-        tree::in_subtree("o", "mo")
+        paths::in_subtree("o", "mo")
     );
     measure("in subtree (the access layer's path range)", budget, 1_000_000, || {
         let inside: bool = db.read(|c| {

@@ -8,7 +8,7 @@
 use rusqlite::params_from_iter;
 use thiserror::Error;
 
-use crate::engine::tree;
+use crate::store::paths;
 use crate::store::{Connection, SqlValue, StoreError};
 
 /// Why access was refused.
@@ -85,7 +85,7 @@ fn granted_cte(principal: &Principal, permission: &str) -> (String, Vec<SqlValue
     let (memberships, params) = granting_memberships(principal, permission);
     let sql = format!(
         "granted(id) AS (SELECT o.id FROM organizations mo JOIN organizations o ON {} WHERE mo.id IN ({memberships}))",
-        tree::in_subtree("o", "mo")
+        paths::in_subtree("o", "mo")
     );
     (sql, params)
 }
@@ -104,7 +104,7 @@ pub fn organizations_granting_or_above(principal: &Principal, permission: &str) 
     let sql = format!(
         "WITH {cte} SELECT a.id FROM organizations a WHERE EXISTS \
          (SELECT 1 FROM granted JOIN organizations g ON g.id = granted.id WHERE {})",
-        tree::in_subtree("g", "a")
+        paths::in_subtree("g", "a")
     );
     (sql, params)
 }
@@ -125,7 +125,7 @@ pub fn visible_users(principal: &Principal, column: &str) -> Option<(String, Vec
     let mut reach = format!(
         "SELECT o.id FROM organization_memberships m JOIN organizations mo ON mo.id = m.\"organization\" \
          JOIN organizations o ON {} WHERE m.\"user\" = ? AND m.is_active = 1",
-        tree::in_subtree("o", "mo")
+        paths::in_subtree("o", "mo")
     );
     if let Some(limit) = &principal.organization {
         reach.push_str(" AND m.\"organization\" = ?");
@@ -183,7 +183,7 @@ pub fn holds(
         Some(org) => {
             params.push(SqlValue::Text(org.to_string()));
             let path = "(SELECT tree_path FROM organizations WHERE id = ?)";
-            format!("SELECT EXISTS ({memberships} AND {})", tree::on_path("m.\"organization\"", path))
+            format!("SELECT EXISTS ({memberships} AND {})", paths::on_path("m.\"organization\"", path))
         }
         None => format!("SELECT EXISTS ({memberships})"),
     };
@@ -223,7 +223,7 @@ pub fn holds_all(
         "SELECT DISTINCT g.value FROM organization_memberships m JOIN roles r ON r.id = m.\"role\", \
          json_each(r.permissions) g WHERE m.\"user\" = ?1 AND m.is_active = 1 \
          AND {} AND (?3 IS NULL OR m.\"organization\" = ?3)",
-        tree::on_path("m.\"organization\"", "(SELECT tree_path FROM organizations WHERE id = ?2)")
+        paths::on_path("m.\"organization\"", "(SELECT tree_path FROM organizations WHERE id = ?2)")
     );
     let mut stmt = conn.prepare_cached(&sql)?;
     let params = rusqlite::params![principal.user_id, organization, principal.organization];

@@ -45,7 +45,7 @@ impl Restriction<'_> {
             }
             Restriction::Ancestors(node) => {
                 tree()?;
-                let above = super::tree::keys_on_path(&node_path);
+                let above = crate::store::paths::keys_on_path(&node_path);
                 Sql {
                     text: format!("\"{table}\".\"{key}\" IN ({above}) AND \"{table}\".\"{key}\" <> ?"),
                     params: text(node, 2),

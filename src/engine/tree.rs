@@ -15,6 +15,7 @@ use super::model::Model;
 use super::restriction::Restriction;
 use super::{ActionCall, ActionOutput};
 use super::{Record, value};
+use crate::store::paths::{path_under, subtree_end};
 use crate::store::{Connection, OptionalExtension, SqlValue, StoreError};
 
 /// The deepest a tree may grow (a root is level 0).
@@ -87,32 +88,6 @@ fn ancestors(call: &ActionCall) -> Result<ActionOutput, EngineError> {
     around(call, Restriction::Ancestors(call.key.unwrap_or_default()), &query)
 }
 
-/// SQL: the row aliased `row` is `root` or below it (both aliases of the tree's table): its
-/// path starts with the root's, an index range.
-pub fn in_subtree(row: &str, root: &str) -> String {
-    format!(
-        "({row}.tree_path >= {root}.tree_path AND {row}.tree_path < substr({root}.tree_path, 1, length({root}.tree_path) - 1) || '0')"
-    )
-}
-
-/// SQL: the key `key` (an expression) is on the path `path` (an expression): that row is the
-/// path's row or one above it.
-pub fn on_path(key: &str, path: &str) -> String {
-    format!("instr({path}, '/' || {key} || '/') > 0")
-}
-
-/// SQL: the keys on the path `path` (an expression), from the root down to its own row. Tree
-/// keys are generated (UUIDs), so the path is a JSON array once its slashes are commas: a
-/// list the key index is searched with, where testing every row against the path would scan.
-pub fn keys_on_path(path: &str) -> String {
-    format!("SELECT value FROM json_each('[\"' || replace(trim({path}, '/'), '/', '\",\"') || '\"]')")
-}
-
-/// The exclusive upper bound of the paths below (and at) `path`: `/a/b/` → `/a/b0`.
-pub fn subtree_end(path: &str) -> String {
-    format!("{}0", &path[..path.len().saturating_sub(1)])
-}
-
 /// The level and path of a row placed under `parent` (a root when `None`), after checking the
 /// definition's parent rules against the parent row. `height` is how many levels the row
 /// carries below itself (0 for a new row): the deepest of them must stay within the maximum.
@@ -153,14 +128,6 @@ pub fn place(
         }
     }
     Ok((level + 1, path_under(Some(&path), key)))
-}
-
-/// The path of the row `key` placed under the row at `parent_path` (a root when `None`).
-pub fn path_under(parent_path: Option<&str>, key: &str) -> String {
-    match parent_path {
-        Some(path) => format!("{path}{key}/"),
-        None => format!("/{key}/"),
-    }
 }
 
 /// A row an update moves (or whose shared fields it changes): where it goes, and what its

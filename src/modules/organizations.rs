@@ -10,9 +10,9 @@ use crate::access;
 use crate::engine::list::{self, matching};
 use crate::engine::{
     Action, Author, Caller, EngineError, Field, FieldErrors, Method, ModelDef, Needs, OnDelete, Record, Registry,
-    Restriction, Scope, TableCheck, Tree, tree,
+    Restriction, Scope, TableCheck, Tree,
 };
-use crate::store::{Connection, Db, StoreError};
+use crate::store::{Connection, Db, StoreError, paths};
 
 pub const STATUSES: &[&str] = &["active", "inactive", "archived"];
 
@@ -122,9 +122,9 @@ fn uses_roles_left_behind(conn: &Connection, id: &str, parent: Option<&str>) -> 
          JOIN organizations node ON node.id = ?1 JOIN organizations below ON below.id = u.organization \
          JOIN organizations owner ON owner.id = r.organization \
          WHERE {} AND NOT {} AND NOT {})",
-        tree::in_subtree("below", "node"),
-        tree::in_subtree("owner", "node"),
-        tree::on_path("owner.id", "coalesce((SELECT tree_path FROM organizations WHERE id = ?2), '')"),
+        paths::in_subtree("below", "node"),
+        paths::in_subtree("owner", "node"),
+        paths::on_path("owner.id", "coalesce((SELECT tree_path FROM organizations WHERE id = ?2), '')"),
     );
     Ok(conn.query_row(&sql, rusqlite::params![id, parent], |r| r.get(0)).map_err(StoreError::from)?)
 }

@@ -11,9 +11,8 @@ use crate::access;
 use crate::audit::{self, Action};
 use crate::engine::{
     Author, EngineError, Field, FieldErrors, ModelDef, OnDelete, ReadRule, Record, Scope, Shared, WriteRule, Written,
-    tree,
 };
-use crate::store::{Connection, StoreError, new_id, now};
+use crate::store::{Connection, StoreError, new_id, now, paths};
 
 pub const ROLE: ModelDef = ModelDef {
     fields: &[
@@ -162,7 +161,7 @@ fn no_escalation_by_role(
 pub fn role_usable_in(conn: &Connection, role: &str, organization: &str) -> Result<bool, StoreError> {
     let sql = format!(
         "SELECT EXISTS (SELECT 1 FROM roles WHERE id = ?1 AND (organization IS NULL OR {}))",
-        tree::on_path("organization", "(SELECT tree_path FROM organizations WHERE id = ?2)")
+        paths::on_path("organization", "(SELECT tree_path FROM organizations WHERE id = ?2)")
     );
     Ok(conn.prepare_cached(&sql)?.query_row([role, organization], |r| r.get(0))?)
 }

@@ -8,6 +8,7 @@
 mod checkpointer;
 mod error;
 mod functions;
+pub mod paths;
 mod readers;
 mod writer;
 
