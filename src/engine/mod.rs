@@ -20,6 +20,8 @@ mod restriction;
 mod rows;
 pub mod scope;
 pub mod slug;
+#[cfg(test)]
+mod testing;
 pub mod tree;
 pub mod value;
 pub mod write;

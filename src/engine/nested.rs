@@ -402,10 +402,8 @@ mod tests {
 
     use serde_json::{Value, json};
 
-    use crate::access::{Credential, Principal};
-    use crate::audit::Context;
-    use crate::engine::{Caller, Default, EngineError, Field, ModelDef, OnDelete, Record, Registry, crud, ddl};
-    use crate::store::{Db, StoreConfig, StoreError, Synchronous};
+    use crate::engine::testing::Fixture;
+    use crate::engine::{Default, EngineError, Field, ModelDef, OnDelete, Record, crud};
 
     const THING: ModelDef = ModelDef {
         fields: &[Field::text("label", 20), Field::decimal("weight", 6, 2).nullable()],
@@ -430,49 +428,8 @@ mod tests {
         ..ModelDef::base("item", "Item", "items", "test_items")
     };
 
-    struct Fixture {
-        _dir: tempfile::TempDir,
-        db: Db,
-        registry: &'static Registry,
-        caller: Caller,
-    }
-
     fn setup() -> Fixture {
-        let dir = tempfile::tempdir().expect("dir");
-        let config = StoreConfig { path: dir.path().join("t.db"), synchronous: Synchronous::Normal, readers: 1 };
-        let db = Db::open(&config).expect("db");
-        let registry: &'static Registry = Box::leak(Box::new(Registry::new(&[&THING, &BASKET, &ITEM])));
-        let mut schema: String =
-            registry.models().iter().map(|m| ddl::create(registry, m)).collect::<Vec<_>>().join("\n");
-        // The acting user, whom the tracking columns name.
-        schema.push_str("INSERT INTO users (id, username, password, created_at, updated_at) VALUES ('system', 'system', 'x', '', '');");
-        db.write(move |conn| conn.execute_batch(&schema).map_err(StoreError::from)).expect("tables");
-        let principal = Principal {
-            user_id: "system".into(),
-            username: "system".into(),
-            is_staff: true,
-            is_superuser: true,
-            organization: None,
-            credential: Credential::Session,
-        };
-        let context = Context { origin: "test", ..std::default::Default::default() };
-        Fixture { _dir: dir, db, registry, caller: Caller { principal: Some(principal), context } }
-    }
-
-    impl Fixture {
-        fn create(&self, body: Value) -> Result<Record, EngineError> {
-            let model = self.registry.get("basket").expect("basket");
-            crud::create(&self.db, self.registry, model, &self.caller, &body)
-        }
-
-        fn patch(&self, key: &Value, body: Value) -> Result<Record, EngineError> {
-            let model = self.registry.get("basket").expect("basket");
-            crud::update(&self.db, self.registry, model, &self.caller, key.as_str().expect("key"), &body, true)
-        }
-
-        fn count(&self, sql: &'static str) -> i64 {
-            self.db.read(|conn| conn.query_row(sql, [], |r| r.get(0)).map_err(StoreError::from)).expect("count")
-        }
+        Fixture::new(&[&THING, &BASKET, &ITEM])
     }
 
     fn errors(result: Result<Record, EngineError>) -> Value {
@@ -486,10 +443,13 @@ mod tests {
     fn items_are_written_with_their_parent_inline_objects_included() {
         let fixture = setup();
         let basket = fixture
-            .create(json!({ "name": "B", "items": [
+            .create(
+                "basket",
+                json!({ "name": "B", "items": [
                 { "thing": { "label": "apple", "weight": "0.25" }, "favorite": true },
                 { "thing": { "label": "pear" }, "quantity": 3, "favorite": true },
-            ] }))
+            ] }),
+            )
             .expect("created");
         let items = basket["items"].as_array().expect("items");
         assert_eq!(items[0]["thing"]["weight"], "0.25", "decimals shown as the API shows them");
@@ -497,14 +457,12 @@ mod tests {
         assert_eq!([&items[0]["favorite"], &items[1]["favorite"]], [&json!(false), &json!(true)], "last flag wins");
         assert_eq!(fixture.count("SELECT count(*) FROM test_things"), 2);
         // Keep the pear (by id), change its thing in place, drop the apple, add a plum by key.
-        let thing_model = fixture.registry.get("thing").expect("thing");
-        let made =
-            crud::create(&fixture.db, fixture.registry, thing_model, &fixture.caller, &json!({ "label": "plum" }))
-                .expect("thing");
+        let made = fixture.create("thing", json!({ "label": "plum" })).expect("thing");
         let pear = &items[1];
         let patched = fixture
             .patch(
-                &basket["id"],
+                "basket",
+                basket["id"].as_str().expect("key"),
                 json!({ "items": [
                     { "id": pear["id"], "thing": { "id": pear["thing"]["id"], "label": "nashi" } },
                     { "thing": made["id"] },
@@ -531,7 +489,8 @@ mod tests {
     #[test]
     fn a_bad_item_fails_the_whole_write_at_its_position() {
         let fixture = setup();
-        let basket = fixture.create(json!({ "name": "B", "items": [{ "thing": { "label": "fig" } }] })).expect("b");
+        let basket =
+            fixture.create("basket", json!({ "name": "B", "items": [{ "thing": { "label": "fig" } }] })).expect("b");
         let stored = basket["items"].clone();
         let thing = &stored[0]["thing"]["id"];
         let cases = [
@@ -552,16 +511,16 @@ mod tests {
                 json!({ "items": [{ "id": ["Not a valid string."] }] }),
             ),
         ];
-        for (body, expected) in cases {
-            assert_eq!(errors(fixture.patch(&basket["id"], body.clone())), expected, "{body}");
-        }
-        let model = fixture.registry.get("basket").expect("basket");
         let key = basket["id"].as_str().expect("key");
+        for (body, expected) in cases {
+            assert_eq!(errors(fixture.patch("basket", key, body.clone())), expected, "{body}");
+        }
+        let model = fixture.model("basket");
         let now = fixture.db.read(|conn| crud::fetch(conn, model, key)).expect("read").expect("row");
         assert_eq!(now["items"], stored, "nothing was written");
         assert_eq!(fixture.count("SELECT count(*) FROM test_things"), 1, "no inline thing left behind");
         // Deleting the basket takes its items along, never their things.
-        crud::delete(&fixture.db, model, &fixture.caller, key).expect("deleted");
+        fixture.delete("basket", key).expect("deleted");
         assert_eq!(fixture.count("SELECT count(*) FROM test_items"), 0);
         assert_eq!(fixture.count("SELECT count(*) FROM test_things"), 1);
     }

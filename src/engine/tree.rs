@@ -245,10 +245,8 @@ mod tests {
 
     use serde_json::{Value, json};
 
-    use crate::access::{Credential, Principal};
-    use crate::audit::Context;
-    use crate::engine::{Caller, EngineError, Field, ModelDef, OnDelete, Record, Registry, Tree, crud, ddl};
-    use crate::store::{Db, StoreConfig, StoreError, Synchronous};
+    use crate::engine::testing::Fixture;
+    use crate::engine::{EngineError, Field, ModelDef, OnDelete, Record, Registry, Tree};
 
     const NODE: ModelDef = ModelDef {
         fields: &[
@@ -276,43 +274,11 @@ mod tests {
         ..ModelDef::base("folder", "Folder", "folders", "test_folders")
     };
 
-    struct Fixture {
-        _dir: tempfile::TempDir,
-        db: Db,
-        registry: &'static Registry,
-        caller: Caller,
-    }
-
     fn setup() -> Fixture {
-        let dir = tempfile::tempdir().expect("dir");
-        let config = StoreConfig { path: dir.path().join("t.db"), synchronous: Synchronous::Normal, readers: 1 };
-        let db = Db::open(&config).expect("db");
-        let registry: &'static Registry = Box::leak(Box::new(Registry::new(&[&NODE, &FOLDER])));
-        for model in registry.models() {
-            let schema = ddl::create(registry, model);
-            db.write(move |conn| conn.execute_batch(&schema).map_err(StoreError::from)).expect("table");
-        }
-        let principal = Principal {
-            user_id: "system".into(),
-            username: "system".into(),
-            is_staff: true,
-            is_superuser: true,
-            organization: None,
-            credential: Credential::Session,
-        };
-        let context = Context { origin: "test", ..std::default::Default::default() };
-        Fixture { _dir: dir, db, registry, caller: Caller { principal: Some(principal), context } }
+        Fixture::new(&[&NODE, &FOLDER])
     }
 
     impl Fixture {
-        fn model(&self, name: &str) -> &'static crate::engine::Model {
-            self.registry.get(name).expect("model")
-        }
-
-        fn create(&self, model: &str, body: Value) -> Result<Record, EngineError> {
-            crud::create(&self.db, self.registry, self.model(model), &self.caller, &body)
-        }
-
         /// Creates a row; answers its key.
         fn add(&self, model: &str, body: Value) -> String {
             let row = self.create(model, body).expect("created");
@@ -320,37 +286,16 @@ mod tests {
         }
 
         fn reparent(&self, model: &str, key: &str, parent: &str) -> Result<Record, EngineError> {
-            let body = json!({ "parent": parent });
-            crud::update(&self.db, self.registry, self.model(model), &self.caller, key, &body, true)
-        }
-
-        fn delete(&self, model: &str, key: &str) -> Result<(), EngineError> {
-            crud::delete(&self.db, self.model(model), &self.caller, key)
-        }
-
-        fn names(&self, sql: &'static str) -> Vec<String> {
-            self.db
-                .read(|conn| {
-                    let mut stmt = conn.prepare(sql)?;
-                    let rows = stmt.query_map([], |r| r.get(0))?.collect::<Result<Vec<String>, _>>()?;
-                    Ok::<_, StoreError>(rows)
-                })
-                .expect("read")
+            self.patch(model, key, json!({ "parent": parent }))
         }
 
         /// Every row of `table` as `name level path`, in path order, and the deletions the
         /// trail holds: what a refused write must leave as it was.
         fn state(&self, table: &str) -> (Vec<String>, usize) {
-            let rows = format!("SELECT name || ' ' || level || ' ' || tree_path FROM \"{table}\" ORDER BY tree_path");
-            self.db
-                .read(|conn| {
-                    let mut stmt = conn.prepare(&rows)?;
-                    let rows = stmt.query_map([], |r| r.get(0))?.collect::<Result<Vec<String>, _>>()?;
-                    let sql = "SELECT count(*) FROM audit_logs WHERE action = 'DELETE'";
-                    let deletions: i64 = conn.query_row(sql, [], |r| r.get(0))?;
-                    Ok::<_, StoreError>((rows, deletions as usize))
-                })
-                .expect("read")
+            let rows = self
+                .names(&format!("SELECT name || ' ' || level || ' ' || tree_path FROM \"{table}\" ORDER BY tree_path"));
+            let deletions = self.count("SELECT count(*) FROM audit_logs WHERE action = 'DELETE'");
+            (rows, deletions as usize)
         }
     }
 
@@ -375,8 +320,7 @@ mod tests {
         assert_refused_on(bin, "parent", "same kind");
         let other_bin = fixture.add("node", json!({ "name": "C", "kind": "bin" }));
         assert_refused_on(fixture.reparent("node", &other_bin, &root), "parent", "same kind");
-        let (db, registry, caller, model) = (&fixture.db, fixture.registry, &fixture.caller, fixture.model("node"));
-        let retyped = crud::update(db, registry, model, caller, &root, &json!({ "kind": "bin" }), true);
+        let retyped = fixture.patch("node", &root, json!({ "kind": "bin" }));
         assert_refused_on(retyped, "kind", "has children");
         fixture.delete("node", &root).expect("deleted");
         assert_eq!(fixture.names("SELECT name FROM test_nodes"), ["C"], "the subtree went with its root");
