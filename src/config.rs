@@ -46,6 +46,8 @@ pub struct Config {
     pub synchronous: Synchronous,
     pub access_ttl: Duration,
     pub refresh_ttl: Duration,
+    /// How long the admin pages stay signed in (the session cookie's lifetime).
+    pub session_ttl: Duration,
     /// How long a password reset token stays valid.
     pub reset_ttl: Duration,
     pub log_requests: bool,
@@ -79,6 +81,7 @@ impl Config {
             synchronous: Synchronous::Full,
             access_ttl: Duration::from_secs(15 * 60),
             refresh_ttl: Duration::from_secs(7 * 24 * 3600),
+            session_ttl: Duration::from_secs(12 * 3600),
             reset_ttl: Duration::from_secs(3600),
             log_requests: true,
             admin_password: None,
@@ -112,6 +115,7 @@ pub struct FileSettings {
     pub synchronous: Option<Synchronous>,
     pub access_ttl_seconds: Option<u64>,
     pub refresh_ttl_seconds: Option<u64>,
+    pub session_ttl_seconds: Option<u64>,
     pub log_requests: Option<bool>,
     pub trusted_proxies: Option<Vec<std::net::IpAddr>>,
 }
@@ -171,6 +175,7 @@ impl FileSettings {
         config.synchronous = self.synchronous.unwrap_or(config.synchronous);
         config.access_ttl = self.access_ttl_seconds.map_or(config.access_ttl, Duration::from_secs);
         config.refresh_ttl = self.refresh_ttl_seconds.map_or(config.refresh_ttl, Duration::from_secs);
+        config.session_ttl = self.session_ttl_seconds.map_or(config.session_ttl, Duration::from_secs);
         config.log_requests = self.log_requests.unwrap_or(config.log_requests);
         if let Some(proxies) = self.trusted_proxies {
             config.trusted_proxies = proxies;

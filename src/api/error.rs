@@ -23,6 +23,9 @@ pub enum ApiError {
     NoRoute,
     #[error("method not allowed")]
     MethodNotAllowed { allow: Vec<Method> },
+    /// An unsafe request signed in by the session cookie without its CSRF token.
+    #[error("CSRF token missing or incorrect")]
+    Csrf,
     #[error("a request handler panicked")]
     Panic,
 }
@@ -49,6 +52,7 @@ impl ApiError {
             }
             ApiError::NoRoute => (404, detail("Not found.", "not_found")),
             ApiError::MethodNotAllowed { .. } => (405, detail("Method not allowed.", "method_not_allowed")),
+            ApiError::Csrf => (403, detail("CSRF Failed: CSRF token missing or incorrect.", "csrf_failed")),
             ApiError::Panic => (500, detail("A server error occurred.", "error")),
         }
     }

@@ -2,6 +2,7 @@
 //! core (`tiny_http`, which reads requests and bounds their concurrency), routing,
 //! authentication of each request, responses and the one log line per request.
 
+mod assets;
 mod endpoints;
 mod error;
 mod handlers;
@@ -9,6 +10,7 @@ mod log;
 mod request;
 mod router;
 mod schemas;
+mod session;
 
 pub use error::ApiError;
 
@@ -69,7 +71,11 @@ impl State {
         Ok(State {
             db,
             registry,
-            tokens: TokenSettings { access_ttl: config.access_ttl, refresh_ttl: config.refresh_ttl },
+            tokens: TokenSettings {
+                access_ttl: config.access_ttl,
+                refresh_ttl: config.refresh_ttl,
+                session_ttl: config.session_ttl,
+            },
             reset_ttl: config.reset_ttl,
             throttle: auth::Throttle::new(config.throttle),
             trusted_proxies: config.trusted_proxies.clone(),
@@ -177,22 +183,23 @@ fn handle(state: &State, request: &tiny_http::Request) -> Response {
     };
     let (path, query) = request::split_url(request.url());
     // A bug must cost one request (answered 500), never a thread.
-    let outcome = catch_unwind(AssertUnwindSafe(|| run(state, request, &method, path, query, &request_id)))
-        .unwrap_or_else(|_| {
-            state.log.error(&request_id, "a request handler panicked");
-            Err(ApiError::Panic)
-        });
-    let extra_headers = outcome.as_ref().err().map(ApiError::headers).unwrap_or_default();
-    let (status, body) = match outcome {
-        Ok(reply) => (reply.status, reply.body),
-        Err(err) => {
-            if err.is_server_fault() {
-                state.log.error(&request_id, &err.to_string());
-            }
-            let (status, body) = err.status_and_body();
-            (status, Some(serde_json::to_vec(&body).unwrap_or_default()))
+    let outcome = catch_unwind(AssertUnwindSafe(|| match path.starts_with(router::BASE) {
+        true => run(state, request, &method, path, query, &request_id),
+        false => assets::serve(&method, path, request),
+    }))
+    .unwrap_or_else(|_| {
+        state.log.error(&request_id, "a request handler panicked");
+        Err(ApiError::Panic)
+    });
+    let reply = outcome.unwrap_or_else(|err| {
+        if err.is_server_fault() {
+            state.log.error(&request_id, &err.to_string());
         }
-    };
+        let (status, body) = err.status_and_body();
+        let reply = Reply::json(status, &body);
+        err.headers().into_iter().fold(reply, |reply, (name, value)| reply.with_header(name, value))
+    });
+    let status = reply.status;
     state.log.request(&log::RequestLine {
         method: &method,
         path,
@@ -202,14 +209,29 @@ fn handle(state: &State, request: &tiny_http::Request) -> Response {
         client: request.remote_addr().map(|a| a.ip()),
     });
     let mut response = Response::new(status).with_header("X-Request-Id", &request_id);
-    for (name, value) in &extra_headers {
+    let headers = reply.headers.iter().map(|(name, value)| (*name, value.as_str()));
+    for (name, value) in SECURITY_HEADERS.iter().copied().chain(headers) {
         response = response.with_header(name, value);
     }
-    match body {
-        Some(bytes) => response.with_header("Content-Type", JSON_TYPE).with_body(bytes),
+    match reply.body {
+        Some(bytes) => response.with_header("Content-Type", reply.content_type).with_body(bytes),
         None => response,
     }
 }
+
+/// Sent with every answer: the pages run only their own scripts and styles, are never framed,
+/// and nothing is sniffed or leaked through the referrer.
+const SECURITY_HEADERS: &[(&str, &str)] = &[
+    (
+        "Content-Security-Policy",
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; \
+         font-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    ),
+    ("X-Frame-Options", "DENY"),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "same-origin"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+];
 
 /// Routes the request (404, 405), authenticates the caller as the endpoint's access says, and
 /// runs the fixed endpoint's handler or the model route.
@@ -242,7 +264,7 @@ fn run(
     };
     let principal = match access {
         Access::Public => None,
-        Access::Anyone | Access::SignedIn | Access::Session => authenticate(state, request)?,
+        Access::Anyone | Access::SignedIn | Access::Session => authenticate(state, request, method)?,
     };
     access.admit(principal.as_ref())?;
 
@@ -260,14 +282,28 @@ fn run(
     }
 }
 
-/// The caller from `X-API-Key` or `Authorization: Bearer`; anonymous without either.
-fn authenticate(state: &State, request: &tiny_http::Request) -> Result<Option<crate::access::Principal>, ApiError> {
+/// The caller from `X-API-Key`, `Authorization: Bearer` or the pages' session cookie (whose
+/// unsafe requests must carry the CSRF token); anonymous without any. A stale cookie counts as
+/// none, so that the sign-in page still loads.
+fn authenticate(
+    state: &State,
+    request: &tiny_http::Request,
+    method: Method,
+) -> Result<Option<crate::access::Principal>, ApiError> {
     if let Some(key) = request.header("X-API-Key").filter(|k| !k.is_empty()) {
         return Ok(Some(auth::authenticate_key(&state.db, key.trim())?));
     }
-    match request::bearer(request) {
-        Some(token) => Ok(Some(auth::authenticate(&state.db, token)?)),
-        None => Ok(None),
+    if let Some(token) = request::bearer(request) {
+        return Ok(Some(auth::authenticate(&state.db, token)?));
+    }
+    let Some(token) = session::cookie_token(request) else { return Ok(None) };
+    match auth::authenticate_session(&state.db, token) {
+        Ok(principal) => {
+            session::check_csrf(method, request, token)?;
+            Ok(Some(principal))
+        }
+        Err(auth::AuthError::InvalidToken) => Ok(None),
+        Err(other) => Err(other.into()),
     }
 }
 

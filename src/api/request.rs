@@ -35,9 +35,19 @@ impl Ctx<'_> {
         self.request.header(name)
     }
 
-    /// The bearer token of the `Authorization` header, if any.
-    pub fn bearer(&self) -> Option<&str> {
-        bearer(self.request)
+    /// The token of the caller's password login: the bearer token, or else the pages'
+    /// session cookie (as authentication picked them).
+    pub fn session_token(&self) -> Option<&str> {
+        bearer(self.request).or_else(|| self.page_session())
+    }
+
+    /// The pages' session cookie, when it is what signed this request in.
+    pub fn page_session(&self) -> Option<&str> {
+        let other = self.header("X-API-Key").is_some_and(|k| !k.is_empty()) || bearer(self.request).is_some();
+        if other || self.caller.principal.is_none() {
+            return None;
+        }
+        super::session::cookie_token(self.request)
     }
 
     /// The body as JSON (or a form, as DRF's FormParser does: each field a string). An empty

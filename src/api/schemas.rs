@@ -13,7 +13,15 @@ pub fn components() -> Map<String, Value> {
     let session = json!({ "type": "object", "required": ["access", "refresh", "expires_in", "user"], "properties": {
         "access": { "type": "string" }, "refresh": { "type": "string" }, "expires_in": { "type": "integer" },
         "user": user } });
-    Map::from_iter([("Session".to_string(), session)])
+    let page_session = json!({ "type": "object", "required": ["csrf_token", "user"], "properties": {
+        "csrf_token": { "type": "string", "description": "Send it as `X-CSRF-Token` with every unsafe request." },
+        "expires_in": { "type": "integer" }, "user": user } });
+    Map::from_iter([("Session".to_string(), session), ("PageSession".to_string(), page_session)])
+}
+
+/// A signed-in page session: the CSRF token and the user (the token itself is the cookie's).
+pub fn page_session() -> Value {
+    reference("PageSession")
 }
 
 /// Any JSON object.

@@ -15,7 +15,10 @@ pub use api_keys::{ApiKey, CreatedKey, NewKey, authenticate_key, create_key, get
 pub use password::{hash_password, verify_password};
 pub use reset::{confirm_reset, request_reset};
 pub use throttle::{Limit, Throttle, ThrottleSettings};
-pub use tokens::{Session, TokenSettings, authenticate, login, logout, refresh};
+pub use tokens::{
+    PageSession, Session, TokenSettings, authenticate, authenticate_session, csrf_token, login, logout, open_session,
+    refresh,
+};
 pub use totp::{TotpSetup, disable_totp, enable_totp, reset_totp, setup_totp};
 pub use users::{UserInfo, change_password, check_password, count_users, set_password};
 

@@ -1,7 +1,8 @@
 //! Sessions: login answers an access token (short-lived) and a refresh token (long-lived)
 //! sharing a family. Refreshing spends the refresh token and issues a new pair; presenting a
-//! spent refresh token again revokes the whole family (it was stolen or replayed). Only
-//! SHA-256 hashes of tokens are stored.
+//! spent refresh token again revokes the whole family (it was stolen or replayed). The admin
+//! pages sign in for a page session instead: one token, carried only by an HttpOnly cookie,
+//! with a CSRF token derived from it. Only SHA-256 hashes of tokens are stored.
 
 use std::time::Duration;
 
@@ -18,6 +19,25 @@ use crate::store::{Connection, Db, OptionalExtension, StoreError, format_timesta
 pub struct TokenSettings {
     pub access_ttl: Duration,
     pub refresh_ttl: Duration,
+    /// How long a page session lasts after signing in.
+    pub session_ttl: Duration,
+}
+
+/// What signing in for the pages answers: the cookie's token (never shown to scripts) and the
+/// CSRF token unsafe requests must send with it.
+#[derive(Debug, Serialize)]
+pub struct PageSession {
+    #[serde(skip)]
+    pub token: String,
+    pub csrf_token: String,
+    pub expires_in: u64,
+    pub user: UserInfo,
+}
+
+/// The CSRF token of a page session: derived from its token, so nothing more is stored, and
+/// useless without the cookie (which scripts cannot read).
+pub fn csrf_token(session_token: &str) -> String {
+    hash_secret(&format!("csrf:{session_token}"))
 }
 
 /// What a successful login or refresh answers.
@@ -47,6 +67,40 @@ pub fn login(
     otp: Option<&str>,
     context: &Context,
 ) -> Result<Session, AuthError> {
+    signed_in(db, username, password, otp, context, move |conn, user| issue(conn, settings, user, &new_id()))
+}
+
+/// Signs in as [`login`] does, for a page session.
+pub fn open_session(
+    db: &Db,
+    settings: TokenSettings,
+    username: &str,
+    password: &str,
+    otp: Option<&str>,
+    context: &Context,
+) -> Result<PageSession, AuthError> {
+    signed_in(db, username, password, otp, context, move |conn, user| {
+        let token = random_secret();
+        let expires_at = expiry(settings.session_ttl);
+        conn.prepare_cached(
+            "INSERT INTO auth_tokens (token_hash, kind, user_id, family, expires_at, created_at) VALUES (?1, 'session', ?2, ?3, ?4, ?5)",
+        )
+        .map_err(StoreError::from)?
+        .execute(rusqlite::params![hash_secret(&token), user.id, new_id(), expires_at, now()])
+        .map_err(StoreError::from)?;
+        Ok(PageSession { csrf_token: csrf_token(&token), token, expires_in: settings.session_ttl.as_secs(), user })
+    })
+}
+
+/// The login checks; once they pass, `open` issues the credentials in the same transaction.
+fn signed_in<T: Send + 'static>(
+    db: &Db,
+    username: &str,
+    password: &str,
+    otp: Option<&str>,
+    context: &Context,
+    open: impl FnOnce(&Connection, UserInfo) -> Result<T, AuthError> + Send + 'static,
+) -> Result<T, AuthError> {
     let candidate = db.read(|conn| find_user(conn, username))?;
     let verified = verify_password(password, candidate.as_ref().map(|c| c.hash.as_str()));
     let context = context.clone();
@@ -70,7 +124,7 @@ pub fn login(
         conn.execute("UPDATE users SET last_login = ?1 WHERE id = ?2", rusqlite::params![now(), user.id])
             .map_err(StoreError::from)?;
         log_event(conn, Action::LoginSuccess, Some(&user.id), &user.username, &context)?;
-        issue(conn, settings, user, &new_id()).map(Ok)
+        open(conn, user).map(Ok)
     })?
 }
 
@@ -169,14 +223,23 @@ fn username_of(conn: &Connection, user_id: &str) -> Result<String, StoreError> {
 
 /// Resolves a bearer access token to its user.
 pub fn authenticate(db: &Db, access_token: &str) -> Result<Principal, AuthError> {
-    let hash = hash_secret(access_token);
+    authenticate_kind(db, access_token, "access")
+}
+
+/// Resolves a page session's token (the cookie's) to its user.
+pub fn authenticate_session(db: &Db, session_token: &str) -> Result<Principal, AuthError> {
+    authenticate_kind(db, session_token, "session")
+}
+
+fn authenticate_kind(db: &Db, token: &str, kind: &'static str) -> Result<Principal, AuthError> {
+    let hash = hash_secret(token);
     db.read(|conn| {
         conn.prepare_cached(
             "SELECT u.id, u.username, u.is_staff, u.is_superuser FROM auth_tokens t JOIN users u ON u.id = t.user_id
-             WHERE t.token_hash = ?1 AND t.kind = 'access' AND t.revoked_at IS NULL AND t.expires_at > ?2 AND u.is_active = 1",
+             WHERE t.token_hash = ?1 AND t.kind = ?3 AND t.revoked_at IS NULL AND t.expires_at > ?2 AND u.is_active = 1",
         )
         .map_err(StoreError::from)?
-        .query_row(rusqlite::params![hash, now()], |r| {
+        .query_row(rusqlite::params![hash, now(), kind], |r| {
             Ok(Principal {
                 user_id: r.get(0)?,
                 username: r.get(1)?,
@@ -196,8 +259,6 @@ fn issue(conn: &Connection, settings: TokenSettings, user: UserInfo, family: &st
     let access = random_secret();
     let refresh = random_secret();
     let created = now();
-    let expiry =
-        |ttl: Duration| format_timestamp(chrono::Utc::now() + chrono::Duration::from_std(ttl).unwrap_or_default());
     let mut insert = conn
         .prepare_cached(
             "INSERT INTO auth_tokens (token_hash, kind, user_id, family, expires_at, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -224,6 +285,11 @@ fn issue(conn: &Connection, settings: TokenSettings, user: UserInfo, family: &st
         ])
         .map_err(StoreError::from)?;
     Ok(Session { access, refresh, expires_in: settings.access_ttl.as_secs(), user })
+}
+
+/// The timestamp `ttl` from now.
+fn expiry(ttl: Duration) -> String {
+    format_timestamp(chrono::Utc::now() + chrono::Duration::from_std(ttl).unwrap_or_default())
 }
 
 fn revoke_family(conn: &Connection, family: &str) -> Result<(), AuthError> {

@@ -38,7 +38,7 @@ pub fn change_password(
     let found: Option<(String, String, String, String)> = db.read(|conn| {
         conn.query_row(
             "SELECT u.id, u.username, u.password, t.family FROM auth_tokens t JOIN users u ON u.id = t.user_id
-             WHERE t.token_hash = ?1 AND t.kind = 'access' AND t.revoked_at IS NULL",
+             WHERE t.token_hash = ?1 AND t.kind IN ('access', 'session') AND t.revoked_at IS NULL",
             [&token_hash],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
         )

@@ -394,6 +394,7 @@ fn error_responses() -> Value {
         ("404", "Not found, or outside the caller's organizations."),
         ("409", "Blocked by dependants (protected)."),
         ("413", "Body too large."),
+        ("415", "The body is not of a media type the endpoint reads."),
     ];
     let map: Map<String, Value> = described
         .iter()

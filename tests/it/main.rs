@@ -14,6 +14,7 @@ mod filters;
 mod http;
 mod openapi;
 mod organizations;
+mod pages;
 mod password;
 mod profiles;
 mod protocol;

@@ -8,6 +8,7 @@ use super::{Reply, string_fields};
 use crate::api::State;
 use crate::api::error::ApiError;
 use crate::api::request::Ctx;
+use crate::api::session;
 use crate::auth::{self, AuthError};
 use crate::engine::{EngineError, FieldErrors};
 
@@ -15,17 +16,70 @@ use crate::engine::{EngineError, FieldErrors};
 /// username and address.
 pub fn token(state: &State, ctx: &Ctx) -> Result<Reply, ApiError> {
     let body = ctx.json()?;
-    let fields = string_fields(&body, &["username", "password"], &["otp"])?;
+    let tokens = throttled(state, ctx, &body, |username, password, otp| {
+        auth::login(&state.db, state.tokens, username, password, otp, &ctx.caller.context)
+    })?;
+    Ok(Reply::json(200, &serde_json::to_value(tokens).unwrap_or_default()))
+}
+
+/// `POST auth/session/`: the pages sign in as `auth/token/` does, for a session cookie; the
+/// answer carries the CSRF token. JSON only, so that no other site's form can sign a visitor
+/// in under its own account.
+pub fn session_open(state: &State, ctx: &Ctx) -> Result<Reply, ApiError> {
+    let essence = ctx.header("Content-Type").and_then(|t| t.split(';').next()).unwrap_or("").trim();
+    if !essence.eq_ignore_ascii_case("application/json") {
+        return Err(ApiError::UnsupportedMediaType(essence.to_ascii_lowercase()));
+    }
+    let body = ctx.json()?;
+    let opened = throttled(state, ctx, &body, |username, password, otp| {
+        auth::open_session(&state.db, state.tokens, username, password, otp, &ctx.caller.context)
+    })?;
+    let cookie = session::set_cookie(&opened.token, state.tokens.session_ttl);
+    Ok(Reply::json(200, &serde_json::to_value(&opened).unwrap_or_default()).with_header("Set-Cookie", cookie))
+}
+
+/// `GET auth/session/`: who the session cookie signs in, and its CSRF token (for a page
+/// loaded while signed in).
+pub fn session_show(_state: &State, ctx: &Ctx) -> Result<Reply, ApiError> {
+    let token = ctx.page_session().ok_or(EngineError::NotAuthenticated)?;
+    let user = ctx.principal()?;
+    Ok(Reply::json(
+        200,
+        &json!({
+            "csrf_token": auth::csrf_token(token),
+            "user": { "id": user.user_id, "username": user.username, "is_staff": user.is_staff, "is_superuser": user.is_superuser },
+        }),
+    ))
+}
+
+/// `DELETE auth/session/`: signs out (the session's tokens revoked) and removes the cookie,
+/// which is removed even when it was no longer valid.
+pub fn session_close(state: &State, ctx: &Ctx) -> Result<Reply, ApiError> {
+    if let Some(token) = ctx.page_session() {
+        auth::logout(&state.db, token, &ctx.caller.context)?;
+    }
+    Ok(Reply::empty().with_header("Set-Cookie", session::clear_cookie()))
+}
+
+/// Runs a login of `body`'s `username`, `password` and `otp`, throttled per username and
+/// address: refused while the throttle says wait, failures counted.
+fn throttled<T>(
+    state: &State,
+    ctx: &Ctx,
+    body: &serde_json::Value,
+    login: impl FnOnce(&str, &str, Option<&str>) -> Result<T, AuthError>,
+) -> Result<T, ApiError> {
+    let fields = string_fields(body, &["username", "password"], &["otp"])?;
     let (username, password, otp) =
         (fields[0].as_deref().unwrap_or(""), fields[1].as_deref().unwrap_or(""), fields[2].as_deref());
     let address = ctx.caller.context.ip.clone().unwrap_or_default();
     if let Some(wait) = state.throttle.wait(username, &address, Instant::now()) {
         return Err(AuthError::Throttled(wait.as_secs_f64().ceil() as u64).into());
     }
-    match auth::login(&state.db, state.tokens, username, password, otp, &ctx.caller.context) {
-        Ok(session) => {
+    match login(username, password, otp) {
+        Ok(opened) => {
             state.throttle.succeeded(username);
-            Ok(Reply::json(200, &serde_json::to_value(session).unwrap_or_default()))
+            Ok(opened)
         }
         Err(refused @ (AuthError::InvalidCredentials | AuthError::WrongOtp)) => {
             state.throttle.failed(username, &address, Instant::now());
@@ -43,16 +97,20 @@ pub fn token_refresh(state: &State, ctx: &Ctx) -> Result<Reply, ApiError> {
     Ok(Reply::json(200, &serde_json::to_value(session).unwrap_or_default()))
 }
 
-/// `auth/logout/`: revokes the tokens of the bearer's session.
+/// `auth/logout/`: revokes the tokens of the caller's session (bearer or cookie).
 pub fn logout(state: &State, ctx: &Ctx) -> Result<Reply, ApiError> {
-    let token = ctx.bearer().ok_or(EngineError::NotAuthenticated)?.to_string();
+    let token = ctx.session_token().ok_or(EngineError::NotAuthenticated)?.to_string();
     auth::logout(&state.db, &token, &ctx.caller.context)?;
-    Ok(Reply::empty())
+    let reply = Reply::empty();
+    Ok(match ctx.page_session() {
+        Some(_) => reply.with_header("Set-Cookie", session::clear_cookie()),
+        None => reply,
+    })
 }
 
 /// `auth/password/change/`.
 pub fn password_change(state: &State, ctx: &Ctx) -> Result<Reply, ApiError> {
-    let token = ctx.bearer().ok_or(EngineError::NotAuthenticated)?.to_string();
+    let token = ctx.session_token().ok_or(EngineError::NotAuthenticated)?.to_string();
     let body = ctx.json()?;
     let fields = string_fields(&body, &["old_password", "new_password"], &[])?;
     let (old, new) = (fields[0].as_deref().unwrap_or(""), fields[1].as_deref().unwrap_or(""));

@@ -17,21 +17,30 @@ use crate::engine::{ActionCall, ActionOutput, EngineError, FieldErrors, Method, 
 /// A successful answer.
 pub struct Reply {
     pub status: u16,
-    /// JSON text; `None` for an empty body (204).
+    /// The body (JSON unless `content_type` says otherwise); `None` for an empty body.
     pub body: Option<Vec<u8>>,
+    pub content_type: &'static str,
+    /// Headers besides `Content-Type` (`Set-Cookie`, `ETag` …).
+    pub headers: Vec<(&'static str, String)>,
 }
 
 impl Reply {
     pub fn json(status: u16, value: &Value) -> Reply {
-        Reply { status, body: Some(serde_json::to_vec(value).unwrap_or_default()) }
+        Reply::raw(status, serde_json::to_vec(value).unwrap_or_default())
     }
 
+    /// JSON text as bytes.
     pub fn raw(status: u16, body: Vec<u8>) -> Reply {
-        Reply { status, body: Some(body) }
+        Reply { status, body: Some(body), content_type: super::JSON_TYPE, headers: Vec::new() }
     }
 
     pub fn empty() -> Reply {
-        Reply { status: 204, body: None }
+        Reply { status: 204, body: None, content_type: super::JSON_TYPE, headers: Vec::new() }
+    }
+
+    pub fn with_header(mut self, name: &'static str, value: String) -> Reply {
+        self.headers.push((name, value));
+        self
     }
 }
 
