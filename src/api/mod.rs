@@ -46,10 +46,11 @@ pub struct State {
     /// Peers whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<IpAddr>,
     log: log::Log,
-    /// The OpenAPI document and `meta/models/` without custom fields (which change at run
-    /// time: added per request), and as bytes for callers who see none.
+    /// The OpenAPI document without custom fields (which change at run time: added per
+    /// request), and as bytes for callers who see none.
     openapi: (serde_json::Value, Vec<u8>),
-    meta: (serde_json::Value, Vec<u8>),
+    /// `meta/models/` without custom fields and abilities (added per request).
+    meta: serde_json::Value,
     permissions: Vec<u8>,
     router: matchit::Router<Route>,
 }
@@ -65,7 +66,6 @@ impl State {
         );
         let openapi_bytes = serde_json::to_vec(&document).unwrap_or_default();
         let meta = crate::engine::meta::models(registry);
-        let meta_bytes = serde_json::to_vec(&meta).unwrap_or_default();
         let permissions = serde_json::to_vec(&json!({ "permissions": crate::engine::permissions::list(registry) }))
             .unwrap_or_default();
         Ok(State {
@@ -81,7 +81,7 @@ impl State {
             trusted_proxies: config.trusted_proxies.clone(),
             log: log::Log::start(config.log_requests)?,
             openapi: (document, openapi_bytes),
-            meta: (meta, meta_bytes),
+            meta,
             permissions,
             router: router::build(registry),
         })

@@ -629,6 +629,8 @@ pub struct ModelDef {
     /// Rows exist only inside their parent's child list ([`Kind::Children`]): no URL,
     /// permissions or audit entries of their own — the parent's cover them.
     pub nested: bool,
+    /// The business area the admin pages list it under (`contacts`, `reference` …).
+    pub area: &'static str,
 }
 
 impl ModelDef {
@@ -666,6 +668,7 @@ impl ModelDef {
             after_write: None,
             actions: &[],
             nested: false,
+            area: "other",
         }
     }
 }

@@ -22,6 +22,7 @@ pub fn models(registry: &Registry) -> Value {
                 "name": def.name,
                 "label": def.label,
                 "plural": def.plural,
+                "area": def.area,
                 "url": (!def.nested).then(|| format!("/api/v1/{}/", def.plural)),
                 "nested": def.nested,
                 "key": def.key,
@@ -48,6 +49,7 @@ pub fn models(registry: &Registry) -> Value {
                     Scope::People(_) => "people",
                 },
                 "display": def.display,
+                "tree": def.tree.as_ref().map(|tree| json!({ "parent": tree.parent, "same_as_parent": tree.same_as_parent })),
                 "list_columns": def.list_columns,
                 "actions": m.actions.iter().map(|a| json!({ "name": a.name, "detail": a.detail, "method": a.method.as_str(), "summary": a.summary })).collect::<Vec<_>>(),
             });
@@ -68,6 +70,16 @@ pub fn add_custom_fields(document: &mut Value, definitions: &Definitions) {
     for model in models.iter_mut().filter(|m| m.get("custom_fields").is_some()) {
         let listed = definitions.of(model["name"].as_str().unwrap_or_default());
         model["custom_fields"] = listed.iter().map(definition).collect();
+    }
+}
+
+/// Writes into each listed model of `document` what the caller may do with it (`can`: view,
+/// add, change, delete), as `abilities` answers per model name.
+pub fn add_abilities(document: &mut Value, mut abilities: impl FnMut(&str) -> [bool; 4]) {
+    let Some(models) = document["models"].as_array_mut() else { return };
+    for model in models.iter_mut().filter(|m| m["nested"] == false) {
+        let [view, add, change, delete] = abilities(model["name"].as_str().unwrap_or_default());
+        model["can"] = json!({ "view": view, "add": add, "change": change, "delete": delete });
     }
 }
 

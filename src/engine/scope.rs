@@ -144,6 +144,31 @@ pub fn check_write(
     }
 }
 
+/// What `principal` may do with `model` as far as the model goes — view, add, change,
+/// delete — for the pages to offer only that. A write needs the permission somewhere (a
+/// membership's role or globally); each object's own check still comes when it is written.
+pub fn abilities(db: &Db, model: &'static Model, principal: Option<&Principal>) -> Result<[bool; 4], EngineError> {
+    let view = check_read(db, model, principal).is_ok();
+    let mut can = [view, false, false, false];
+    for (slot, verb) in can[1..].iter_mut().zip([Verb::Add, Verb::Change, Verb::Delete]) {
+        *slot = view
+            && check_write(db, model, principal, verb).is_ok()
+            && match (model.def.write, principal) {
+                (WriteRule::Permission, Some(principal)) => {
+                    let wanted = permission(model, verb.name());
+                    db.read(|conn| {
+                        Ok::<_, EngineError>(
+                            access::holds(conn, principal, &wanted, None)?
+                                || access::holds_globally(conn, principal, &wanted)?,
+                        )
+                    })?
+                }
+                _ => true,
+            };
+    }
+    Ok(can)
+}
+
 /// What an action needs (see [`Needs`]): for a detail action the object must be visible
 /// (else 404), and a permission is checked in its organization; for a collection action it
 /// must be held somewhere. Shared data needs it globally.

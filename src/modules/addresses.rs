@@ -38,6 +38,8 @@ pub const ADDRESS: ModelDef = ModelDef {
     display: "{street_address_1}, {postal_code} {city}, {country}",
     list_columns: &["street_address_1", "postal_code", "city", "country", "status", "organization_name"],
     validate: Some(validate_coordinates),
+    area: "contacts",
+
     ..ModelDef::base("address", "Address", "addresses", "addresses")
 };
 

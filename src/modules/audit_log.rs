@@ -58,5 +58,7 @@ pub const AUDIT_LOG: ModelDef = ModelDef {
     scope: Scope::Organization,
     display: "{action} {model} {object_repr}",
     list_columns: &["created_at", "username", "action", "model", "object_repr"],
+    area: "administration",
+
     ..ModelDef::base("auditlog", "Audit Log Entry", "audit-logs", "audit_logs")
 };

@@ -52,6 +52,8 @@ pub const CONTACT: ModelDef = ModelDef {
         "linked_organization_name",
     ],
     validate: Some(validate_name),
+    area: "contacts",
+
     ..ModelDef::base("contact", "Contact", "contacts", "contacts")
 };
 

@@ -33,6 +33,8 @@ pub const CUSTOM_FIELD: ModelDef = ModelDef {
     display: "{model}.{key}",
     list_columns: &["model", "key", "label", "type", "required", "order"],
     validate: Some(validate_definition),
+    area: "configuration",
+
     ..ModelDef::base("customfield", "Custom Field", "custom-fields", "custom_fields")
 };
 

@@ -59,6 +59,8 @@ pub const INVITATION: ModelDef = ModelDef {
     check: Some(role_usable_in_membership),
     guard: Some(no_escalation_by_membership),
     after_write: Some(mail_invitation),
+    area: "organization",
+
     ..ModelDef::base("invitation", "Invitation", "invitations", "invitations")
 };
 

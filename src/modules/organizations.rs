@@ -76,6 +76,8 @@ pub const ORGANIZATION: ModelDef = ModelDef {
         needs: Needs::Own,
         handler: super::members::create_user,
     }],
+    area: "organization",
+
     ..ModelDef::base("organization", "Organization", "organizations", "organizations")
 };
 

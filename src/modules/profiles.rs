@@ -21,6 +21,8 @@ pub const PROFILE: ModelDef = ModelDef {
         Field::choice("time_format", TIME_FORMATS).default(crate::engine::Default::Text("HH:mm")),
         Field::json_object("notification_preferences")
             .help("Per channel and event, e.g. {\"email\": {\"mention\": true}}."),
+        Field::json_object("list_settings")
+            .help("The admin pages' list settings per model, e.g. {\"contact\": {\"columns\": [\"last_name\"]}}."),
         Field::text("profile_picture", 36).nullable().read_only().help("File id (files arrive later)."),
     ],
     custom_fields: true,
@@ -35,6 +37,8 @@ pub const PROFILE: ModelDef = ModelDef {
     display: "{username}",
     list_columns: &["username", "job_title", "phone_number", "language", "timezone"],
     validate: Some(validate_manager),
+    area: "administration",
+
     ..ModelDef::base("userprofile", "User Profile", "profiles", "user_profiles")
 };
 

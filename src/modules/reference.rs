@@ -32,6 +32,8 @@ pub const STATUS: ModelDef = ModelDef {
     read: ReadRule::Anyone,
     display: "{name}",
     list_columns: &["slug", "name", "category", "color", "updated_at"],
+    area: "configuration",
+
     ..ModelDef::base("status", "Status", "statuses", "statuses")
 };
 
@@ -59,6 +61,8 @@ pub const CURRENCY: ModelDef = ModelDef {
     display: "{code}",
     list_columns: &["code", "name", "symbol", "decimal_places", "is_active", "numeric_code"],
     validate: Some(validate_currency),
+    area: "reference",
+
     ..ModelDef::base("currency", "Currency", "currencies", "currencies")
 };
 
@@ -92,6 +96,8 @@ pub const UOM: ModelDef = ModelDef {
         needs: Needs::View,
         handler: convert_action,
     }],
+    area: "reference",
+
     ..ModelDef::base("uom", "Unit of Measure", "uoms", "uoms")
 };
 
@@ -116,6 +122,8 @@ pub const UOM_CONVERSION: ModelDef = ModelDef {
     display: "{from_uom} → {to_uom}",
     list_columns: &["from_uom", "to_uom", "factor"],
     validate: Some(validate_conversion),
+    area: "reference",
+
     ..ModelDef::base("uomconversion", "Unit Conversion", "uom-conversions", "uom_conversions")
 };
 
@@ -132,6 +140,8 @@ pub const ORGANIZATION_TYPE: ModelDef = ModelDef {
     read: ReadRule::Anyone,
     display: "{name}",
     list_columns: &["name", "description", "updated_at", "updated_by"],
+    area: "configuration",
+
     ..ModelDef::base("organizationtype", "Organization Type", "organization-types", "organization_types")
 };
 
@@ -153,6 +163,8 @@ pub const COUNTRY: ModelDef = ModelDef {
     write: WriteRule::Never,
     display: "{name}",
     list_columns: &["code", "alpha3", "name"],
+    area: "reference",
+
     ..ModelDef::base("country", "Country", "countries", "countries")
 };
 
@@ -172,6 +184,8 @@ pub const TIMEZONE: ModelDef = ModelDef {
     write: WriteRule::Never,
     display: "{code}",
     list_columns: &["code", "area"],
+    area: "reference",
+
     ..ModelDef::base("timezone", "Time Zone", "timezones", "timezones")
 };
 

@@ -43,6 +43,8 @@ pub const ROLE: ModelDef = ModelDef {
     validate: Some(validate_permissions),
     guard: Some(no_escalation_by_role),
     after_write: Some(audit_role_grants),
+    area: "organization",
+
     ..ModelDef::base("role", "Role", "roles", "roles")
 };
 
@@ -69,6 +71,8 @@ pub const MEMBERSHIP: ModelDef = ModelDef {
     check: Some(role_usable_in_membership),
     guard: Some(no_escalation_by_membership),
     after_write: Some(audit_membership_grants),
+    area: "organization",
+
     ..ModelDef::base(
         "organizationmembership",
         "Organization Membership",
@@ -95,6 +99,8 @@ pub const USER_ROLE: ModelDef = ModelDef {
     list_columns: &["username", "role_name", "created_at"],
     check: Some(global_roles_only),
     after_write: Some(audit_user_role_grants),
+    area: "administration",
+
     ..ModelDef::base("userrole", "User Role", "user-roles", "user_roles")
 };
 

@@ -23,6 +23,8 @@ pub const TAG: ModelDef = ModelDef {
     unindexed: &["created_at"],
     display: "{name}",
     list_columns: &["name", "slug"],
+    area: "configuration",
+
     ..ModelDef::base("tag", "Tag", "tags", "tags")
 };
 

@@ -38,6 +38,8 @@ pub const USER: ModelDef = ModelDef {
     validate: Some(validate_user),
     write: WriteRule::Superuser,
     after_write: Some(after_user_write),
+    area: "administration",
+
     ..ModelDef::base("user", "User", "users", "users")
 };
 

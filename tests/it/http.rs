@@ -325,7 +325,8 @@ fn form_urlencoded_login_is_accepted() {
 fn unknown_route_is_a_json_404() {
     let server = TestServer::start();
     let expected = json!({ "detail": "Not found.", "code": "not_found" });
-    for path in ["/api/v1/nothing-here/", "/api/v1/", "/nowhere", "/api/v2/currencies/", "/api/v1/currencies/USD/extra/deep/"]
+    for path in
+        ["/api/v1/nothing-here/", "/api/v1/", "/nowhere", "/api/v2/currencies/", "/api/v1/currencies/USD/extra/deep/"]
     {
         let resp = server.client().get(path);
         assert_eq!(resp.status, 404, "{path}: {}", resp.text);

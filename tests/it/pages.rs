@@ -140,3 +140,46 @@ fn a_page_session_cannot_be_used_as_a_bearer_token_and_changes_its_password_itse
     assert_eq!(changed.status, 200, "{}", changed.text);
     sign_in(&client, "admin", "a-Much-better-pass-42");
 }
+
+/// `meta/models/` as `caller` sees it: model name → (area, can).
+fn abilities(caller: &Client) -> std::collections::HashMap<String, (String, serde_json::Value)> {
+    let meta = crate::common::get_ok(caller, "/api/v1/meta/models/");
+    let models = meta["models"].as_array().expect("models");
+    models
+        .iter()
+        .filter(|m| m["nested"] == false)
+        .map(|m| {
+            (
+                m["name"].as_str().expect("name").to_string(),
+                (m["area"].as_str().expect("area").to_string(), m["can"].clone()),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn the_model_list_says_what_the_caller_may_do_with_each_model() {
+    let server = TestServer::start();
+    let admin = abilities(&server.admin());
+    let all = json!({ "view": true, "add": true, "change": true, "delete": true });
+    assert_eq!(admin["contact"], ("contacts".to_string(), all.clone()));
+    assert_eq!(admin["organization"].1, all);
+    assert_eq!(admin["country"].1, json!({ "view": true, "add": false, "change": false, "delete": false }));
+    assert_eq!(admin["auditlog"].1["view"], true);
+    assert_eq!(admin["auditlog"].1["change"], false);
+
+    // A viewer in one organization: may look at contacts and organizations, change nothing,
+    // and is not offered the staff's models.
+    let (_, viewer) = crate::common::organization_with_member(&server, "Acme", "Viewer");
+    let viewer = abilities(&viewer);
+    let look = json!({ "view": true, "add": false, "change": false, "delete": false });
+    assert_eq!(viewer["contact"].1, look);
+    assert_eq!(viewer["organization"].1, look);
+    assert_eq!(viewer["user"].1["view"], false);
+    assert_eq!(viewer["auditlog"].1, look, "their organization's trail (`*.view` covers it)");
+    assert_eq!(viewer["currency"].1, look, "reference data is written with a global permission only");
+    // Anonymous callers are offered what anyone may read.
+    let anonymous = abilities(&server.client());
+    assert_eq!(anonymous["currency"].1["view"], true);
+    assert_eq!(anonymous["contact"].1["view"], false);
+}

@@ -27,15 +27,28 @@ pub fn openapi(state: &State, ctx: &Ctx) -> Result<Reply, ApiError> {
     Ok(Reply::json(200, &document))
 }
 
-/// `meta/models/`.
+/// `meta/models/`, with what the caller may do with each model (`can`).
 pub fn models(state: &State, ctx: &Ctx) -> Result<Reply, ApiError> {
     let definitions = readable_definitions(state, ctx)?;
-    if definitions.is_empty() {
-        return Ok(Reply::raw(200, state.meta.1.clone()));
-    }
-    let mut document = state.meta.0.clone();
+    let mut document = state.meta.clone();
     meta::add_custom_fields(&mut document, &definitions);
-    Ok(Reply::json(200, &document))
+    let principal = ctx.caller.principal.as_ref();
+    let mut failed = None;
+    meta::add_abilities(&mut document, |name| {
+        let model = state.registry.get(name);
+        match model.map(|model| scope::abilities(&state.db, model, principal)) {
+            Some(Ok(can)) => can,
+            Some(Err(err)) => {
+                failed.get_or_insert(err);
+                [false; 4]
+            }
+            None => [false; 4],
+        }
+    });
+    match failed {
+        Some(err) => Err(err.into()),
+        None => Ok(Reply::json(200, &document)),
+    }
 }
 
 /// Every model's custom field definitions, read now, when the caller may read
