@@ -5,6 +5,8 @@ mod abuse;
 mod api_keys;
 mod audit;
 mod auth;
+mod browser;
+mod browser_smoke;
 mod cli;
 mod common;
 mod contacts;
