@@ -29,5 +29,6 @@ mod tags;
 mod tenancy;
 mod throttle;
 mod totp;
+mod ui;
 mod users;
 mod walls;

@@ -37,7 +37,7 @@ fn totp(key: &[u8], unix_seconds: u64, digits: u32) -> String {
 }
 
 /// Decodes unpadded RFC 4648 base32.
-fn base32_decode(text: &str) -> Vec<u8> {
+pub(crate) fn base32_decode(text: &str) -> Vec<u8> {
     let (mut bits, mut buffer, mut out) = (0u32, 0u64, Vec::new());
     for c in text.bytes() {
         let value = match c {
@@ -61,7 +61,7 @@ fn current_step() -> u64 {
 
 /// The 6-digit code of a time step `offset` steps from now, computed right before use (the
 /// server accepts a step of drift either way, which covers a step boundary passing).
-fn code(key: &[u8], offset: i64) -> String {
+pub(crate) fn code(key: &[u8], offset: i64) -> String {
     hotp(key, current_step().checked_add_signed(offset).expect("step"), 6)
 }
 

@@ -1,0 +1,166 @@
+//! The admin pages in a real browser (headless Chromium): signing in (with a one-time code
+//! too), a contact with nested e-mails created, refused beside its field, edited and found in
+//! its history, a tree move refused for a cycle, the advanced filter, a protected delete,
+//! signing out; escaping, CSRF, and an accessibility check of the main pages.
+
+use serde_json::json;
+
+use crate::browser::{self, Page};
+use crate::common::{ADMIN_PASSWORD, TestServer, get_ok, organization, user};
+
+/// Opens the app and signs in as `username`; waits for the navigation.
+fn sign_in(page: &Page, base: &str, username: &str, password: &str) {
+    page.goto(&format!("{base}/"));
+    page.wait("#signin");
+    page.fill("#username", username);
+    page.fill("#password", password);
+    page.click("#signin button[type=submit]");
+}
+
+/// Every accessibility violation axe finds on the page, as `id: description` lines.
+fn violations(page: &Page) -> Vec<String> {
+    page.axe_violations().iter().map(|v| format!("{}: {} ({})", v["id"], v["description"], v["target"])).collect()
+}
+
+#[test]
+fn a_contact_is_created_refused_beside_its_field_edited_and_shown_in_its_history() {
+    let Some(browser) = browser::launch() else { return };
+    let server = TestServer::start();
+    let base = format!("http://{}", server.addr);
+    let page = browser.page();
+
+    sign_in(&page, &base, "admin", "wrong-password");
+    page.wait_text("#signin [role=alert]", "Wrong username or password");
+    assert_eq!(violations(&page), Vec::<String>::new(), "sign-in page");
+    sign_in(&page, &base, "admin", ADMIN_PASSWORD);
+    page.wait("#nav");
+    let cookies = page.cookies();
+    let session = cookies.iter().find(|c| c.name == "plinth_session").expect("session cookie");
+    assert!(session.http_only && session.value.len() > 20, "an HttpOnly session cookie");
+    assert_eq!(page.eval("document.cookie"), json!(""), "scripts cannot read it");
+
+    page.goto(&format!("{base}/#/m/contacts/new"));
+    page.wait("#record-form");
+    page.fill("#record-form > .object > [data-field=first_name] input", "Ada");
+    page.click("[data-add=email_addresses]");
+    page.fill("[data-field=email_addresses] .child [data-field=email] input", "not-an-email");
+    page.click("#save");
+    page.wait_text("[data-field=email_addresses] .child [data-field=email] .errors", "valid");
+    assert_eq!(violations(&page), Vec::<String>::new(), "form page with errors");
+    page.doc_screenshot("form");
+    assert_eq!(get_ok(&server.admin(), "/api/v1/contacts/")["count"], 0, "nothing was written");
+
+    page.fill("[data-field=email_addresses] .child [data-field=email] input", "ada@example.com");
+    page.click("#save");
+    page.wait_text("#history", "CREATE");
+    let created = get_ok(&server.admin(), "/api/v1/contacts/");
+    assert_eq!(created["count"], 1);
+    let contact = &created["results"][0];
+    assert_eq!(contact["email_addresses"][0]["email"], "ada@example.com");
+    assert!(page.url().ends_with(&format!("#/m/contacts/{}", contact["id"].as_str().expect("id"))), "{}", page.url());
+
+    page.fill("#record-form > .object > [data-field=last_name] input", "Lovelace");
+    page.click("#save");
+    page.wait_text("#history", "UPDATE");
+    page.wait_text("#history .changes", "Lovelace");
+    let id = contact["id"].as_str().expect("id");
+    assert_eq!(get_ok(&server.admin(), &format!("/api/v1/contacts/{id}/"))["last_name"], "Lovelace");
+
+    page.goto(&format!("{base}/#/m/contacts"));
+    page.wait_text("table.grid", "Lovelace");
+    assert_eq!(violations(&page), Vec::<String>::new(), "list page");
+    page.doc_screenshot("list");
+
+    page.click("#signout");
+    page.wait("#signin");
+    assert!(page.cookies().iter().all(|c| c.name != "plinth_session" || c.value.is_empty()), "the cookie is gone");
+    page.goto(&format!("{base}/#/m/contacts"));
+    page.wait("#signin");
+}
+
+#[test]
+fn a_one_time_code_is_asked_for_and_accepted() {
+    let Some(browser) = browser::launch() else { return };
+    let server = TestServer::start();
+    let base = format!("http://{}", server.addr);
+    let (_, carol) = user(&server, "carol");
+    let setup = carol.post("/api/v1/auth/2fa/totp/setup/", &json!({}));
+    let key = crate::totp::base32_decode(setup.json["secret"].as_str().expect("secret"));
+    let enabled = carol.post("/api/v1/auth/2fa/totp/verify/", &json!({ "code": crate::totp::code(&key, 0) }));
+    assert_eq!(enabled.status, 200, "{}", enabled.text);
+
+    let page = browser.page();
+    sign_in(&page, &base, "carol", "carol-password-1");
+    page.wait_text("#signin [role=alert]", "one-time code");
+    // The next step's code: the current one was spent enabling the second factor.
+    page.fill("#otp", &crate::totp::code(&key, 1));
+    page.click("#signin button[type=submit]");
+    page.wait("#nav");
+    page.wait_text("#account-link", "carol");
+}
+
+#[test]
+fn trees_moves_filters_protected_deletes_escaping_and_csrf() {
+    let Some(browser) = browser::launch() else { return };
+    let server = TestServer::start();
+    let base = format!("http://{}", server.addr);
+    let admin = server.admin();
+    let alpha = organization(&admin, "Alpha", None)["id"].as_str().expect("id").to_string();
+    organization(&admin, "Beta", Some(&alpha));
+    let hostile = "<img src=x onerror=alert(1)>";
+    for (first, last, status) in
+        [("Grace", "Hopper", "active"), ("Alan", "Turing", "inactive"), ("Evil", hostile, "active")]
+    {
+        let body = json!({ "first_name": first, "last_name": last, "status": status,
+            "addresses": [{ "address": { "street_address_1": format!("{first} street 1"), "city": "Berlin", "postal_code": "10115", "country": "DE" } }] });
+        assert_eq!(admin.post("/api/v1/contacts/", &body).status, 201);
+    }
+    let page = browser.page();
+    sign_in(&page, &base, "admin", ADMIN_PASSWORD);
+    page.wait("#nav");
+
+    // A record named like markup is shown as that text.
+    page.goto(&format!("{base}/#/m/contacts"));
+    page.wait_text("table.grid", hostile);
+    assert_eq!(page.eval("document.querySelectorAll('main img').length"), json!(0));
+
+    // The advanced filter builds `?filter=` and the list follows it.
+    page.click("#advanced-toggle");
+    page.click("[data-add=condition]");
+    page.select("#filter-builder .cond-field", "status");
+    page.select("#filter-builder .cond-op", "in");
+    page.fill("#filter-builder .cond-value", "inactive, archived");
+    page.click("#filter-builder button[type=submit]");
+    page.wait_text("[role=status]", "1 found");
+    page.wait_text("table.grid", "Turing");
+    assert!(page.url().contains("filter="), "{}", page.url());
+
+    // A protected address: the refusal is shown on its row and it stays.
+    page.goto(&format!("{base}/#/m/addresses"));
+    page.wait_text("table.grid", "Grace street 1");
+    page.eval("window.confirm = () => true");
+    page.click("#main thead input[type=checkbox]");
+    page.click("#bulk-delete");
+    page.wait_text(".row-error", "other records refer to it");
+    assert_eq!(get_ok(&admin, "/api/v1/addresses/")["count"], 3);
+
+    // Moving a node under its own child is refused, and says why.
+    page.goto(&format!("{base}/#/t/organizations"));
+    page.wait_text(".tree", "Alpha");
+    page.click(&format!("[data-move=\"{alpha}\"]"));
+    page.fill(".move input[role=combobox]", "Beta");
+    page.wait_text(".move [role=option]", "Beta");
+    page.click(".move [role=option]");
+    page.click(".move button[type=submit]");
+    page.wait_text(".row-error", "descendants");
+    page.doc_screenshot("tree");
+    assert_eq!(get_ok(&admin, &format!("/api/v1/organizations/{alpha}/"))["parent"], json!(null));
+
+    // With the cookie but without the CSRF header, a write is refused.
+    let refused = page.eval(
+        "fetch('/api/v1/contacts/', { method: 'POST', headers: { 'Content-Type': 'application/json' }, \
+         body: JSON.stringify({ first_name: 'Mallory' }) }).then(r => r.status)",
+    );
+    assert_eq!(refused, json!(403));
+    assert_eq!(get_ok(&admin, "/api/v1/contacts/?search=Mallory")["count"], 0);
+}
