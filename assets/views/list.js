@@ -6,6 +6,7 @@ import { api, ApiError, query } from '../api.js';
 import { t, label, modelLabel } from '../i18n.js';
 import { cellText, picker } from '../fields.js';
 import { filterBuilder, filterFields } from './filter.js';
+import { actions } from './actions.js';
 
 const PAGE_SIZES = [25, 50, 100, 200];
 
@@ -51,6 +52,8 @@ export async function listView(app, main, model) {
   status.textContent = t('list.count', { count: page.count, page: current, pages });
   replace(table, grid(app, model, columns, page.results, state));
   table.after(pager(model, state, current, pages, size));
+  const tools = actions(app, model, null);
+  if (tools) main.append(tools);
 }
 
 function errorText(error) {

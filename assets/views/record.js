@@ -5,6 +5,7 @@ import { h, replace, button } from '../dom.js';
 import { api, ApiError, query } from '../api.js';
 import { t, label, modelLabel } from '../i18n.js';
 import { display, objectForm, formatDateTime, cellText } from '../fields.js';
+import { actions } from './actions.js';
 
 export async function recordView(app, main, model, key) {
   const creating = key === null;
@@ -69,32 +70,6 @@ async function remove(app, model, key, form) {
     app.go(`#/m/${model.plural}`);
   } catch (error) {
     form.setErrors({ non_field_errors: [error.status === 409 ? t('record.protected', { reason: error.message }) : error.message] });
-  }
-}
-
-/** The model's actions on this record: a GET answers a list shown here; others run on confirm. */
-function actions(app, model, key) {
-  const available = model.actions.filter((a) => a.detail);
-  if (!available.length) return null;
-  const out = h('div', { class: 'action-result' });
-  return h('section', { class: 'card', id: 'actions' }, h('h2', {}, t('actions.title')),
-    h('div', { class: 'row' }, available.map((a) => button(t(`action.${a.name}`, {}, a.summary || a.name), async () => {
-      try {
-        if (a.method !== 'GET' && !window.confirm(a.summary || a.name)) return;
-        const result = await api(a.method, `${model.plural}/${encodeURIComponent(key)}/${a.name}/`, a.method === 'GET' ? undefined : {});
-        showResult(app, model, out, result);
-      } catch (error) {
-        replace(out, h('p', { role: 'alert', class: 'alert' }, error.message));
-      }
-    }, { class: 'ghost', dataset: { action: a.name } }))), out);
-}
-
-function showResult(app, model, out, result) {
-  if (result && Array.isArray(result.results)) {
-    replace(out, h('p', { class: 'muted' }, t('list.count', { count: result.count, page: 1, pages: 1 })),
-      h('ul', {}, result.results.map((r) => h('li', {}, h('a', { href: `#/m/${model.plural}/${encodeURIComponent(r[model.key])}` }, display(model, r))))));
-  } else {
-    replace(out, h('pre', { class: 'mono' }, JSON.stringify(result, null, 2)));
   }
 }
 

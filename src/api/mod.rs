@@ -262,8 +262,8 @@ fn run(
         Target::Fixed(endpoint) => endpoint.access,
         Target::Model(_) => Access::Anyone,
     };
-    let principal = match access {
-        Access::Public => None,
+    let (principal, origin) = match access {
+        Access::Public => (None, "api"),
         Access::Anyone | Access::SignedIn | Access::Session => authenticate(state, request, method)?,
     };
     access.admit(principal.as_ref())?;
@@ -272,7 +272,7 @@ fn run(
         ip: client_address(request, &state.trusted_proxies).map(|ip| ip.to_string()),
         user_agent: request.header("User-Agent").map(|ua| ua.chars().take(255).collect()),
         request_id: request_id.to_string(),
-        origin: "api",
+        origin,
     };
     let caller = Caller { principal, context };
     let ctx = Ctx { request, method, path: path.to_string(), query, params, caller };
@@ -284,25 +284,26 @@ fn run(
 
 /// The caller from `X-API-Key`, `Authorization: Bearer` or the pages' session cookie (whose
 /// unsafe requests must carry the CSRF token); anonymous without any. A stale cookie counts as
-/// none, so that the sign-in page still loads.
+/// none, so that the sign-in page still loads. Also answers the origin the audit trail records:
+/// `admin` for the pages, `api` otherwise.
 fn authenticate(
     state: &State,
     request: &tiny_http::Request,
     method: Method,
-) -> Result<Option<crate::access::Principal>, ApiError> {
+) -> Result<(Option<crate::access::Principal>, &'static str), ApiError> {
     if let Some(key) = request.header("X-API-Key").filter(|k| !k.is_empty()) {
-        return Ok(Some(auth::authenticate_key(&state.db, key.trim())?));
+        return Ok((Some(auth::authenticate_key(&state.db, key.trim())?), "api"));
     }
     if let Some(token) = request::bearer(request) {
-        return Ok(Some(auth::authenticate(&state.db, token)?));
+        return Ok((Some(auth::authenticate(&state.db, token)?), "api"));
     }
-    let Some(token) = session::cookie_token(request) else { return Ok(None) };
+    let Some(token) = session::cookie_token(request) else { return Ok((None, "api")) };
     match auth::authenticate_session(&state.db, token) {
         Ok(principal) => {
             session::check_csrf(method, request, token)?;
-            Ok(Some(principal))
+            Ok((Some(principal), "admin"))
         }
-        Err(auth::AuthError::InvalidToken) => Ok(None),
+        Err(auth::AuthError::InvalidToken) => Ok((None, "api")),
         Err(other) => Err(other.into()),
     }
 }

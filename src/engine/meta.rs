@@ -51,7 +51,7 @@ pub fn models(registry: &Registry) -> Value {
                 "display": def.display,
                 "tree": def.tree.as_ref().map(|tree| json!({ "parent": tree.parent, "same_as_parent": tree.same_as_parent })),
                 "list_columns": def.list_columns,
-                "actions": m.actions.iter().map(|a| json!({ "name": a.name, "detail": a.detail, "method": a.method.as_str(), "summary": a.summary })).collect::<Vec<_>>(),
+                "actions": m.actions.iter().map(|a| json!({ "name": a.name, "detail": a.detail, "method": a.method.as_str(), "summary": a.summary, "params": a.params })).collect::<Vec<_>>(),
             });
             if def.custom_fields {
                 model["custom_fields"] = json!([]);

@@ -115,6 +115,7 @@ fn the_session_cookie_signs_in_and_unsafe_requests_need_its_csrf_token() {
     let id = created.json["id"].as_str().expect("id");
     let trail = server.admin().get(&format!("/api/v1/audit-logs/?object_id={id}"));
     assert_eq!(trail.json["results"][0]["username"], "admin", "{}", trail.text);
+    assert_eq!(trail.json["results"][0]["context"]["origin"], "admin", "the pages' writes are told apart");
 
     // Signing out needs the token too, ends the session and removes the cookie.
     assert_detail(&with_cookie(&client, "DELETE", "/api/v1/auth/session/", &cookie, None, None), 403, "csrf_failed");

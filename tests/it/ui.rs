@@ -164,3 +164,92 @@ fn trees_moves_filters_protected_deletes_escaping_and_csrf() {
     assert_eq!(refused, json!(403));
     assert_eq!(get_ok(&admin, "/api/v1/contacts/?search=Mallory")["count"], 0);
 }
+
+/// Shows the view at `hash` (on the signed-in app, without reloading it), after emptying the
+/// main area so that a wait cannot be met by the previous view.
+fn visit(page: &Page, hash: &str) {
+    page.eval(&format!("document.getElementById('main').replaceChildren(); location.hash = {}", json!(hash)));
+}
+
+#[test]
+fn every_model_lists_opens_and_offers_its_form_without_an_error() {
+    let Some(browser) = browser::launch() else { return };
+    let server = TestServer::start();
+    let base = format!("http://{}", server.addr);
+    let admin = server.admin();
+    let body = json!({ "first_name": "Ada", "email_addresses": [{ "email": "ada@example.com" }],
+        "addresses": [{ "address": { "street_address_1": "Main 1", "city": "Berlin", "postal_code": "10115", "country": "DE" } }] });
+    assert_eq!(admin.post("/api/v1/contacts/", &body).status, 201);
+    organization(&admin, "Alpha", None);
+    let page = browser.page();
+    sign_in(&page, &base, "admin", ADMIN_PASSWORD);
+    page.wait("#nav");
+    page.eval(
+        "window.problems = []; addEventListener('error', e => problems.push(String(e.message))); \
+         addEventListener('unhandledrejection', e => problems.push(String(e.reason)))",
+    );
+    let meta = get_ok(&admin, "/api/v1/meta/models/");
+    let mut visited = 0;
+    for model in meta["models"].as_array().expect("models").iter().filter(|m| m["nested"] == false) {
+        let plural = model["plural"].as_str().expect("plural");
+        visit(&page, &format!("#/m/{plural}"));
+        page.wait_text("#main [role=status]", "found");
+        let first = page.eval("document.querySelector('table.grid tbody a')?.getAttribute('href') ?? null");
+        if let Some(href) = first.as_str() {
+            visit(&page, href);
+            page.wait("#record-form");
+            page.wait("#main h1");
+        }
+        if model["can"]["add"] == true {
+            visit(&page, &format!("#/m/{plural}/new"));
+            page.wait("#record-form #save");
+        }
+        visited += 1;
+        let alerts = page.eval(
+            "[...document.querySelectorAll('#main .alert, #main [role=alert]')].map(e => e.innerText).filter(Boolean)",
+        );
+        assert_eq!(alerts, json!([]), "{plural}: an error is shown");
+    }
+    assert!(visited >= 19, "{visited} models visited");
+    assert_eq!(page.eval("problems"), json!([]), "script errors");
+}
+
+#[test]
+fn the_pages_speak_german_fit_a_phone_answer_the_keyboard_and_run_actions() {
+    let Some(browser) = browser::launch() else { return };
+    let server = TestServer::start();
+    let base = format!("http://{}", server.addr);
+    let admin = server.admin();
+    assert_eq!(admin.patch("/api/v1/profiles/me/", &json!({ "language": "de" })).status, 200);
+    let page = browser.page();
+    page.resize(360, 740);
+    sign_in(&page, &base, "admin", ADMIN_PASSWORD);
+    page.wait_text("#main h1", "Willkommen");
+    assert_eq!(page.eval("document.documentElement.lang"), json!("de"));
+    let overflow = "document.documentElement.scrollWidth - document.documentElement.clientWidth";
+    assert_eq!(page.eval(overflow), json!(0), "nothing wider than the phone");
+    // On a phone the navigation is behind the menu button.
+    page.click("button.menu");
+    page.wait_text("#nav", "Kontakte");
+    page.click("#nav a[data-model=contact]");
+    page.wait_text("#main [role=status]", "gefunden");
+    assert_eq!(page.eval(overflow), json!(0), "the list fits");
+
+    // `?` opens the sheet of shortcuts, Escape closes it; `/` goes to the search field.
+    page.resize(1280, 900);
+    page.press("?");
+    page.wait_text("#help", "Tastenkürzel");
+    page.press("Escape");
+    page.wait_gone("#help");
+    page.press("/");
+    assert_eq!(page.eval("document.activeElement.id"), json!("search"));
+
+    // A collection action with its parameters: the unit conversion.
+    visit(&page, "#/m/uoms");
+    page.wait("form[data-action=convert]");
+    page.fill("form[data-action=convert] input[name=from]", "KG");
+    page.fill("form[data-action=convert] input[name=to]", "G");
+    page.fill("form[data-action=convert] input[name=value]", "2");
+    page.click("form[data-action=convert] button[type=submit]");
+    page.wait_text(".action-result", "2000");
+}

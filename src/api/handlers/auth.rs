@@ -31,8 +31,10 @@ pub fn session_open(state: &State, ctx: &Ctx) -> Result<Reply, ApiError> {
         return Err(ApiError::UnsupportedMediaType(essence.to_ascii_lowercase()));
     }
     let body = ctx.json()?;
+    // The sign-in is the pages' own: audited with their origin.
+    let context = crate::audit::Context { origin: "admin", ..ctx.caller.context.clone() };
     let opened = throttled(state, ctx, &body, |username, password, otp| {
-        auth::open_session(&state.db, state.tokens, username, password, otp, &ctx.caller.context)
+        auth::open_session(&state.db, state.tokens, username, password, otp, &context)
     })?;
     let cookie = session::set_cookie(&opened.token, state.tokens.session_ttl);
     Ok(Reply::json(200, &serde_json::to_value(&opened).unwrap_or_default()).with_header("Set-Cookie", cookie))

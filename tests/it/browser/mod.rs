@@ -19,7 +19,6 @@ use std::sync::Once;
 use std::time::{Duration, Instant};
 
 use headless_chrome::LaunchOptions;
-use headless_chrome::protocol::cdp::Emulation;
 
 pub use page::Page;
 
@@ -109,24 +108,9 @@ impl Browser {
     pub fn page(&self) -> Page<'_> {
         let inner = self.inner.as_ref().expect("a running browser");
         let tab = inner.new_tab().unwrap_or_else(|e| panic!("cannot open a tab: {e:#}"));
+        let page = Page::new(tab);
         // A tab's viewport is the window less what headless Chromium keeps for its toolbar.
-        let viewport = Emulation::SetDeviceMetricsOverride {
-            width: SIZE.0,
-            height: SIZE.1,
-            device_scale_factor: 1.0,
-            mobile: false,
-            scale: None,
-            screen_width: None,
-            screen_height: None,
-            position_x: None,
-            position_y: None,
-            dont_set_visible_size: None,
-            screen_orientation: None,
-            viewport: None,
-            display_feature: None,
-            device_posture: None,
-        };
-        tab.call_method(viewport).unwrap_or_else(|e| panic!("cannot size the viewport: {e:#}"));
-        Page::new(tab)
+        page.resize(SIZE.0, SIZE.1);
+        page
     }
 }

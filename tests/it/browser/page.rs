@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use headless_chrome::Tab;
 use headless_chrome::protocol::cdp::Input::{self, DispatchMouseEventTypeOption as MouseEvent};
 use headless_chrome::protocol::cdp::Page::CaptureScreenshotFormatOption;
-use headless_chrome::protocol::cdp::Runtime;
+use headless_chrome::protocol::cdp::{Emulation, Runtime};
 use serde_json::{Value, json};
 
 pub use headless_chrome::protocol::cdp::Network::Cookie;
@@ -41,6 +41,27 @@ impl Page<'_> {
     pub(super) fn new(tab: Arc<Tab>) -> Self {
         tab.set_default_timeout(TIMEOUT);
         Page { tab, _browser: PhantomData }
+    }
+
+    /// Sets the viewport to `width` × `height` CSS pixels (a phone's, below 600 wide).
+    pub fn resize(&self, width: u32, height: u32) {
+        let viewport = Emulation::SetDeviceMetricsOverride {
+            width,
+            height,
+            device_scale_factor: 1.0,
+            mobile: width < 600,
+            scale: None,
+            screen_width: None,
+            screen_height: None,
+            position_x: None,
+            position_y: None,
+            dont_set_visible_size: None,
+            screen_orientation: None,
+            viewport: None,
+            display_feature: None,
+            device_posture: None,
+        };
+        self.tab.call_method(viewport).unwrap_or_else(|e| panic!("cannot size the viewport: {e:#}"));
     }
 
     /// Loads `url` and waits until its document has loaded (`readyState` complete).
