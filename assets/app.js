@@ -113,18 +113,24 @@ async function route() {
     link.toggleAttribute('aria-current', link.getAttribute('href') === `#/m/${plural}`);
   }
   try {
-    if (!section) return home(main);
-    if (section === 'account') return await accountView(app, main);
-    const model = app.byPlural(plural);
-    if (!model) return notFound(main);
-    if (section === 't') return await treeView(app, main, model);
-    if (section === 'm' && !key) return await listView(app, main, model);
-    if (section === 'm') return await recordView(app, main, model, key === 'new' ? null : key);
-    return notFound(main);
+    await view(main, section, plural, key);
+    // Marks each view as shown (the page benchmark reads it).
+    performance.mark('plinth:view', { detail: location.hash });
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) return signIn();
     replace(main, h('div', { class: 'alert', role: 'alert' }, error.message));
   }
+}
+
+async function view(main, section, plural, key) {
+  if (!section) return home(main);
+  if (section === 'account') return accountView(app, main);
+  const model = app.byPlural(plural);
+  if (!model) return notFound(main);
+  if (section === 't') return treeView(app, main, model);
+  if (section === 'm' && !key) return listView(app, main, model);
+  if (section === 'm') return recordView(app, main, model, key === 'new' ? null : key);
+  return notFound(main);
 }
 
 function home(main) {

@@ -30,14 +30,18 @@
 
 use std::error::Error;
 use std::hash::{BuildHasher, RandomState};
-use std::io::{self, BufRead, BufReader, Read, Write};
+use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitCode, Stdio};
-use std::sync::mpsc;
+use std::process::ExitCode;
 use std::thread;
 use std::time::{Duration, Instant};
+
+#[path = "support/server.rs"]
+mod server;
+
+use server::Server;
 
 type Result<T> = std::result::Result<T, Box<dyn Error>>;
 
@@ -86,78 +90,6 @@ fn parse_args() -> Result<Args> {
 
 fn random_u64() -> u64 {
     RandomState::new().hash_one((Instant::now(), std::process::id()))
-}
-
-/// A spawned server; dropping it stops the process (SIGTERM, then SIGKILL).
-struct Server {
-    child: Child,
-    _dir: tempfile::TempDir,
-}
-
-impl Server {
-    fn spawn(bin: &Path, password: &str) -> Result<(Self, SocketAddr)> {
-        let dir = tempfile::TempDir::new()?;
-        let child = Command::new(bin)
-            .args(["serve", "--data"])
-            .arg(dir.path())
-            .args(["--addr", "127.0.0.1:0", "--quiet"])
-            .env("PLINTH_ADMIN_PASSWORD", password)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .map_err(|e| {
-                let bin = bin.display();
-                format!("cannot start server {bin}: {e} (run `cargo build --release` or pass --bin)")
-            })?;
-        let mut server = Server { child, _dir: dir };
-        let stdout = server.child.stdout.take().ok_or("server stdout not captured")?;
-        let (tx, rx) = mpsc::channel();
-        thread::spawn(move || {
-            // Keep draining stdout after the listening line so the server never blocks.
-            for line in BufReader::new(stdout).lines().map_while(|l| l.ok()) {
-                // "Plinth listening on http://127.0.0.1:PORT/" (a version may follow "Plinth").
-                let found = line.strip_prefix("Plinth ").and_then(|l| l.split_once("listening on http://"));
-                if let Some((_, rest)) = found {
-                    let _ = tx.send(rest.trim_end_matches('/').parse::<SocketAddr>());
-                }
-            }
-        });
-        match rx.recv_timeout(Duration::from_secs(30)) {
-            Ok(Ok(addr)) => Ok((server, addr)),
-            Ok(Err(e)) => Err(format!("cannot parse server listening address: {e}").into()),
-            Err(mpsc::RecvTimeoutError::Timeout) => Err("server did not start within 30 s".into()),
-            Err(mpsc::RecvTimeoutError::Disconnected) => {
-                let status = server.child.wait()?;
-                Err(format!("server exited before listening ({status})").into())
-            }
-        }
-    }
-
-    fn rss_kib(&self) -> Option<u64> {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
-        let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
-        line.split_whitespace().nth(1)?.parse().ok()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Ok(Some(_)) = self.child.try_wait() {
-            return;
-        }
-        let _ = Command::new("kill").arg(self.child.id().to_string()).stderr(Stdio::null()).status();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            thread::sleep(Duration::from_millis(20));
-        }
-        eprintln!("server did not stop after SIGTERM; killing it");
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// A parsed response; the body stays in the connection buffer until the next request.
@@ -470,8 +402,9 @@ fn main_inner() -> Result<()> {
         }
         None => {
             let password = format!("pw-{:016x}{:016x}", random_u64(), random_u64());
-            let (server, addr) = Server::spawn(&args.bin, &password)?;
-            (Some(server), addr, password)
+            let dir = tempfile::TempDir::new()?;
+            let (server, addr) = Server::spawn(&args.bin, dir.path(), &password)?;
+            (Some((server, dir)), addr, password)
         }
     };
     let token = login(addr, &password)?;
@@ -506,7 +439,7 @@ fn main_inner() -> Result<()> {
     }
 
     match &server {
-        Some(server) => {
+        Some((server, _)) => {
             thread::sleep(Duration::from_secs(1));
             match server.rss_kib() {
                 Some(kib) => println!("idle RSS: {:.1} MiB", kib as f64 / 1024.0),

@@ -8,17 +8,16 @@
 //! subtree is the narrowest filter, with the rarer one the tag is), after one with the tree
 //! alone: the descendants of a node with about 1,000 below it.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, bail, ensure};
+use anyhow::{Context, Result, ensure};
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use plinth::engine::{Restriction, list};
+
+use super::server::Server;
 
 use super::data::{Forest, REGIONS, TAGS};
 use super::{Args, prepare, print_plan};
@@ -238,43 +237,4 @@ fn login(addr: SocketAddr, password: &str) -> Result<String> {
     let reply: serde_json::Value = serde_json::from_slice(&reply)?;
     ensure!(status == 200, "login: HTTP {status}: {reply}");
     reply["access"].as_str().map(str::to_string).context("login: no access token")
-}
-
-/// The release server on a data directory; dropping it stops the process.
-struct Server(Child);
-
-impl Server {
-    fn spawn(bin: &Path, data: &Path, password: &str) -> Result<(Server, SocketAddr)> {
-        let mut child = Command::new(bin)
-            .args(["serve", "--data"])
-            .arg(data)
-            .args(["--addr", "127.0.0.1:0", "--quiet"])
-            .env("PLINTH_ADMIN_PASSWORD", password)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .spawn()
-            .with_context(|| format!("cannot start {} (cargo build --release, or --bin)", bin.display()))?;
-        let stdout = child.stdout.take().context("no server stdout")?;
-        let server = Server(child);
-        let (tx, rx) = mpsc::channel();
-        thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let Some((_, rest)) = line.strip_prefix("Plinth ").and_then(|l| l.split_once("listening on http://"))
-                {
-                    let _ = tx.send(rest.trim_end_matches('/').parse::<SocketAddr>());
-                }
-            }
-        });
-        match rx.recv_timeout(Duration::from_secs(30)) {
-            Ok(addr) => Ok((server, addr?)),
-            Err(_) => bail!("the server did not start listening within 30 s"),
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = Command::new("kill").arg(self.0.id().to_string()).status();
-        let _ = self.0.wait();
-    }
 }

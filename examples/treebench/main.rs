@@ -26,6 +26,8 @@
 
 mod data;
 mod http;
+#[path = "../support/server.rs"]
+mod server;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
