@@ -50,6 +50,50 @@ export function signInView(root, done) {
       submit.disabled = false;
     }
   });
-  root.replaceChildren(h('main', { class: 'center', id: 'main' }, form));
+  const forgot = h('details', { class: 'card signin', id: 'forgot' }, h('summary', {}, t('reset.forgot')), resetForms());
+  root.replaceChildren(h('main', { class: 'center', id: 'main' }, h('div', {}, form, forgot)));
   username.focus();
+}
+
+/** Asking for a reset token by e-mail, and setting a new password with it. */
+function resetForms() {
+  const field = (id, labelKey, attrs) => {
+    const input = h('input', { id, name: id, ...attrs });
+    return { input, el: h('div', { class: 'field' }, h('label', { for: id }, t(labelKey)), input, h('ul', { class: 'errors', id: `${id}-errors` })) };
+  };
+  const email = field('reset-email', 'reset.email', { type: 'email', autocomplete: 'email' });
+  const token = field('reset-token', 'reset.token', { autocomplete: 'off' });
+  const password = field('reset-password', 'reset.new_password', { type: 'password', autocomplete: 'new-password' });
+  const status = h('p', { role: 'status', class: 'muted' });
+  const ask = h('form', { id: 'reset-ask', novalidate: true }, email.el, h('button', { type: 'submit' }, t('reset.send')));
+  const confirm = h('form', { id: 'reset-confirm', novalidate: true }, h('p', { class: 'help' }, t('reset.have_token')), token.el, password.el,
+    h('button', { type: 'submit', class: 'primary' }, t('reset.set')));
+  const errors = (fields, body) => {
+    for (const [key, f] of Object.entries(fields)) {
+      const list = f.el.querySelector('.errors');
+      list.replaceChildren(...[].concat(body[key] || []).map((m) => h('li', {}, m)));
+    }
+  };
+  ask.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    try {
+      await api('POST', 'auth/password/reset/', { email: email.input.value.trim() });
+      status.textContent = t('reset.sent');
+      errors({ email }, {});
+    } catch (error) {
+      errors({ email }, error.body || {});
+    }
+  });
+  confirm.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    try {
+      await api('POST', 'auth/password/reset/confirm/', { token: token.input.value.trim(), new_password: password.input.value });
+      status.textContent = t('reset.done');
+      errors({ token, new_password: password }, {});
+      confirm.reset();
+    } catch (error) {
+      errors({ token, new_password: password }, error.body || {});
+    }
+  });
+  return [status, ask, confirm];
 }

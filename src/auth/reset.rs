@@ -32,7 +32,8 @@ pub fn request_reset(db: &Db, email: &str, ttl: Duration) -> Result<(), AuthErro
         .map_err(StoreError::from)?;
         let body = format!(
             "Hello {username},\n\nsomeone asked to reset your Plinth password. If it was you, send this token with \
-             your new password to POST /api/v1/auth/password/reset/confirm/ within {} minutes:\n\n{token}\n\n\
+             your new password to POST /api/v1/auth/password/reset/confirm/ (or enter it on the sign-in page under \
+             \"Forgot your password?\") within {} minutes:\n\n{token}\n\n\
              If it was not you, ignore this message; your password stays as it is.\n",
             ttl.as_secs() / 60
         );

@@ -60,7 +60,7 @@ const RESET: &str = "/api/v1/auth/password/reset/";
 const CONFIRM: &str = "/api/v1/auth/password/reset/confirm/";
 
 /// Gives the admin an e-mail address.
-fn with_email(server: &TestServer) {
+pub(crate) fn with_email(server: &TestServer) {
     server
         .db()
         .write(|conn| {
@@ -71,7 +71,7 @@ fn with_email(server: &TestServer) {
 }
 
 /// The reset token in the newest outbox message to `to`, if any.
-fn mailed_token(server: &TestServer, to: &str) -> Option<String> {
+pub(crate) fn mailed_token(server: &TestServer, to: &str) -> Option<String> {
     let to = to.to_string();
     let body: Option<String> = server
         .db()

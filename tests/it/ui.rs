@@ -153,6 +153,7 @@ fn trees_moves_filters_protected_deletes_escaping_and_csrf() {
     page.click(".move [role=option]");
     page.click(".move button[type=submit]");
     page.wait_text(".row-error", "descendants");
+    assert_eq!(violations(&page), Vec::<String>::new(), "tree page");
     page.doc_screenshot("tree");
     assert_eq!(get_ok(&admin, &format!("/api/v1/organizations/{alpha}/"))["parent"], json!(null));
 
@@ -252,4 +253,72 @@ fn the_pages_speak_german_fit_a_phone_answer_the_keyboard_and_run_actions() {
     page.fill("form[data-action=convert] input[name=value]", "2");
     page.click("form[data-action=convert] button[type=submit]");
     page.wait_text(".action-result", "2000");
+}
+
+#[test]
+fn a_forgotten_password_custom_fields_chosen_columns_and_an_api_key() {
+    let Some(browser) = browser::launch() else { return };
+    let server = TestServer::start();
+    let base = format!("http://{}", server.addr);
+    let admin = server.admin();
+    crate::common::define_custom_field(&admin, "contact", "region", "choice", json!({ "choices": ["north", "south"] }));
+    crate::password::with_email(&server);
+    let page = browser.page();
+
+    // Forgotten: a token by e-mail, a new password with it, then signing in with that.
+    page.goto(&format!("{base}/"));
+    page.click("#forgot summary");
+    page.fill("#reset-email", "admin@example.com");
+    page.click("#reset-ask button[type=submit]");
+    page.wait_text("#forgot [role=status]", "on its way");
+    let token = crate::password::mailed_token(&server, "admin@example.com").expect("a mailed token");
+    page.fill("#reset-token", &token);
+    page.fill("#reset-password", "short");
+    page.click("#reset-confirm button[type=submit]");
+    page.wait_text("#reset-password-errors", "password");
+    page.fill("#reset-password", "Brand-new-pass-77");
+    page.click("#reset-confirm button[type=submit]");
+    page.wait_text("#forgot [role=status]", "sign in with it");
+    sign_in(&page, &base, "admin", "Brand-new-pass-77");
+    page.wait("#nav");
+
+    // A custom field is offered by the form and stored.
+    visit(&page, "#/m/contacts/new");
+    page.fill("#record-form > .object > [data-field=first_name] input", "Zed");
+    page.select(".custom-fields [data-field=region] select", "north");
+    page.click("#save");
+    page.wait_text("#history", "CREATE");
+    let admin = server.login("admin", "Brand-new-pass-77");
+    let zed = &get_ok(&admin, "/api/v1/contacts/?search=Zed")["results"][0];
+    assert_eq!(zed["custom_fields"], json!({ "region": "north" }));
+
+    // Chosen columns are kept on the server and used after a reload.
+    visit(&page, "#/m/contacts");
+    page.wait("table.grid");
+    page.click("#columns-toggle");
+    page.eval("document.querySelectorAll('#columns input').forEach(b => { b.checked = ['last_name', 'status'].includes(b.value); })");
+    page.click("#columns button[type=submit]");
+    page.wait_text(".toast", "Columns saved");
+    assert_eq!(
+        get_ok(&admin, "/api/v1/profiles/me/")["list_settings"],
+        json!({ "contact": { "columns": ["last_name", "status"] } })
+    );
+    page.goto(&format!("{base}/?again=1#/m/contacts"));
+    page.wait("table.grid");
+    assert_eq!(
+        page.eval("[...document.querySelectorAll('table.grid thead th:not(.check)')].map(th => th.innerText.trim())"),
+        json!(["Last name", "Status"])
+    );
+
+    // An API key: its secret is shown once, and it works.
+    visit(&page, "#/account");
+    page.wait("#api-key-new");
+    assert_eq!(violations(&page), Vec::<String>::new(), "account page");
+    page.fill("#api-key-new input[name=name]", "robot");
+    page.click("#api-key-new button[type=submit]");
+    page.wait_text("#new-key", "plk_");
+    let key = page.text("#new-key");
+    let listed = server.client().request("GET", "/api/v1/contacts/", &[("X-API-Key", key.trim())], None);
+    assert_eq!(listed.status, 200, "{}", listed.text);
+    assert_eq!(listed.json["count"], 1);
 }
