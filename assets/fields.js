@@ -25,6 +25,10 @@ export function cellText(app, model, field, record) {
     case 'tags': return value.join(', ');
     case 'children': return String(value.length);
     case 'json': return JSON.stringify(value);
+    case 'object': {
+      const via = model.fields.find((f) => f.name === field.details?.via);
+      return display(app.model(via?.target?.model), value);
+    }
     case 'choice': return t(`choice.${value}`, {}, humanize(value));
     case 'foreign_key': {
       const lookup = model.fields.find((f) => f.lookup && f.lookup.via === field.name);

@@ -105,6 +105,11 @@ pub enum Kind {
         via: &'static str,
         column: &'static str,
     },
+    /// Read-only companion of a foreign key: the whole row that field `via` points at, as its
+    /// model shows it (`address_details`), or `null`. Not stored.
+    Details {
+        via: &'static str,
+    },
 }
 
 impl Kind {
@@ -133,7 +138,7 @@ impl Kind {
     /// Whether the value lives in a column of the model's own table (tags live in a link
     /// table, lookups in the row they look up).
     pub fn is_stored(self) -> bool {
-        !matches!(self, Kind::Lookup { .. } | Kind::Tags | Kind::Children { .. })
+        !matches!(self, Kind::Lookup { .. } | Kind::Details { .. } | Kind::Tags | Kind::Children { .. })
     }
 
     /// Whether the value is written after the row itself, in tables of its own (tags, child
@@ -166,6 +171,7 @@ impl Kind {
             Kind::Tags => "tags",
             Kind::Children { .. } => "children",
             Kind::Lookup { .. } => "text",
+            Kind::Details { .. } => "object",
         }
     }
 }
@@ -314,6 +320,10 @@ impl Field {
     /// The read-only `column` of the row the foreign key `via` points at.
     pub const fn lookup(name: &'static str, via: &'static str, column: &'static str) -> Field {
         Field::new(name, Kind::Lookup { via, column }).nullable().read_only()
+    }
+    /// The read-only whole row the foreign key `via` points at.
+    pub const fn details(name: &'static str, via: &'static str) -> Field {
+        Field::new(name, Kind::Details { via }).nullable().read_only()
     }
 
     pub const fn nullable(mut self) -> Field {

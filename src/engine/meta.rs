@@ -122,6 +122,7 @@ fn field(f: &Field) -> Value {
             out["children"] = json!({ "model": model, "parent": parent, "single": single })
         }
         Kind::Lookup { via, column } => out["lookup"] = json!({ "via": via, "column": column }),
+        Kind::Details { via } => out["details"] = json!({ "via": via }),
         _ => {}
     }
     out

@@ -87,7 +87,9 @@ impl Model {
             def.tree.as_ref().map(|_| [super::tree::LEVEL.name, super::tree::PATH.name]).into_iter().flatten();
         let not_audited = tracking
             .chain(derived)
-            .chain(columns.iter().filter(|c| matches!(c.kind, Kind::Lookup { .. })).map(|c| c.name))
+            .chain(
+                columns.iter().filter(|c| matches!(c.kind, Kind::Lookup { .. } | Kind::Details { .. })).map(|c| c.name),
+            )
             .collect();
         let tree_fields = def.tree.as_ref().map(|_| [super::tree::LEVEL.name, super::tree::PATH.name]);
         let filters = def.filters.iter().copied().chain(tree_fields.into_iter().flatten()).collect();
@@ -110,13 +112,13 @@ impl Model {
     /// Whether some readable column is a correlated sub-select (see `select_expressions`).
     pub fn has_computed_columns(&self) -> bool {
         self.readable.iter().any(|field| {
-            matches!(field.kind, Kind::Lookup { .. } | Kind::Tags | Kind::Children { .. })
+            matches!(field.kind, Kind::Lookup { .. } | Kind::Details { .. } | Kind::Tags | Kind::Children { .. })
                 || (field.inline && matches!(field.kind, Kind::ForeignKey { .. }))
         })
     }
 
-    /// The SELECT expression of each readable column; lookups, tags, child lists and inline
-    /// objects become correlated sub-selects.
+    /// The SELECT expression of each readable column; lookups, tags, child lists, inline
+    /// objects and details become correlated sub-selects.
     fn select_expressions(&self, registry: &Registry) -> String {
         let row = format!("\"{}\"", self.def.table);
         let expressions: Vec<String> = self
@@ -127,6 +129,7 @@ impl Model {
                 Kind::Tags => super::links::select_expression(self, field, &row),
                 Kind::Children { .. } => super::nested::list_expression(registry, self, field, &row, 0),
                 Kind::ForeignKey { .. } if field.inline => super::nested::inline_expression(registry, field, &row, 0),
+                Kind::Details { via } => self.details_expression(registry, via, &row, 0),
                 _ => format!("{row}.\"{}\"", field.name),
             })
             .collect();
@@ -143,6 +146,13 @@ impl Model {
         });
         let (target_table, key) = target.map_or(("users", "id"), |t| (t.def.table, t.def.key));
         format!("(SELECT l.\"{column}\" FROM \"{target_table}\" AS l WHERE l.\"{key}\" = {row}.\"{via}\")")
+    }
+
+    /// The sub-select of a details field of the row `row`: the whole row its foreign key
+    /// `via` points at, as an inline foreign key shows it.
+    pub(super) fn details_expression(&self, registry: &Registry, via: &str, row: &str, depth: usize) -> String {
+        self.column(via)
+            .map_or_else(|| "NULL".into(), |key| super::nested::inline_expression(registry, key, row, depth))
     }
 
     /// Columns stored in the model's table (not lookups).
@@ -271,9 +281,9 @@ impl Registry {
                     "{}: only a foreign key is inline",
                     def.name
                 );
-                if let Kind::Lookup { via, .. } = field.kind {
+                if let Kind::Lookup { via, .. } | Kind::Details { via } = field.kind {
                     let points = model.column(via).is_some_and(|f| matches!(f.kind, Kind::ForeignKey { .. }));
-                    assert!(points, "{}: lookup {} needs the foreign key {via}", def.name, field.name);
+                    assert!(points, "{}: {} needs the foreign key {via}", def.name, field.name);
                 }
                 if let (Kind::Json(_) | Kind::Tags, Some(d)) = (field.kind, field.default) {
                     assert!(matches!(d, Default::EmptyObject | Default::EmptyArray));

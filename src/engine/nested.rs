@@ -104,6 +104,7 @@ fn json_value(registry: &Registry, model: &Model, field: &Field, alias: &str, de
             format!("json({})", inline_expression(registry, field, alias, depth))
         }
         Kind::Lookup { .. } => model.lookup_expression(registry, field, alias),
+        Kind::Details { via } => format!("json({})", model.details_expression(registry, via, alias, depth)),
         _ => column,
     }
 }
@@ -411,7 +412,12 @@ mod tests {
         ..ModelDef::base("thing", "Thing", "things", "test_things")
     };
     const BASKET: ModelDef = ModelDef {
-        fields: &[Field::text("name", 20), Field::children("items", "item", "basket").single("favorite")],
+        fields: &[
+            Field::text("name", 20),
+            Field::children("items", "item", "basket").single("favorite"),
+            Field::foreign_key("pick", "thing", OnDelete::SetNull).nullable(),
+            Field::details("pick_details", "pick"),
+        ],
         display: "{name}",
         ..ModelDef::base("basket", "Basket", "baskets", "test_baskets")
     };
@@ -523,5 +529,23 @@ mod tests {
         fixture.delete("basket", key).expect("deleted");
         assert_eq!(fixture.count("SELECT count(*) FROM test_items"), 0);
         assert_eq!(fixture.count("SELECT count(*) FROM test_things"), 1);
+    }
+
+    #[test]
+    fn details_show_the_row_a_key_points_at_and_are_never_written() {
+        let fixture = setup();
+        let thing = fixture.create("thing", json!({ "label": "fig", "weight": "1.5" })).expect("thing");
+        let body = json!({ "name": "B", "pick": thing["id"], "pick_details": { "label": "not written" } });
+        let basket = fixture.create("basket", body).expect("created");
+        assert_eq!(basket["pick_details"], Value::Object(thing.clone()), "the thing as it is shown itself");
+        let key = basket["id"].as_str().expect("key");
+        let model = fixture.model("basket");
+        let read = fixture.db.read(|conn| crud::fetch(conn, model, key)).expect("read").expect("row");
+        assert_eq!(read["pick_details"]["weight"], "1.50");
+        let cleared = fixture.patch("basket", key, json!({ "pick": null })).expect("patched");
+        assert_eq!(cleared["pick_details"], Value::Null);
+        assert_eq!(fixture.count("SELECT count(*) FROM test_things WHERE label = 'fig'"), 1, "nothing written through");
+        let trail = fixture.count("SELECT count(*) FROM audit_logs WHERE changes LIKE '%pick_details%'");
+        assert_eq!(trail, 0, "the trail records the key, not the row it shows");
     }
 }

@@ -60,8 +60,15 @@ fn schema_of(registry: &Registry, name: &str) -> Value {
     registry.get(name).map_or_else(|| json!({ "type": "string" }), |m| reference(&schema_name(m)))
 }
 
-fn field_schema(registry: &Registry, field: &Field) -> Value {
+fn field_schema(registry: &Registry, model: &Model, field: &Field) -> Value {
     let mut schema = match field.kind {
+        Kind::Details { via } => {
+            let target = model.column(via).and_then(|f| match f.kind {
+                Kind::ForeignKey { model, .. } => Some(model),
+                _ => None,
+            });
+            json!({ "oneOf": [schema_of(registry, target.unwrap_or_default()), { "type": "null" }] })
+        }
         Kind::ForeignKey { model, .. } if field.inline => json!({
             "description": "The object itself; written as its key, or as an object: with the key of an existing one it updates that one, without it creates one.",
             "oneOf": [{ "type": "string" }, schema_of(registry, model)],
@@ -124,7 +131,7 @@ fn model_schema(registry: &Registry, model: &Model) -> Value {
         !model.def.nested || (Some(f.name) != parent && !super::model::TRACKING.iter().any(|t| t.name == f.name))
     };
     let properties: Map<String, Value> =
-        model.columns.iter().filter(shown).map(|f| (f.name.to_string(), field_schema(registry, f))).collect();
+        model.columns.iter().filter(shown).map(|f| (f.name.to_string(), field_schema(registry, model, f))).collect();
     // Write-only fields are required in requests only; one schema serves both directions.
     let required: Vec<&str> = model.readable.iter().filter(shown).filter(|f| f.required()).map(|f| f.name).collect();
     json!({ "type": "object", "title": model.def.label, "properties": properties, "required": required, "additionalProperties": false })

@@ -29,7 +29,7 @@ impl Serialize for RowJson<'_> {
                 (Kind::Decimal { scale, .. }, ValueRef::Integer(i)) => {
                     map.serialize_value(&Decimal::new(i, scale).to_string())?
                 }
-                (Kind::Json(_) | Kind::Tags | Kind::Children { .. }, ValueRef::Text(t)) => {
+                (Kind::Json(_) | Kind::Tags | Kind::Children { .. } | Kind::Details { .. }, ValueRef::Text(t)) => {
                     let text = std::str::from_utf8(t).map_err(S::Error::custom)?;
                     map.serialize_value(serde_json::from_str::<&RawValue>(text).map_err(S::Error::custom)?)?
                 }

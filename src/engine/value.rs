@@ -37,7 +37,7 @@ pub fn to_sql(field: &Field, value: &Value) -> Result<SqlValue, String> {
         Kind::Language => language(value, field.blank),
         Kind::Tags => tags(value),
         Kind::Children { .. } => children(value),
-        Kind::Lookup { .. } => Err("This field is read-only.".into()),
+        Kind::Lookup { .. } | Kind::Details { .. } => Err("This field is read-only.".into()),
     }
 }
 
@@ -47,7 +47,7 @@ pub fn to_json(kind: Kind, value: SqlValue) -> Value {
         (_, SqlValue::Null) => Value::Null,
         (Kind::Boolean, SqlValue::Integer(i)) => Value::Bool(i != 0),
         (Kind::Decimal { scale, .. }, SqlValue::Integer(i)) => Value::String(Decimal::new(i, scale).to_string()),
-        (Kind::Json(_) | Kind::Tags | Kind::Children { .. }, SqlValue::Text(t)) => {
+        (Kind::Json(_) | Kind::Tags | Kind::Children { .. } | Kind::Details { .. }, SqlValue::Text(t)) => {
             serde_json::from_str(&t).unwrap_or(Value::Null)
         }
         (_, SqlValue::Integer(i)) => Value::from(i),

@@ -194,10 +194,10 @@ fn resolve(within: &Within, model: &Model, path: &str, op: Op, value: &Value) ->
     }
 }
 
-/// Kinds a condition can compare: not write-only passwords, JSON documents or lookups (not
-/// stored in the model's table).
+/// Kinds a condition can compare: not write-only passwords, JSON documents, lookups or
+/// details (not stored in the model's table).
 fn filterable(kind: Kind) -> bool {
-    !matches!(kind, Kind::Password | Kind::Json(_) | Kind::Lookup { .. })
+    !matches!(kind, Kind::Password | Kind::Json(_) | Kind::Lookup { .. } | Kind::Details { .. })
 }
 
 /// `tags` holds any of the given tags: `eq` takes one tag or a comma-separated list, `in` a list.
