@@ -218,8 +218,7 @@ impl Registry {
         for model in &self.models {
             let def = model.def;
             let indexed = def.indexes.iter().flat_map(|i| i.columns.iter());
-            let named =
-                def.search.iter().chain(def.ordering).chain(def.list_columns).chain(def.unindexed).chain(indexed);
+            let named = def.ordering.iter().chain(def.list_columns).chain(def.unindexed).chain(indexed);
             let defaults = def.default_order.iter().map(|o| o.trim_start_matches('-'));
             for name in named.copied().chain(defaults).chain(def.list_defaults.iter().map(|(f, _)| *f)) {
                 assert!(model.column(name).is_some(), "{}: unknown field {name}", def.name);
@@ -249,10 +248,8 @@ impl Registry {
                 }
             }
             for name in def.search {
-                let text = model
-                    .column(name)
-                    .is_some_and(|f| f.kind.is_textual() || matches!(f.kind, Kind::ForeignKey { .. }));
-                assert!(text, "{}: search field {name} is not text", def.name);
+                let found = super::filter::search_path(self, model, name);
+                assert!(found.is_some(), "{}: search field {name} is not text (or a path to text)", def.name);
             }
             for field in &model.columns {
                 if let Kind::ForeignKey { model: target, .. } = field.kind {

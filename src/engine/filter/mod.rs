@@ -15,7 +15,7 @@ mod tests;
 mod typed;
 
 pub use eval::Resolver;
-pub use parse::custom_reach;
+pub use parse::{custom_reach, search_path};
 pub use sql::Sql;
 pub use typed::expression as custom_expression;
 

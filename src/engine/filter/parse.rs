@@ -76,18 +76,32 @@ impl Filter {
     }
 
     /// `?search=`: each of the first [`MAX_SEARCH_TERMS`] words must occur, case-folded and
-    /// taken literally, in at least one of the model's search fields.
-    pub fn search(model: &Model, text: &str) -> Filter {
-        let fields: Vec<Field> = model.def.search.iter().filter_map(|name| model.column(name)).copied().collect();
+    /// taken literally, in at least one of the model's search fields (or of the rows their
+    /// paths lead to: a warehouse's `address.city`).
+    pub fn search(registry: &Registry, model: &Model, text: &str) -> Filter {
+        let paths: Vec<Path> = model.def.search.iter().filter_map(|name| search_path(registry, model, name)).collect();
         let term = |word: &str| {
-            let icontains = |field: &Field| {
+            let icontains = |path: &Path| {
                 let test = Test::Text { op: TextOp::Contains, folded: true, needle: word.to_string() };
-                Filter::Condition(Condition { path: Path::Column(*field), test })
+                Filter::Condition(Condition { path: path.clone(), test })
             };
-            Filter::Or(fields.iter().map(icontains).collect())
+            Filter::Or(paths.iter().map(icontains).collect())
         };
         Filter::And(text.split_whitespace().take(MAX_SEARCH_TERMS).map(term).collect())
     }
+}
+
+/// The path a search field names on `model`: a text column (or a key), or one reached
+/// through foreign keys (`address.city`); `None` when it names nothing searchable.
+pub fn search_path(registry: &Registry, model: &Model, name: &str) -> Option<Path> {
+    let Some((head, rest)) = name.split_once('.') else {
+        let field = model.column(name).filter(|f| f.kind.is_textual() || matches!(f.kind, Kind::ForeignKey { .. }))?;
+        return Some(Path::Column(*field));
+    };
+    let via = model.column(head)?;
+    let Kind::ForeignKey { model: target, .. } = via.kind else { return None };
+    let target = registry.get(target)?;
+    Some(Path::Relation { via: *via, target: target.def, rest: Box::new(search_path(registry, target, rest)?) })
 }
 
 /// What paths resolve through: the models, and the custom field definitions of those a path

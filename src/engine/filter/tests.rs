@@ -161,14 +161,37 @@ fn combinators_compile_with_parentheses_and_empty_lists_are_constants() {
 
 #[test]
 fn search_is_every_term_in_some_search_field() {
-    let search = Filter::search(real("status"), " pending  Äb ").to_sql();
+    let search = Filter::search(crate::modules::registry(), real("status"), " pending  Äb ").to_sql();
     let field = |name: &str| format!("(plinth_fold(\"{name}\") LIKE ? ESCAPE '\\')");
     let term = ["slug", "name", "description", "category"].map(field).join(" OR ");
     assert_eq!(search.text, format!("({term}) AND ({term})"));
     assert_eq!(search.params.len(), 8);
     assert_eq!(search.params[4], text("%äb%"));
     let registry = Registry::new(&[&PROBE]);
-    assert_eq!(Filter::search(&registry.models()[0], "a").to_sql().text, "(0)", "no search fields match nothing");
+    let nothing = Filter::search(&registry, &registry.models()[0], "a").to_sql().text;
+    assert_eq!(nothing, "(0)", "no search fields match nothing");
+}
+
+#[test]
+fn search_follows_relation_paths_in_sql_and_in_memory() {
+    static SHELF: ModelDef = ModelDef {
+        fields: &[Field::text("label", 20), Field::foreign_key("probe", "probe", OnDelete::Restrict).nullable()],
+        search: &["label", "probe.name"],
+        ..ModelDef::base("shelf", "Shelf", "shelves", "shelves")
+    };
+    let registry = Registry::new(&[&PROBE, &SHELF]);
+    let search = Filter::search(&registry, registry.get("shelf").expect("shelf"), "ab");
+    let fold = |column: &str| format!("plinth_fold({column}) LIKE ? ESCAPE '\\'");
+    let through =
+        format!("\"probe\" IS NOT NULL AND \"probe\" IN (SELECT \"id\" FROM \"probes\" WHERE {})", fold("\"name\""));
+    assert_eq!(search.to_sql().text, format!("(({}) OR (({through})))", fold("\"label\"")));
+    let probe: Record = json!({ "id": "p1", "name": "Slab" }).as_object().cloned().expect("object");
+    let resolve = |_: &ModelDef, key: &str| (key == "p1").then(|| probe.clone());
+    let shelf =
+        |label: &str, probe: Value| json!({ "label": label, "probe": probe }).as_object().cloned().expect("object");
+    assert!(search.matches(&shelf("top", json!("p1")), &resolve), "found through the probe's name");
+    assert!(search.matches(&shelf("Abacus", Value::Null), &resolve), "found by its own label");
+    assert!(!search.matches(&shelf("top", Value::Null), &resolve), "neither");
 }
 
 #[test]
