@@ -2,8 +2,9 @@
 //! model's `CREATE TABLE` — types, NOT NULL, defaults, CHECKs for lengths, ranges, choices
 //! and JSON, foreign keys with their ON DELETE, unique fields and sets — and its indexes:
 //! every foreign key, the default order, unique sets whose nullable members make rows
-//! collide, and the definition's own. `plinth dev ddl` prints it; migrations are made from
-//! that output, and the schema test requires the live database to match it to the byte.
+//! collide, sets unique unless blank (partial indexes), and the definition's own. `plinth dev
+//! ddl` prints it; migrations are made from that output, and the schema test requires the
+//! live database to match it to the byte.
 
 use super::def::{Default, Field, JsonShape, Kind};
 use super::model::{Model, Registry, TRACKING};
@@ -104,7 +105,8 @@ fn check(field: &Field) -> Option<String> {
 }
 
 /// Every index of the model's table, as the database stores them: foreign keys, the default
-/// order, unique sets with nullable members, and the definition's own.
+/// order, unique sets with nullable members, sets unique unless blank, and the definition's
+/// own.
 pub fn indexes(model: &Model) -> Vec<String> {
     let table = model.def.table;
     let mut wanted: Vec<(bool, Vec<&str>, String)> = Vec::new();
@@ -113,6 +115,12 @@ pub fn indexes(model: &Model) -> Vec<String> {
             let others: Vec<&str> = set.iter().copied().filter(|f| f != nullable).collect();
             wanted.push((true, others, format!("\"{nullable}\" IS NULL")));
         }
+    }
+    for set in model.def.unique_unless_blank {
+        // NULLs never collide in a unique index; blank text would, so it is left out.
+        let blank = set.iter().filter(|f| model.column(f).is_some_and(|c| c.blank && !c.nullable));
+        let given: Vec<String> = blank.map(|f| format!("\"{f}\" <> ''")).collect();
+        wanted.push((true, set.to_vec(), given.join(" AND ")));
     }
     for index in model.def.indexes {
         wanted.push((index.unique, index.columns.to_vec(), index.filter.to_string()));
@@ -201,4 +209,60 @@ fn quoted(columns: &[&str]) -> String {
 /// A SQL string literal.
 fn literal(text: &str) -> String {
     format!("'{}'", text.replace('\'', "''"))
+}
+
+#[cfg(test)]
+mod tests {
+    //! Sets unique unless blank on models of their own (stock locations' barcodes prove them
+    //! over HTTP): a label unique per group when given, on rows and in a child list.
+
+    use serde_json::{Value, json};
+
+    use crate::engine::testing::Fixture;
+    use crate::engine::{EngineError, Field, ModelDef, OnDelete, Record};
+
+    const LABEL: ModelDef = ModelDef {
+        fields: &[Field::text("group", 20), Field::text("label", 20).blank()],
+        unique_unless_blank: &[&["group", "label"]],
+        ..ModelDef::base("label", "Label", "labels", "test_labels")
+    };
+    const SHELF: ModelDef = ModelDef {
+        fields: &[Field::text("name", 20), Field::children("bins", "bin", "shelf")],
+        ..ModelDef::base("shelf", "Shelf", "shelves", "test_shelves")
+    };
+    const BIN: ModelDef = ModelDef {
+        fields: &[Field::foreign_key("shelf", "shelf", OnDelete::Cascade), Field::text("label", 20).blank()],
+        unique_unless_blank: &[&["shelf", "label"]],
+        nested: true,
+        audited: false,
+        ..ModelDef::base("bin", "Bin", "bins", "test_bins")
+    };
+
+    fn errors(result: Result<Record, EngineError>) -> Value {
+        match result {
+            Err(EngineError::Validation(errors)) => errors.to_json(),
+            other => panic!("expected field errors, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_set_unique_unless_blank_is_a_partial_unique_index() {
+        let fixture = Fixture::new(&[&LABEL, &SHELF, &BIN]);
+        let index = "CREATE UNIQUE INDEX \"test_labels_group_label_partial\" ON \"test_labels\" (\"group\", \"label\") \
+                     WHERE \"label\" <> ''";
+        assert_eq!(super::indexes(fixture.model("label")), [index]);
+        for (group, label) in [("a", ""), ("a", ""), ("a", "x"), ("b", "x")] {
+            fixture.create("label", json!({ "group": group, "label": label })).expect("no collision");
+        }
+        let twin = fixture.create("label", json!({ "group": "a", "label": "x" }));
+        assert_eq!(errors(twin), json!({ "non_field_errors": ["The fields group, label must make a unique set."] }));
+        let bins = json!([{ "label": "" }, { "label": "" }, { "label": "x" }, { "label": "x" }]);
+        let repeated = fixture.create("shelf", json!({ "name": "S", "bins": bins }));
+        assert_eq!(
+            errors(repeated),
+            json!({ "bins": [{}, {}, {}, { "label": ["This label is already in the list."] }] })
+        );
+        let fine = fixture.create("shelf", json!({ "name": "S", "bins": [{ "label": "" }, { "label": "" }] }));
+        assert_eq!(fine.expect("blank labels never collide")["bins"].as_array().map(Vec::len), Some(2));
+    }
 }

@@ -611,6 +611,10 @@ pub struct ModelDef {
     /// Field sets that must be unique together. A nullable member counts as a value: rows
     /// where it is NULL are unique among themselves too (as roots of a tree are by name).
     pub unique_together: &'static [&'static [&'static str]],
+    /// Field sets unique together among the rows where each of their members is given — not
+    /// blank, not null: a barcode unique per warehouse when there is one (rows without one
+    /// never collide). At least one member may be blank or null.
+    pub unique_unless_blank: &'static [&'static [&'static str]],
     /// Indexes beyond the derived ones.
     pub indexes: &'static [Index],
     /// Filter or ordering fields deliberately left without an index (each costs every write).
@@ -662,6 +666,7 @@ impl ModelDef {
             default_order: &[],
             list_defaults: &[],
             unique_together: &[],
+            unique_unless_blank: &[],
             indexes: &[],
             unindexed: &[],
             checks: &[],

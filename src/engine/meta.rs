@@ -33,6 +33,7 @@ pub fn models(registry: &Registry) -> Value {
                 "ordering_fields": m.ordering,
                 "default_ordering": def.default_order,
                 "unique_together": def.unique_together,
+                "unique_unless_blank": def.unique_unless_blank,
                 "read": match def.read {
                     ReadRule::Anyone => "anyone",
                     ReadRule::Authenticated => "authenticated",

@@ -218,7 +218,8 @@ impl Registry {
         for model in &self.models {
             let def = model.def;
             let indexed = def.indexes.iter().flat_map(|i| i.columns.iter());
-            let named = def.ordering.iter().chain(def.list_columns).chain(def.unindexed).chain(indexed);
+            let sets = def.unique_together.iter().chain(def.unique_unless_blank).flat_map(|set| set.iter());
+            let named = def.ordering.iter().chain(def.list_columns).chain(def.unindexed).chain(indexed).chain(sets);
             let defaults = def.default_order.iter().map(|o| o.trim_start_matches('-'));
             for name in named.copied().chain(defaults).chain(def.list_defaults.iter().map(|(f, _)| *f)) {
                 assert!(model.column(name).is_some(), "{}: unknown field {name}", def.name);
@@ -250,6 +251,10 @@ impl Registry {
             for name in def.search {
                 let found = super::filter::search_path(self, model, name);
                 assert!(found.is_some(), "{}: search field {name} is not text (or a path to text)", def.name);
+            }
+            for set in def.unique_unless_blank {
+                let optional = set.iter().filter_map(|name| model.column(name)).any(|f| f.blank || f.nullable);
+                assert!(optional, "{}: {set:?} has no member that may be blank: use unique_together", def.name);
             }
             for field in &model.columns {
                 if let Kind::ForeignKey { model: target, .. } = field.kind {

@@ -352,11 +352,14 @@ fn keep_single(list: &List, rows: &mut [Row], flagged: &[bool]) {
 }
 
 /// Items repeating what a unique set of the child (with the parent's key in it) allows once
-/// per parent — the same e-mail twice in one contact: each repeat's position and error.
+/// per parent — the same e-mail twice in one contact: each repeat's position and error. Items
+/// with a blank member of a set unique unless blank never repeat it.
 fn duplicates(list: &List, rows: &[Row]) -> Vec<(usize, FieldErrors)> {
     let mut found = Vec::new();
-    let sets = list.child.def.unique_together.iter().filter(|set| set.contains(&list.parent));
-    for set in sets {
+    let def = list.child.def;
+    let sets =
+        def.unique_together.iter().map(|set| (set, false)).chain(def.unique_unless_blank.iter().map(|set| (set, true)));
+    for (set, unless_blank) in sets.filter(|(set, _)| set.contains(&list.parent)) {
         let others: Vec<&str> = set.iter().copied().filter(|name| *name != list.parent).collect();
         let mut seen: Vec<Vec<String>> = Vec::new();
         for (position, row) in rows.iter().enumerate() {
@@ -368,6 +371,9 @@ fn duplicates(list: &List, rows: &[Row]) -> Vec<(usize, FieldErrors)> {
                     None => String::new(),
                 })
                 .collect();
+            if unless_blank && tuple.iter().any(String::is_empty) {
+                continue;
+            }
             if seen.contains(&tuple) {
                 let field = if others.len() == 1 { others[0] } else { "non_field_errors" };
                 let message = format!("This {} is already in the list.", others.join(" and ").replace('_', " "));
