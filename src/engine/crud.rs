@@ -59,7 +59,8 @@ fn with_sole_organization(
     let (Scope::Organization, Some(object), Some(principal)) = (model.def.scope, body.as_object(), principal) else {
         return Ok(None);
     };
-    if object.contains_key("organization") {
+    // A row taking its organization from another has none to complete.
+    if object.contains_key("organization") || model.def.organization_from.is_some() {
         return Ok(None);
     }
     let principal = principal.clone();

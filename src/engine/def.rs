@@ -629,6 +629,10 @@ pub struct ModelDef {
     pub read: ReadRule,
     pub write: WriteRule,
     pub scope: Scope,
+    /// Of an organization-scoped model: the foreign key (required) whose row's organization
+    /// this row takes — a stock location is in its warehouse's. The engine sets it on every
+    /// write, so it cannot differ; clients never write it.
+    pub organization_from: Option<&'static str>,
     /// Template for the object's display string, e.g. `"{name} ({code})"`.
     pub display: &'static str,
     /// Columns the admin list shows.
@@ -675,6 +679,7 @@ impl ModelDef {
             read: ReadRule::Authenticated,
             write: WriteRule::Permission,
             scope: Scope::Global,
+            organization_from: None,
             display: "{id}",
             list_columns: &[],
             validate: None,

@@ -20,6 +20,7 @@ mod restriction;
 mod rows;
 pub mod scope;
 pub mod slug;
+mod taken;
 #[cfg(test)]
 mod testing;
 pub mod tree;

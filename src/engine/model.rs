@@ -20,6 +20,14 @@ const ORGANIZATION: [Field; 2] = [
         .help("The organization this record belongs to; may be omitted when you belong to exactly one."),
     Field::lookup("organization_name", "organization", "name"),
 ];
+/// What an organization-scoped model gets whose organization is taken from another row
+/// (`ModelDef::organization_from`).
+const TAKEN_ORGANIZATION: [Field; 2] = [
+    Field::foreign_key("organization", "organization", OnDelete::Restrict)
+        .read_only()
+        .help("The organization this record belongs to: that of the record it is part of."),
+    Field::lookup("organization_name", "organization", "name"),
+];
 /// What a model with an optional organization gets, but fields it declares itself.
 const OPTIONAL_ORGANIZATION: [Field; 2] = [
     Field::foreign_key("organization", "organization", OnDelete::Restrict)
@@ -65,6 +73,7 @@ impl Model {
         let declared = |name: &str| def.fields.iter().any(|f| f.name == name);
         let scoped: &[Field] = match def.scope {
             _ if declared("organization") => &[],
+            Scope::Organization if def.organization_from.is_some() => &TAKEN_ORGANIZATION,
             Scope::Organization => &ORGANIZATION,
             Scope::OptionalOrganization { .. } => &OPTIONAL_ORGANIZATION,
             _ => &[],
@@ -255,6 +264,17 @@ impl Registry {
             for set in def.unique_unless_blank {
                 let optional = set.iter().filter_map(|name| model.column(name)).any(|f| f.blank || f.nullable);
                 assert!(optional, "{}: {set:?} has no member that may be blank: use unique_together", def.name);
+            }
+            if let Some(via) = def.organization_from {
+                let target = model.column(via).and_then(|f| match f.kind {
+                    Kind::ForeignKey { model: target, .. } if !f.nullable => self.get(target),
+                    _ => None,
+                });
+                assert!(
+                    def.scope == Scope::Organization && target.is_some_and(|t| t.def.scope == Scope::Organization),
+                    "{}: the organization comes from a required foreign key to an organization-scoped row",
+                    def.name
+                );
             }
             for field in &model.columns {
                 if let Kind::ForeignKey { model: target, .. } = field.kind {

@@ -1,6 +1,7 @@
 //! The write transaction of a create, update or delete, inside the writer: references the
-//! caller may see, object-level access, the model's checks, tree placement, tracking
-//! columns, link fields, constraint failures as field errors, and the audit entry.
+//! caller may see, organizations taken from another row, object-level access, the model's
+//! checks, tree placement, tracking columns, link fields, constraint failures as field
+//! errors, and the audit entry.
 
 use rusqlite::params_from_iter;
 use serde_json::Value;
@@ -11,7 +12,7 @@ use super::error::{EngineError, FieldErrors};
 use super::input::{NewRow, merged, run_validator};
 use super::model::{Model, Registry};
 use super::scope;
-use super::{Author, Record, Written, tree, value};
+use super::{Author, Record, Written, taken, tree, value};
 use crate::access::Principal;
 use crate::audit;
 use crate::store::{Connection, OptionalExtension, SqlValue, StoreError};
@@ -43,6 +44,7 @@ pub fn insert(
         proposed = unique_slug(conn, model, &mut values)?;
     }
     check_references(conn, registry, access, &values)?;
+    taken::take(conn, registry, model, &mut values, &mut proposed)?;
     if let Access::Caller(principal) = access {
         scope::check_object(conn, model, principal, None, Some(&proposed))?;
         if let Some(guard) = model.def.guard {
@@ -112,9 +114,11 @@ pub fn apply_update(
     if let Some((field, _)) = values.iter().find(|(f, _)| f.name == model.def.key || f.create_only) {
         return Err(EngineError::Validation(FieldErrors::single(field.name, "This field cannot be changed once set.")));
     }
-    let proposed = merged(&values, Some(&existing));
+    let mut proposed = merged(&values, Some(&existing));
     run_validator(model, &proposed)?;
     check_references(conn, registry, access, &values)?;
+    taken::take(conn, registry, model, &mut values, &mut proposed)?;
+    taken::refuse_leaving_dependants(conn, registry, model, &existing, &proposed)?;
     if let Access::Caller(principal) = access {
         scope::check_object(conn, model, principal, Some(&existing), Some(&proposed))?;
         if let Some(guard) = model.def.guard {
