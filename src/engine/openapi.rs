@@ -85,7 +85,10 @@ fn field_schema(registry: &Registry, model: &Model, field: &Field) -> Value {
         Kind::Json(JsonShape::Any) => {
             json!({ "type": ["string", "number", "integer", "boolean", "object", "array", "null"] })
         }
-        Kind::Choice(choices) => json!({ "type": "string", "enum": choices }),
+        Kind::Choice(choices) => {
+            let blank = field.blank.then_some("");
+            json!({ "type": "string", "enum": choices.iter().copied().chain(blank).collect::<Vec<_>>() })
+        }
         Kind::Color => json!({ "type": "string", "pattern": "^#[0-9A-Fa-f]{6}$" }),
         Kind::Country => json!({ "type": "string", "minLength": 2, "maxLength": 2 }),
         Kind::Timezone | Kind::Language | Kind::Lookup { .. } => json!({ "type": "string" }),
