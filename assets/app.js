@@ -11,7 +11,7 @@ import { treeView } from './views/tree.js';
 import { accountView } from './views/account.js';
 import { helpSheet, bindShortcuts } from './views/help.js';
 
-const AREAS = ['contacts', 'organization', 'configuration', 'reference', 'administration'];
+const AREAS = ['contacts', 'inventory', 'organization', 'configuration', 'reference', 'administration'];
 const ORG_KEY = 'plinth.organization';
 
 const root = document.getElementById('app');

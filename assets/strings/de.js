@@ -5,7 +5,7 @@ export default {
   'org.all': 'Alle Organisationen', 'org.switch': 'Organisation',
   'home.title': 'Willkommen, {user}', 'home.back': 'Zur Startseite',
   'area.contacts': 'Kontakte', 'area.organization': 'Organisation', 'area.configuration': 'Einstellungen',
-  'area.reference': 'Stammdaten', 'area.administration': 'Verwaltung', 'area.other': 'Sonstiges',
+  'area.inventory': 'Lager', 'area.reference': 'Stammdaten', 'area.administration': 'Verwaltung', 'area.other': 'Sonstiges',
   'signin.intro': 'Bitte melden Sie sich an.', 'signin.username': 'Benutzername', 'signin.password': 'Passwort',
   'signin.otp': 'Einmalcode', 'signin.otp_help': 'Aus Ihrer Authenticator-App oder ein Wiederherstellungscode.',
   'signin.submit': 'Anmelden', 'signin.failed': 'Benutzername oder Passwort falsch.',

@@ -12,6 +12,7 @@ pub mod reference;
 pub mod roles;
 pub mod tags;
 pub mod users;
+pub mod warehouses;
 
 use std::sync::OnceLock;
 
@@ -29,6 +30,8 @@ pub const MODELS: &[&ModelDef] = &[
     &contacts::CONTACT_EMAIL,
     &contacts::CONTACT_PHONE,
     &contacts::CONTACT_ADDRESS,
+    &warehouses::WAREHOUSE,
+    &warehouses::STOCK_LOCATION,
     &roles::MEMBERSHIP,
     &roles::USER_ROLE,
     &members::INVITATION,

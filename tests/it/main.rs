@@ -32,3 +32,4 @@ mod totp;
 mod ui;
 mod users;
 mod walls;
+mod warehouses;

@@ -88,6 +88,19 @@ fn every_model_is_documented_and_its_responses_match_the_schema() {
         }),
     );
     assert_eq!(contact.status, 201, "{}", contact.text);
+    // Warehouses with and without an address shown whole, each with a location tree.
+    let address = &contact.json["addresses"][0]["address"]["id"];
+    for (code, address) in [("D1", address.clone()), ("V1", serde_json::Value::Null)] {
+        let body = serde_json::json!({ "name": code, "code": code, "organization": acme,
+                                       "warehouse_type": "OTHER", "address": address, "tags": ["Cold"] });
+        let depot = admin.post("/api/v1/warehouses/", &body);
+        assert_eq!(depot.status, 201, "{}", depot.text);
+        let zone = admin
+            .post("/api/v1/stock-locations/", &serde_json::json!({ "name": "Zone", "warehouse": depot.json["id"] }));
+        assert_eq!(zone.status, 201, "{}", zone.text);
+        let bin = serde_json::json!({ "name": "Bin", "warehouse": depot.json["id"], "parent": zone.json["id"], "barcode": "B1" });
+        assert_eq!(admin.post("/api/v1/stock-locations/", &bin).status, 201);
+    }
     for model in plinth::modules::registry().models().iter().filter(|m| !m.def.nested) {
         let plural = model.def.plural;
         let list_path = format!("/api/v1/{plural}/");

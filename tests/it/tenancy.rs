@@ -35,7 +35,15 @@ fn populate(server: &TestServer, admin: &Client, name: &str) -> Tenant {
         json!({ "organization": org, "role": role_id(admin, "Viewer"), "email": format!("{name}@example.com") });
     objects.insert("invitation", create(admin, "invitations", invitation));
     let address = json!({ "city": format!("{name} City"), "country": "DE", "organization": org });
-    objects.insert("address", create(admin, "addresses", address));
+    let home = create(admin, "addresses", address);
+    let warehouse = json!({ "name": format!("{name} depot"), "code": format!("{name}-WH"), "organization": org,
+                            "warehouse_type": "DISTRIBUTION_CENTER", "address": home.0 });
+    objects.insert("address", home);
+    let (depot, depot_body) = create(admin, "warehouses", warehouse);
+    let zone =
+        create(admin, "stock-locations", json!({ "name": "Zone", "warehouse": depot, "barcode": format!("{name}-Z") }));
+    objects.insert("warehouse", (depot, depot_body));
+    objects.insert("stocklocation", zone);
     let contact = json!({ "first_name": name, "organization": org,
                           "email_addresses": [{ "email": format!("info@{name}.example") }] });
     objects.insert("contact", create(admin, "contacts", contact));

@@ -181,7 +181,16 @@ fn every_model_lists_opens_and_offers_its_form_without_an_error() {
     let body = json!({ "first_name": "Ada", "email_addresses": [{ "email": "ada@example.com" }],
         "addresses": [{ "address": { "street_address_1": "Main 1", "city": "Berlin", "postal_code": "10115", "country": "DE" } }] });
     assert_eq!(admin.post("/api/v1/contacts/", &body).status, 201);
-    organization(&admin, "Alpha", None);
+    let alpha = organization(&admin, "Alpha", None)["id"].clone();
+    let dock = json!({ "street_address_1": "Dock 4", "city": "Hamburg", "postal_code": "20457", "country": "DE",
+                       "organization": alpha });
+    let dock = admin.post("/api/v1/addresses/", &dock).json["id"].clone();
+    let depot =
+        json!({ "name": "Harbour", "code": "HH", "organization": alpha, "warehouse_type": "TRANSIT", "address": dock });
+    let depot = admin.post("/api/v1/warehouses/", &depot).json["id"].clone();
+    let zone =
+        admin.post("/api/v1/stock-locations/", &json!({ "name": "Zone A", "warehouse": depot, "barcode": "Z-A" }));
+    assert_eq!(zone.status, 201, "{}", zone.text);
     let page = browser.page();
     sign_in(&page, &base, "admin", ADMIN_PASSWORD);
     page.wait("#nav");
@@ -212,6 +221,8 @@ fn every_model_lists_opens_and_offers_its_form_without_an_error() {
         assert_eq!(alerts, json!([]), "{plural}: an error is shown");
     }
     assert!(visited >= 19, "{visited} models visited");
+    visit(&page, &format!("#/m/warehouses/{}", depot.as_str().expect("id")));
+    page.wait_text("[data-field=address_details] output", "Dock 4, 20457 Hamburg, DE");
     assert_eq!(page.eval("problems"), json!([]), "script errors");
 }
 
