@@ -77,7 +77,6 @@ pub const ORGANIZATION: ModelDef = ModelDef {
         handler: super::members::create_user,
     }],
     area: "organization",
-
     ..ModelDef::base("organization", "Organization", "organizations", "organizations")
 };
 
