@@ -122,7 +122,7 @@ pub fn indexes(model: &Model) -> Vec<String> {
         // A subtree is a range of paths; with the default order and the key beside them, the
         // `descendants/` page is sorted and counted from the index alone.
         let mut columns = vec![super::tree::PATH.name];
-        columns.extend(order.iter().copied().filter(|c| *c != model.def.key));
+        columns.extend(order.iter().copied().filter(|c| *c != model.def.key && *c != super::tree::PATH.name));
         columns.push(model.def.key);
         wanted.push((false, columns, String::new()));
     }

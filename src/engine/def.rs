@@ -583,6 +583,9 @@ pub struct ModelDef {
     pub table: &'static str,
     /// Key field: `"id"` for a generated UUIDv7, else the natural key field's name.
     pub key: &'static str,
+    /// The field item URLs name the row by when it is not the key (categories by `slug`);
+    /// references to the row still use the key.
+    pub lookup: Option<&'static str>,
     pub fields: &'static [Field],
     /// Has a `custom_fields` JSON object.
     pub custom_fields: bool,
@@ -642,6 +645,7 @@ impl ModelDef {
             plural,
             table,
             key: "id",
+            lookup: None,
             fields: &[],
             custom_fields: false,
             tracking: true,

@@ -309,7 +309,7 @@ fn model_paths(model: &Model, paths: &mut Map<String, Value>) {
     let owned = matches!(def.scope, Scope::Owner(_));
     let mine = if owned { "; `me` for your own" } else { "" };
     let key_param = json!({ "name": "key", "in": "path", "required": true, "schema": { "type": "string" },
-                            "description": format!("The {}'s {}{mine}.", def.label, def.key) });
+                            "description": format!("The {}'s {}{mine}.", def.label, def.lookup.unwrap_or(def.key)) });
     let mut item = Map::from_iter([("parameters".to_string(), json!([key_param]))]);
     item.extend(item_operations(def, &one, &body, "", "a"));
     paths.insert(format!("/api/v1/{}/{{key}}/", def.plural), Value::Object(item));

@@ -3,6 +3,7 @@
 
 pub mod addresses;
 pub mod audit_log;
+pub mod categories;
 pub mod contacts;
 pub mod custom_fields;
 pub mod members;
@@ -32,6 +33,7 @@ pub const MODELS: &[&ModelDef] = &[
     &roles::MEMBERSHIP,
     &roles::USER_ROLE,
     &members::INVITATION,
+    &categories::CATEGORY,
     &tags::TAG,
     &custom_fields::CUSTOM_FIELD,
     &reference::STATUS,

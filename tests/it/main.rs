@@ -7,6 +7,7 @@ mod audit;
 mod auth;
 mod browser;
 mod browser_smoke;
+mod categories;
 mod cli;
 mod common;
 mod contacts;
