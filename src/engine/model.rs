@@ -239,9 +239,17 @@ impl Registry {
                 }
             }
             for name in def.search {
-                let text = model
-                    .column(name)
-                    .is_some_and(|f| f.kind.is_textual() || matches!(f.kind, Kind::ForeignKey { .. }));
+                let text = model.column(name).is_some_and(|f| match f.kind {
+                    Kind::ForeignKey { .. } => true,
+                    // A lookup searches the column it shows.
+                    Kind::Lookup { via, column } => model.column(via).is_some_and(|via| match via.kind {
+                        Kind::ForeignKey { model: target, .. } => {
+                            self.get(target).and_then(|t| t.column(column)).is_some_and(|c| c.kind.is_textual())
+                        }
+                        _ => false,
+                    }),
+                    kind => kind.is_textual(),
+                });
                 assert!(text, "{}: search field {name} is not text", def.name);
             }
             for field in &model.columns {

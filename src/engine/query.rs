@@ -85,7 +85,7 @@ impl ListParams {
                     format!("The search text is longer than {MAX_SEARCH_CHARS} characters."),
                 ));
             }
-            conditions.push(Filter::search(model, text));
+            conditions.push(Filter::search(registry, model, text));
         }
         if let Some(raw) = get("filter").filter(|f| !f.trim().is_empty()) {
             conditions.push(Filter::parse(registry, model, raw, definitions)?);

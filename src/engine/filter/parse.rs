@@ -77,16 +77,32 @@ impl Filter {
 
     /// `?search=`: each of the first [`MAX_SEARCH_TERMS`] words must occur, case-folded and
     /// taken literally, in at least one of the model's search fields.
-    pub fn search(model: &Model, text: &str) -> Filter {
-        let fields: Vec<Field> = model.def.search.iter().filter_map(|name| model.column(name)).copied().collect();
+    pub fn search(registry: &Registry, model: &Model, text: &str) -> Filter {
+        let paths: Vec<Path> = model.def.search.iter().filter_map(|name| search_path(registry, model, name)).collect();
         let term = |word: &str| {
-            let icontains = |field: &Field| {
+            let icontains = |path: &Path| {
                 let test = Test::Text { op: TextOp::Contains, folded: true, needle: word.to_string() };
-                Filter::Condition(Condition { path: Path::Column(*field), test })
+                Filter::Condition(Condition { path: path.clone(), test })
             };
-            Filter::Or(fields.iter().map(icontains).collect())
+            Filter::Or(paths.iter().map(icontains).collect())
         };
         Filter::And(text.split_whitespace().take(MAX_SEARCH_TERMS).map(term).collect())
+    }
+}
+
+/// What a search field compares: a column, or — for a lookup (`category_name`) — the
+/// looked-up column through its foreign key.
+fn search_path(registry: &Registry, model: &Model, name: &str) -> Option<Path> {
+    let field = model.column(name)?;
+    match field.kind {
+        Kind::Lookup { via, column } => {
+            let via = *model.column(via)?;
+            let Kind::ForeignKey { model: target, .. } = via.kind else { return None };
+            let target = registry.get(target)?;
+            let rest = Box::new(Path::Column(*target.column(column)?));
+            Some(Path::Relation { via, target: target.def, rest })
+        }
+        _ => Some(Path::Column(*field)),
     }
 }
 
