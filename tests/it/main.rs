@@ -12,6 +12,7 @@ mod cli;
 mod common;
 mod contacts;
 mod custom_fields;
+mod demo;
 mod engine;
 mod filters;
 mod http;
