@@ -38,8 +38,13 @@ function node(app, model, record) {
     children.hidden = !open;
     if (open && !loaded) {
       loaded = true;
-      const page = await api('GET', `${model.plural}/${encodeURIComponent(key)}/children/${query({ page_size: 200 })}`);
-      replace(children, page.results.length ? page.results.map((r) => node(app, model, r)) : h('li', { class: 'muted', role: 'none' }, t('tree.leaf')));
+      try {
+        const page = await api('GET', `${model.plural}/${encodeURIComponent(key)}/children/${query({ page_size: 200 })}`);
+        replace(children, page.results.length ? page.results.map((r) => node(app, model, r)) : h('li', { class: 'muted', role: 'none' }, t('tree.leaf')));
+      } catch (error) {
+        loaded = false; // opening it again tries again
+        status.textContent = error.message;
+      }
     }
   }, { class: 'ghost toggle', 'aria-label': t('tree.toggle', { name: display(model, record) }), tabindex: '-1' });
   const status = h('span', { class: 'row-error', role: 'alert' });
@@ -70,7 +75,7 @@ function moveForm(app, model, record, row, status) {
       status.textContent = `${label(model.tree.parent)}: ${[].concat(messages).join(' ')}`;
     }
   };
-  form.addEventListener('submit', (event) => { event.preventDefault(); submit(chosen.get()); });
+  form.addEventListener('submit', (event) => { event.preventDefault(); submit(chosen.get() ?? null); });
   row.after(form);
   form.querySelector('input')?.focus();
 }
