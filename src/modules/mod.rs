@@ -12,6 +12,7 @@ pub mod profiles;
 pub mod reference;
 pub mod roles;
 pub mod tags;
+pub mod tax;
 pub mod users;
 
 use std::sync::OnceLock;
@@ -43,6 +44,9 @@ pub const MODELS: &[&ModelDef] = &[
     &reference::ORGANIZATION_TYPE,
     &reference::COUNTRY,
     &reference::TIMEZONE,
+    &tax::TAX_JURISDICTION,
+    &tax::TAX_CATEGORY,
+    &tax::TAX_RATE,
     &audit_log::AUDIT_LOG,
 ];
 
@@ -55,6 +59,7 @@ pub fn registry() -> &'static Registry {
 /// Loads built-in data that is missing (idempotent; never touches edited rows).
 pub fn seed(db: &Db) -> Result<(), StoreError> {
     reference::seed(db)?;
+    tax::seed(db)?;
     db.write(roles::seed)?;
     tags::adopt_imported(db)
 }

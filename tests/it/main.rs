@@ -28,6 +28,7 @@ mod schema;
 mod smoke;
 mod store;
 mod tags;
+mod tax;
 mod tenancy;
 mod throttle;
 mod totp;

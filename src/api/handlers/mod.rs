@@ -5,6 +5,7 @@
 pub mod account;
 pub mod auth;
 pub mod meta;
+pub mod tax;
 
 use serde_json::Value;
 
