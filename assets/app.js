@@ -11,7 +11,8 @@ import { treeView } from './views/tree.js';
 import { accountView } from './views/account.js';
 import { helpSheet, bindShortcuts } from './views/help.js';
 
-const AREAS = ['contacts', 'organization', 'configuration', 'reference', 'administration'];
+/** The order areas are listed in; an area the metadata names besides these follows them. */
+const AREAS = ['contacts', 'catalog', 'inventory', 'organization', 'configuration', 'reference', 'administration'];
 const ORG_KEY = 'plinth.organization';
 
 const root = document.getElementById('app');
@@ -85,9 +86,10 @@ async function signOut() {
 
 /** The business areas with the models the user may view in each, as headed lists of links. */
 function areas(props = {}) {
-  return AREAS.map((area) => {
+  const named = [...new Set([...AREAS, ...app.meta.map((m) => m.area)])];
+  return named.map((area) => {
     const models = app.meta.filter((m) => m.area === area && !m.nested && m.can?.view);
-    return models.length ? h('section', props, h('h2', {}, t(`area.${area}`)),
+    return models.length ? h('section', props, h('h2', {}, t(`area.${area}`, {}, area.charAt(0).toUpperCase() + area.slice(1))),
       h('ul', {}, models.map((m) => h('li', {}, h('a', { href: `#/m/${m.plural}`, dataset: { model: m.name } }, modelLabel(m, true)))))) : null;
   });
 }

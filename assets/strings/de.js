@@ -4,7 +4,7 @@ export default {
   'nav.label': 'Modelle', 'nav.toggle': 'Menü',
   'org.all': 'Alle Organisationen', 'org.switch': 'Organisation',
   'home.title': 'Willkommen, {user}', 'home.back': 'Zur Startseite',
-  'area.contacts': 'Kontakte', 'area.organization': 'Organisation', 'area.configuration': 'Einstellungen',
+  'area.catalog': 'Katalog', 'area.inventory': 'Lager', 'area.contacts': 'Kontakte', 'area.organization': 'Organisation', 'area.configuration': 'Einstellungen',
   'area.reference': 'Stammdaten', 'area.administration': 'Verwaltung', 'area.other': 'Sonstiges',
   'signin.intro': 'Bitte melden Sie sich an.', 'signin.username': 'Benutzername', 'signin.password': 'Passwort',
   'signin.otp': 'Einmalcode', 'signin.otp_help': 'Aus Ihrer Authenticator-App oder ein Wiederherstellungscode.',

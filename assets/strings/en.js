@@ -4,7 +4,7 @@ export default {
   'nav.label': 'Models', 'nav.toggle': 'Menu',
   'org.all': 'All organizations', 'org.switch': 'Organization',
   'home.title': 'Welcome, {user}', 'home.back': 'Back to the start page',
-  'area.contacts': 'Contacts', 'area.organization': 'Organization', 'area.configuration': 'Configuration',
+  'area.catalog': 'Catalog', 'area.inventory': 'Inventory', 'area.contacts': 'Contacts', 'area.organization': 'Organization', 'area.configuration': 'Configuration',
   'area.reference': 'Reference data', 'area.administration': 'Administration', 'area.other': 'Other',
   'signin.intro': 'Sign in to continue.', 'signin.username': 'Username', 'signin.password': 'Password',
   'signin.otp': 'One-time code', 'signin.otp_help': 'From your authenticator app, or a recovery code.',

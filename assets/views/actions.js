@@ -44,7 +44,7 @@ function actionForm(app, model, key, action, out) {
 function show(app, model, out, result) {
   if (result && Array.isArray(result.results)) {
     replace(out, h('p', { class: 'muted' }, t('list.count', { count: result.count, page: 1, pages: Math.max(1, Math.ceil(result.count / 50)) })),
-      h('ul', {}, result.results.map((r) => h('li', {}, h('a', { href: `#/m/${model.plural}/${encodeURIComponent(r[model.key])}` }, display(model, r))))));
+      h('ul', {}, result.results.map((r) => h('li', {}, h('a', { href: `#/m/${model.plural}/${encodeURIComponent(r[model.lookup || model.key])}` }, display(model, r))))));
   } else {
     replace(out, h('dl', { class: 'result' }, Object.entries(result || {}).map(([k, v]) => [h('dt', {}, label(k)),
       h('dd', {}, typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v))])));

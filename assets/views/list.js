@@ -235,7 +235,7 @@ function grid(app, model, columns, rows, state) {
         }, { class: 'sort', dataset: { sort: c.name } }));
     }));
   const body = h('tbody', {}, rows.map((record) => {
-    const key = record[model.key];
+    const key = record[model.lookup || model.key];
     const href = `#/m/${model.plural}/${encodeURIComponent(key)}`;
     return h('tr', { dataset: { key } },
       model.can?.delete ? h('td', { class: 'check' }, h('input', { type: 'checkbox', value: key, 'aria-label': t('list.select', { name: key }) })) : null,

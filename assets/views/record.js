@@ -43,7 +43,7 @@ export async function recordView(app, main, model, key) {
         ? await api('POST', model.plural + '/', body)
         : await api('PATCH', `${model.plural}/${encodeURIComponent(key)}/`, body);
       app.notify(creating ? t('record.created') : t('record.saved'));
-      const savedKey = saved[model.key];
+      const savedKey = saved[model.lookup || model.key];
       if (creating || String(savedKey) !== String(key)) app.go(`#/m/${model.plural}/${encodeURIComponent(savedKey)}`);
       else app.rerender();
     } catch (error) {

@@ -27,7 +27,8 @@ export async function treeView(app, main, model) {
 }
 
 function node(app, model, record) {
-  const key = record[model.key];
+  // URLs name a row by its lookup (a category's slug), the tree by its key.
+  const key = record[model.lookup || model.key];
   const children = h('ul', { role: 'group', hidden: true });
   const item = h('li', { role: 'treeitem', 'aria-expanded': 'false', tabindex: '-1', dataset: { key } });
   let loaded = false;
@@ -66,7 +67,7 @@ function moveForm(app, model, record, row, status) {
   const submit = async (parent) => {
     status.textContent = '';
     try {
-      await api('PATCH', `${model.plural}/${encodeURIComponent(record[model.key])}/`, { [model.tree.parent]: parent });
+      await api('PATCH', `${model.plural}/${encodeURIComponent(record[model.lookup || model.key])}/`, { [model.tree.parent]: parent });
       app.notify(t('tree.moved'));
       app.rerender();
     } catch (error) {

@@ -8,6 +8,7 @@ pub mod contacts;
 pub mod custom_fields;
 pub mod members;
 pub mod organizations;
+pub mod products;
 pub mod profiles;
 pub mod reference;
 pub mod roles;
@@ -35,6 +36,7 @@ pub const MODELS: &[&ModelDef] = &[
     &roles::USER_ROLE,
     &members::INVITATION,
     &categories::CATEGORY,
+    &products::PRODUCT,
     &tags::TAG,
     &custom_fields::CUSTOM_FIELD,
     &reference::STATUS,

@@ -20,6 +20,7 @@ mod openapi;
 mod organizations;
 mod pages;
 mod password;
+mod products;
 mod profiles;
 mod protocol;
 mod reference;

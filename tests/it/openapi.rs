@@ -91,6 +91,10 @@ fn every_model_is_documented_and_its_responses_match_the_schema() {
     let category =
         admin.post("/api/v1/categories/", &serde_json::json!({ "name": "Tools", "category_type": "PRODUCT" }));
     assert_eq!(category.status, 201, "{}", category.text);
+    let product = serde_json::json!({ "name": "Drill", "sku": "D-1", "product_type": "PHYSICAL_GOOD", "base_uom": "EA",
+        "organization": acme, "category": category.json["id"], "tags": ["power"], "tax_category": "STANDARD" });
+    let product = admin.post("/api/v1/products/", &product);
+    assert_eq!(product.status, 201, "{}", product.text);
     let rate = serde_json::json!({ "jurisdiction": "US-CA", "tax_category": "STANDARD", "name": "CA", "rate": "0.0825",
         "tax_type": "SALES", "valid_from": "2026-01-01" });
     assert_eq!(admin.post("/api/v1/tax-rates/", &rate).status, 201);

@@ -181,7 +181,13 @@ fn every_model_lists_opens_and_offers_its_form_without_an_error() {
     let body = json!({ "first_name": "Ada", "email_addresses": [{ "email": "ada@example.com" }],
         "addresses": [{ "address": { "street_address_1": "Main 1", "city": "Berlin", "postal_code": "10115", "country": "DE" } }] });
     assert_eq!(admin.post("/api/v1/contacts/", &body).status, 201);
-    organization(&admin, "Alpha", None);
+    let alpha = organization(&admin, "Alpha", None)["id"].clone();
+    // A category is named by its slug in URLs; a product refers to it by id.
+    let tools = admin.post("/api/v1/categories/", &json!({ "name": "Tools", "category_type": "PRODUCT" }));
+    assert_eq!(tools.status, 201, "{}", tools.text);
+    let drill = json!({ "name": "Drill", "sku": "D-1", "product_type": "PHYSICAL_GOOD", "base_uom": "EA",
+                        "organization": alpha, "category": tools.json["id"], "tax_category": "STANDARD" });
+    assert_eq!(admin.post("/api/v1/products/", &drill).status, 201);
     let page = browser.page();
     sign_in(&page, &base, "admin", ADMIN_PASSWORD);
     page.wait("#nav");
@@ -190,6 +196,19 @@ fn every_model_lists_opens_and_offers_its_form_without_an_error() {
          addEventListener('unhandledrejection', e => problems.push(String(e.reason)))",
     );
     let meta = get_ok(&admin, "/api/v1/meta/models/");
+    let viewable: Vec<&str> = meta["models"]
+        .as_array()
+        .expect("models")
+        .iter()
+        .filter(|m| m["nested"] == false && m["can"]["view"] == true)
+        .map(|m| m["name"].as_str().expect("name"))
+        .collect();
+    let linked = page.eval("[...document.querySelectorAll('#nav a[data-model]')].map(a => a.dataset.model)");
+    let mut linked: Vec<String> = serde_json::from_value(linked).expect("names");
+    let mut expected: Vec<String> = viewable.iter().map(|n| n.to_string()).collect();
+    linked.sort();
+    expected.sort();
+    assert_eq!(linked, expected, "the navigation offers every model the caller may view");
     let mut visited = 0;
     for model in meta["models"].as_array().expect("models").iter().filter(|m| m["nested"] == false) {
         let plural = model["plural"].as_str().expect("plural");
