@@ -1,7 +1,8 @@
 //! `plinth demo`: fills an empty data directory with a small business — deterministically (a
 //! seeded generator), through the engine (every row validated and audited with origin `demo`)
 //! and in one transaction: a company with two branches, a user for each seeded role, contacts
-//! with e-mails, phones and addresses, and a catalog's category tree.
+//! with e-mails, phones and addresses, tax rates for three countries (one compound), and a
+//! catalog of products in a three-level category tree with tags and two custom fields.
 
 use std::collections::HashMap;
 use std::time::Instant;
@@ -67,13 +68,17 @@ pub fn fill(db: &Db, seed: u64) -> Result<Summary, DemoError> {
     let counts = db.write(move |conn| {
         let mut maker = Maker::new(conn, author);
         let mut rng = fastrand::Rng::with_seed(seed);
-        let company = organizations(&mut maker)?;
+        let (company, branches) = organizations(&mut maker)?;
         for (user, role) in &user_ids {
             let role_id = maker.key_of("SELECT id FROM roles WHERE name = ?1 AND organization IS NULL", role)?;
             maker.make("organizationmembership", json!({ "user": user, "organization": company, "role": role_id }))?;
         }
         contacts(&mut maker, &mut rng)?;
-        categories(&mut maker)?;
+        tax_rates(&mut maker)?;
+        let leaves = categories(&mut maker)?;
+        let owners: Vec<&str> =
+            std::iter::repeat_n(company.as_str(), 4).chain(branches.iter().map(String::as_str)).collect();
+        products(&mut maker, &mut rng, &leaves, &owners)?;
         Ok::<_, DemoError>(maker.counts())
     })?;
     Ok(Summary {
@@ -85,7 +90,7 @@ pub fn fill(db: &Db, seed: u64) -> Result<Summary, DemoError> {
 
 /// The first business table with rows, if any.
 fn existing_data(conn: &Connection) -> Result<Option<String>, StoreError> {
-    for table in ["organizations", "contacts", "categories"] {
+    for table in ["organizations", "contacts", "categories", "products", "tax_rates"] {
         let any: bool = conn.query_row(&format!("SELECT EXISTS (SELECT 1 FROM \"{table}\")"), [], |r| r.get(0))?;
         if any {
             return Ok(Some(table.to_string()));
@@ -138,23 +143,42 @@ impl<'c> Maker<'c> {
     }
 }
 
-/// Northwind Trading and its branches in Berlin and Lyon; answers the company's id.
-fn organizations(maker: &mut Maker) -> Result<String, DemoError> {
+/// Northwind Trading and its branches in Berlin and Lyon; answers their ids.
+fn organizations(maker: &mut Maker) -> Result<(String, Vec<String>), DemoError> {
     let company = maker.make(
         "organization",
         json!({ "name": "Northwind Trading", "code": "NW", "organization_type": "Company", "currency": "EUR",
                 "timezone": "Europe/Berlin", "tags": ["demo"] }),
     )?;
+    let mut branches = Vec::new();
     for (name, code, timezone) in
         [("Northwind Berlin", "NW-BER", "Europe/Berlin"), ("Northwind Lyon", "NW-LYO", "Europe/Paris")]
     {
-        maker.make(
+        branches.push(maker.make(
             "organization",
             json!({ "name": name, "code": code, "organization_type": "Location/Branch", "parent": company,
                     "currency": "EUR", "timezone": timezone }),
+        )?);
+    }
+    Ok((company, branches))
+}
+
+/// VAT in Germany and France, and California's sales tax with a district tax compounded on it.
+fn tax_rates(maker: &mut Maker) -> Result<(), DemoError> {
+    let rates = [
+        ("DE", "Umsatzsteuer", "0.19000", "VAT", false, 0),
+        ("FR", "TVA", "0.20000", "VAT", false, 0),
+        ("US-CA", "California state sales tax", "0.07250", "SALES", false, 0),
+        ("US-CA", "San Francisco district tax", "0.01250", "SALES", true, 1),
+    ];
+    for (jurisdiction, name, rate, kind, compound, priority) in rates {
+        maker.make(
+            "taxrate",
+            json!({ "jurisdiction": jurisdiction, "tax_category": "STANDARD", "name": name, "rate": rate,
+                    "tax_type": kind, "is_compound": compound, "priority": priority, "valid_from": "2026-01-01" }),
         )?;
     }
-    Ok(company)
+    Ok(())
 }
 
 const FIRST_NAMES: [&str; 20] = [
@@ -196,8 +220,9 @@ fn contacts(maker: &mut Maker, rng: &mut fastrand::Rng) -> Result<(), DemoError>
     Ok(())
 }
 
-/// The catalog's three-level product category tree: 5 departments, 4 groups each, 3 kinds each.
-fn categories(maker: &mut Maker) -> Result<Vec<String>, DemoError> {
+/// The catalog's three-level product category tree: 5 departments, 4 groups each, 3 kinds each;
+/// answers the leaves (id and group name).
+fn categories(maker: &mut Maker) -> Result<Vec<(String, String)>, DemoError> {
     let departments = [
         ("Tools", ["Power Tools", "Hand Tools", "Measuring", "Fasteners"]),
         ("Garden", ["Watering", "Planting", "Lawn Care", "Outdoor Furniture"]),
@@ -213,11 +238,55 @@ fn categories(maker: &mut Maker) -> Result<Vec<String>, DemoError> {
                 maker.make("category", json!({ "name": group, "category_type": "PRODUCT", "parent": root }))?;
             for kind in ["Basic", "Professional", "Accessories"] {
                 let name = format!("{group} {kind}");
-                leaves.push(
-                    maker.make("category", json!({ "name": name, "category_type": "PRODUCT", "parent": middle }))?,
-                );
+                let leaf =
+                    maker.make("category", json!({ "name": name, "category_type": "PRODUCT", "parent": middle }))?;
+                leaves.push((leaf, group.to_string()));
             }
         }
     }
     Ok(leaves)
+}
+
+const TAGS: [&str; 6] = ["new", "bestseller", "eco", "clearance", "imported", "bulky"];
+const COLORS: [&str; 6] = ["red", "green", "blue", "black", "white", "silver"];
+const ADJECTIVES: [&str; 10] =
+    ["Compact", "Heavy-duty", "Classic", "Ergonomic", "Smart", "Foldable", "Premium", "Basic", "Pro", "Eco"];
+
+/// 5,000 products in the leaf categories, spread over the organizations in `owners` (the
+/// company more often), with tags, and a colour and a weight as custom fields.
+fn products(
+    maker: &mut Maker,
+    rng: &mut fastrand::Rng,
+    leaves: &[(String, String)],
+    owners: &[&str],
+) -> Result<(), DemoError> {
+    let color = json!({ "model": "product", "key": "color", "label": "Colour", "type": "choice", "choices": COLORS, "order": 1 });
+    maker.make("customfield", color)?;
+    let weight =
+        json!({ "model": "product", "key": "weight_kg", "label": "Weight (kg)", "type": "decimal", "order": 2 });
+    maker.make("customfield", weight)?;
+    let types = ["PHYSICAL_GOOD", "PHYSICAL_GOOD", "PHYSICAL_GOOD", "PHYSICAL_GOOD", "SERVICE", "DIGITAL"];
+    let statuses = ["active", "active", "active", "active", "active", "draft", "archived"];
+    for n in 1..=5000 {
+        let (category, group) = &leaves[rng.usize(..leaves.len())];
+        let tags: Vec<&str> = (0..rng.usize(..3)).map(|_| TAGS[rng.usize(..TAGS.len())]).collect();
+        let kind = types[rng.usize(..types.len())];
+        let mut custom = json!({ "color": COLORS[rng.usize(..COLORS.len())] });
+        if kind == "PHYSICAL_GOOD" {
+            custom["weight_kg"] = json!(format!("{}.{:02}", rng.u32(0..40), rng.u32(0..100)));
+        }
+        let uom = ["EA", "EA", "EA", "BOX", "KG"][rng.usize(..5)];
+        let tax = if rng.u8(..10) == 0 { "EXEMPT" } else { "STANDARD" };
+        maker.make(
+            "product",
+            json!({
+                "name": format!("{} {} {n}", ADJECTIVES[rng.usize(..ADJECTIVES.len())], group),
+                "sku": format!("NW-{n:05}"), "product_type": kind, "category": category,
+                "status": statuses[rng.usize(..statuses.len())], "organization": owners[rng.usize(..owners.len())],
+                "base_uom": uom, "tax_category": tax,
+                "tags": tags, "custom_fields": custom, "is_inventory_tracked": kind == "PHYSICAL_GOOD",
+            }),
+        )?;
+    }
+    Ok(())
 }
