@@ -10,7 +10,7 @@ export async function treeView(app, main, model) {
   const title = modelLabel(model, true);
   document.title = `${title} · Plinth`;
   const parent = model.tree.parent;
-  const roots = await api('GET', `${model.plural}/${query({ filter: JSON.stringify({ field: parent, op: 'isnull', value: true }), page_size: 200 })}`);
+  const roots = await api('GET', `${model.plural}/${query({ filter: JSON.stringify({ field: parent, op: 'isnull', value: true }), page_size: 1000 })}`);
   let nodes = roots.results;
   if (!nodes.length) {
     // A member sees the top of their own part of the tree: the rows whose parent they cannot see.
