@@ -505,7 +505,8 @@ pub struct Action {
     /// `Get` or `Post`.
     pub method: Method,
     pub summary: &'static str,
-    /// Query parameters the action reads (documented in OpenAPI).
+    /// What the action reads (documented in OpenAPI, offered as inputs by the pages): query
+    /// parameters of a GET, string fields of a POST's JSON body.
     pub params: &'static [&'static str],
     /// The permission the engine checks before the handler runs.
     pub needs: Needs,

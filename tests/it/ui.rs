@@ -157,6 +157,17 @@ fn trees_moves_filters_protected_deletes_escaping_and_csrf() {
     page.doc_screenshot("tree");
     assert_eq!(get_ok(&admin, &format!("/api/v1/organizations/{alpha}/"))["parent"], json!(null));
 
+    // An action reading a body: a member made right in the organization's page.
+    let viewer = crate::common::role_id(&admin, "Viewer");
+    visit(&page, &format!("#/m/organizations/{alpha}"));
+    page.fill("form[data-action=create-user] input[name=username]", "olga");
+    page.fill("form[data-action=create-user] input[name=password]", "Olga-pass-2026!");
+    page.fill("form[data-action=create-user] input[name=role]", &viewer);
+    page.eval("window.confirm = () => true");
+    page.click("form[data-action=create-user] button[type=submit]");
+    page.wait_text(".action-result", "olga");
+    server.login("olga", "Olga-pass-2026!");
+
     // With the cookie but without the CSRF header, a write is refused.
     let refused = page.eval(
         "fetch('/api/v1/contacts/', { method: 'POST', headers: { 'Content-Type': 'application/json' }, \
