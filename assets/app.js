@@ -11,7 +11,8 @@ import { treeView } from './views/tree.js';
 import { accountView } from './views/account.js';
 import { helpSheet, bindShortcuts } from './views/help.js';
 
-const AREAS = ['contacts', 'inventory', 'organization', 'configuration', 'reference', 'administration'];
+/** The order areas are listed in; an area the metadata names besides these follows them. */
+const AREAS = ['contacts', 'catalog', 'inventory', 'organization', 'configuration', 'reference', 'administration'];
 const ORG_KEY = 'plinth.organization';
 
 const root = document.getElementById('app');
@@ -25,9 +26,13 @@ const app = {
   model(name) { return this.meta.find((m) => m.name === name); },
   byPlural(plural) { return this.meta.find((m) => m.plural === plural && !m.nested); },
   go(hash) { if (location.hash === hash) route(); else location.hash = hash; },
-  organization() { return localStorage.getItem(ORG_KEY) || ''; },
-  notify(text, kind = 'info') {
-    const note = h('div', { class: `toast ${kind}`, role: kind === 'error' ? 'alert' : 'status' }, text);
+  /** The organization chosen in the switcher: one of the user's, else none (all). */
+  organization() {
+    const id = localStorage.getItem(ORG_KEY) || '';
+    return this.organizations.some((o) => o.id === id) ? id : '';
+  },
+  notify(text) {
+    const note = h('div', { class: 'toast' }, text);
     document.getElementById('toasts')?.append(note);
     setTimeout(() => note.remove(), 5000);
   },
@@ -46,13 +51,17 @@ async function boot() {
     await start(session.user);
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) signIn();
-    else replace(root, h('main', { class: 'center' }, h('p', { role: 'alert' }, error.message)));
+    else failed(error);
   }
 }
 
 function signIn() {
   history.replaceState(null, '', location.pathname + location.hash);
-  signInView(root, (session) => start(session.user));
+  signInView(root, (session) => start(session.user).catch(failed));
+}
+
+function failed(error) {
+  replace(root, h('main', { class: 'center' }, h('p', { role: 'alert' }, error.message)));
 }
 
 async function start(user) {
@@ -75,16 +84,20 @@ async function signOut() {
   signIn();
 }
 
+/** The business areas with the models the user may view in each, as headed lists of links. */
+function areas(props = {}) {
+  const named = [...new Set([...AREAS, ...app.meta.map((m) => m.area)])];
+  return named.map((area) => {
+    const models = app.meta.filter((m) => m.area === area && !m.nested && m.can?.view);
+    return models.length ? h('section', props, h('h2', {}, t(`area.${area}`, {}, area.charAt(0).toUpperCase() + area.slice(1))),
+      h('ul', {}, models.map((m) => h('li', {}, h('a', { href: `#/m/${m.plural}`, dataset: { model: m.name } }, modelLabel(m, true)))))) : null;
+  });
+}
+
 function shell() {
-  const nav = h('nav', { id: 'nav', 'aria-label': t('nav.label') },
-    AREAS.map((area) => {
-      const models = app.meta.filter((m) => m.area === area && !m.nested && m.can?.view);
-      if (!models.length) return null;
-      return h('section', {}, h('h2', {}, t(`area.${area}`)),
-        h('ul', {}, models.map((m) => h('li', {}, h('a', { href: `#/m/${m.plural}`, dataset: { model: m.name } }, modelLabel(m, true))))));
-    }));
+  const nav = h('nav', { id: 'nav', 'aria-label': t('nav.label') }, areas());
   const orgSelect = app.organizations.length > 1
-    ? h('select', { id: 'org-switch', 'aria-label': t('org.switch'), onchange: (e) => { localStorage.setItem(ORG_KEY, e.target.value); route(); } },
+    ? h('select', { id: 'org-switch', 'aria-label': t('org.switch'), onchange: (e) => { localStorage.setItem(ORG_KEY, e.target.value); switched(); } },
       h('option', { value: '' }, t('org.all')),
       app.organizations.map((o) => h('option', { value: o.id, selected: o.id === app.organization() }, o.name)))
     : app.organizations.length === 1 ? h('span', { class: 'org', id: 'org-indicator' }, app.organizations[0].name) : null;
@@ -96,30 +109,57 @@ function shell() {
     h('a', { href: '#/account', id: 'account-link' }, app.user.username),
     button(t('signout'), signOut, { id: 'signout', class: 'ghost' }),
     button('?', () => helpSheet(), { class: 'ghost', 'aria-label': t('help.title'), title: t('help.title') }));
-  replace(root, h('a', { href: '#main', class: 'skip' }, t('skip')), header,
+  // The skip link moves the focus; following `#main` would be a route.
+  const skip = h('a', { href: '#main', class: 'skip', onclick: (e) => { e.preventDefault(); document.getElementById('main')?.focus(); } }, t('skip'));
+  replace(root, skip, header,
     h('div', { class: 'layout' }, nav, h('main', { id: 'main', tabindex: '-1' })),
-    h('div', { id: 'toasts', class: 'toasts' }));
+    h('div', { id: 'toasts', class: 'toasts', role: 'status' }));
 }
 
-/** Renders the view the hash names. */
+/** After the organization changed: the view again, from its first page. */
+function switched() {
+  const [path, search] = location.hash.split('?');
+  const params = new URLSearchParams(search || '');
+  if (!params.has('page')) return route();
+  params.delete('page');
+  const text = params.toString();
+  location.hash = path + (text ? `?${text}` : '');
+}
+
+let routes = 0;
+
+/**
+ * Renders the view the hash names into a fresh `main`: a slower view still loading writes into
+ * the one it was given, no longer shown. Focus lost with the old view goes to the new one.
+ */
 async function route() {
   if (!app.user) return;
-  const main = document.getElementById('main');
-  if (!main) return;
+  const old = document.getElementById('main');
+  if (!old) return;
+  const main = h('main', { id: 'main', tabindex: '-1' }, h('p', { class: 'muted', role: 'status' }, t('list.loading')));
+  const focusLost = old.contains(document.activeElement) || document.activeElement === document.body
+    || Boolean(document.activeElement?.closest('#nav'));
+  old.replaceWith(main);
+  const current = ++routes;
   document.body.classList.remove('nav-open');
   const parts = location.hash.replace(/^#\/?/, '').split('?')[0].split('/').filter(Boolean).map(decodeURIComponent);
   const [section, plural, key] = parts;
   for (const link of document.querySelectorAll('#nav a')) {
-    link.toggleAttribute('aria-current', link.getAttribute('href') === `#/m/${plural}`);
+    // `aria-current=""` would mean false: the current model's link says `page`.
+    if (link.getAttribute('href') === `#/m/${plural}`) link.setAttribute('aria-current', 'page');
+    else link.removeAttribute('aria-current');
   }
   try {
     await view(main, section, plural, key);
+    if (current !== routes) return;
     // Marks each view as shown (the page benchmark reads it).
     performance.mark('plinth:view', { detail: location.hash });
   } catch (error) {
+    if (current !== routes) return;
     if (error instanceof ApiError && error.status === 401) return signIn();
     replace(main, h('div', { class: 'alert', role: 'alert' }, error.message));
   }
+  if (focusLost && !main.contains(document.activeElement)) main.focus({ preventScroll: true });
 }
 
 async function view(main, section, plural, key) {
@@ -135,12 +175,7 @@ async function view(main, section, plural, key) {
 
 function home(main) {
   document.title = 'Plinth';
-  replace(main, h('h1', {}, t('home.title', { user: app.user.username })),
-    h('div', { class: 'cards' }, AREAS.map((area) => {
-      const models = app.meta.filter((m) => m.area === area && !m.nested && m.can?.view);
-      return models.length ? h('section', { class: 'card' }, h('h2', {}, t(`area.${area}`)),
-        h('ul', {}, models.map((m) => h('li', {}, h('a', { href: `#/m/${m.plural}` }, modelLabel(m, true)))))) : null;
-    })));
+  replace(main, h('h1', {}, t('home.title', { user: app.user.username })), h('div', { class: 'cards' }, areas({ class: 'card' })));
 }
 
 function notFound(main) {

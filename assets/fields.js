@@ -66,12 +66,16 @@ export function fieldInput(app, model, field, value, opts = {}) {
   const control = controlFor(app, model, field, value, id, opts);
   const errors = h('ul', { class: 'errors', id: `${id}-errors`, 'aria-live': 'polite' });
   const help = field.help ? h('p', { class: 'help', id: `${id}-help` }, field.help) : null;
-  const described = [help && `${id}-help`, `${id}-errors`].filter(Boolean).join(' ');
-  for (const input of control.el.querySelectorAll ? [control.el, ...control.el.querySelectorAll('input,select,textarea')] : []) {
-    if (input.matches && input.matches('input,select,textarea')) input.setAttribute('aria-describedby', described);
+  // A password is asked for on create only; on update an empty one is left out.
+  const needed = field.required && !(field.type === 'password' && opts.creating === false);
+  // The field's own inputs (a group's nested inputs describe themselves).
+  const own = control.group ? [] : control.el.matches('input,select,textarea') ? [control.el] : [...control.el.querySelectorAll('input,select,textarea')];
+  for (const input of own) {
+    input.setAttribute('aria-describedby', [help && `${id}-help`, `${id}-errors`].filter(Boolean).join(' '));
+    if (needed) input.setAttribute('aria-required', 'true');
   }
   const text = opts.label || label(field.name);
-  const required = field.required ? h('span', { class: 'required', 'aria-hidden': 'true' }, ' *') : null;
+  const required = needed ? h('span', { class: 'required', 'aria-hidden': 'true' }, ' *') : null;
   const wrap = control.group
     ? h('fieldset', { class: `field kind-${field.type}`, dataset: { field: field.name } }, h('legend', {}, text, required), control.el, help, errors)
     : h('div', { class: `field kind-${field.type}`, dataset: { field: field.name } },
@@ -81,20 +85,15 @@ export function fieldInput(app, model, field, value, opts = {}) {
     get: control.get,
     focus: () => (wrap.querySelector('input,select,textarea') || wrap).focus(),
     setErrors(messages) {
-      errors.replaceChildren();
-      wrap.classList.remove('invalid');
-      if (control.setErrors && messages && typeof messages === 'object' && !Array.isArray(messages)) {
-        control.setErrors(messages);
-        return;
+      // Errors of a group's parts (`{country: [..]}`, `[{}, {email: [..]}]`) go to those parts.
+      const nested = messages && typeof messages === 'object' && (!Array.isArray(messages) || messages.some((m) => m && typeof m === 'object'));
+      const list = nested && control.setErrors ? [] : [].concat(messages ?? []);
+      errors.replaceChildren(...list.map((m) => h('li', {}, typeof m === 'string' ? m : JSON.stringify(m))));
+      wrap.classList.toggle('invalid', list.length > 0);
+      for (const input of own) {
+        if (list.length) input.setAttribute('aria-invalid', 'true'); else input.removeAttribute('aria-invalid');
       }
-      if (control.setErrors && Array.isArray(messages) && messages.some((m) => m && typeof m === 'object')) {
-        control.setErrors(messages);
-        return;
-      }
-      const list = Array.isArray(messages) ? messages : messages ? [messages] : [];
-      if (list.length) wrap.classList.add('invalid');
-      for (const message of list) errors.append(h('li', {}, String(message)));
-      if (control.setErrors) control.setErrors(null);
+      if (control.setErrors) control.setErrors(nested ? messages : null);
     },
   };
 }
@@ -109,11 +108,20 @@ function controlFor(app, model, field, value, id, opts) {
     case 'decimal': return simple(h('input', { id, type: 'text', inputmode: 'decimal', value: value ?? '', autocomplete: 'off' }),
       (el) => (el.value === '' ? (field.nullable ? null : undefined) : el.value.trim()));
     case 'date': return simple(h('input', { id, type: 'date', value: value ?? '' }), (el) => (el.value || (field.nullable ? null : undefined)));
-    case 'datetime': return simple(h('input', { id, type: 'datetime-local', value: toLocalInput(value) }),
-      (el) => (el.value ? new Date(el.value).toISOString() : (field.nullable ? null : undefined)));
-    case 'boolean': return simple(h('input', { id, type: 'checkbox', checked: Boolean(value ?? field.default) }), (el) => el.checked);
+    case 'datetime': return simple(h('input', { id, type: 'datetime-local', value: toLocalInput(value) }), (el) => {
+      if (!el.value) return field.nullable ? null : undefined;
+      // The input shows minutes: an unchanged value is sent as it was, seconds and all.
+      return value && el.value === toLocalInput(value) ? value : new Date(el.value).toISOString();
+    });
+    case 'boolean': return opts.tristate ? choiceControl({ ...field, choices: ['true', 'false'] }, value ?? undefined, id, (v) => v === 'true')
+      : simple(h('input', { id, type: 'checkbox', checked: Boolean(value ?? field.default) }), (el) => el.checked);
     case 'choice': return choiceControl(field, value, id);
-    case 'color': return simple(h('input', { id, type: 'color', value: value || '#000000' }), (el) => el.value);
+    case 'color': {
+      // A colour input cannot be empty: one never touched leaves the field as it was.
+      let touched = false;
+      const input = h('input', { id, type: 'color', value: value || '#000000', oninput: () => { touched = true; } });
+      return simple(input, (el) => (touched || value ? el.value : undefined));
+    }
     case 'password': return simple(h('input', { id, type: 'password', autocomplete: 'new-password' }), (el) => el.value || undefined);
     case 'email': return simple(h('input', { id, type: 'email', value: value ?? '', autocomplete: 'off' }), (el) => el.value.trim());
     case 'phone': return simple(h('input', { id, type: 'tel', value: value ?? '', placeholder: '+4930123456' }), (el) => el.value.trim());
@@ -129,7 +137,7 @@ function controlFor(app, model, field, value, id, opts) {
     case 'country': return picker(app, { model: 'country', plural: 'countries', key: 'code' }, field, value, id);
     case 'timezone': return picker(app, { model: 'timezone', plural: 'timezones', key: 'code' }, field, value, id);
     case 'foreign_key': {
-      if (field.target.inline && opts.nested !== false) return inlineObject(app, field, value);
+      if (field.target.inline) return inlineObject(app, field, value);
       const target = app.model(field.target.model);
       const lookup = model.fields.find((f) => f.lookup && f.lookup.via === field.name);
       const shown = opts.record && lookup ? opts.record[lookup.name] : null;
@@ -139,7 +147,8 @@ function controlFor(app, model, field, value, id, opts) {
     default: {
       const attrs = { id, type: 'text', value: value ?? '', autocomplete: 'off' };
       if (field.max_length) attrs.maxlength = field.max_length;
-      return simple(h('input', attrs), (el) => el.value);
+      // Left empty, a null stays null rather than becoming "".
+      return simple(h('input', attrs), (el) => (el.value === '' && field.nullable && value == null ? null : el.value));
     }
   }
 }
@@ -156,12 +165,14 @@ function toLocalInput(value) {
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
 }
 
-function choiceControl(field, value, id) {
-  const current = value ?? field.default ?? '';
-  const options = field.choices.map((c) => h('option', { value: c, selected: c === current }, t(`choice.${c}`, {}, humanize(c))));
+/** A select of `field.choices`; `cast` turns the chosen text into the value sent. */
+function choiceControl(field, value, id, cast = (v) => v) {
+  const current = String(value ?? field.default ?? '');
+  const text = (c) => (c === 'true' || c === 'false' ? t(c === 'true' ? 'yes' : 'no') : t(`choice.${c}`, {}, humanize(c)));
+  const options = field.choices.map((c) => h('option', { value: c, selected: c === current }, text(c)));
   const empty = field.nullable || field.blank || !field.default ? h('option', { value: '', selected: current === '' }, '—') : null;
   const select = h('select', { id }, empty, options);
-  return { el: select, get: () => (select.value === '' ? (field.nullable ? null : undefined) : select.value) };
+  return { el: select, get: () => (select.value === '' ? (field.nullable ? null : undefined) : cast(select.value)) };
 }
 
 function jsonControl(field, value, id) {
@@ -199,17 +210,23 @@ export function picker(app, target, field, value, id, shown) {
   const highlight = (index) => {
     active = index;
     list.querySelectorAll('li').forEach((li, i) => li.setAttribute('aria-selected', String(i === index)));
-    if (options[index]) input.setAttribute('aria-activedescendant', `${listId}-${index}`);
+    if (options[index]) {
+      input.setAttribute('aria-activedescendant', `${listId}-${index}`);
+      list.children[index].scrollIntoView?.({ block: 'nearest' });
+    }
   };
+  let asked = 0;
   const search = async () => {
     if (!target.plural) return;
-    const text = input.value.trim();
+    // Only the latest search is shown, and only while the input still has the focus.
+    const mine = ++asked;
+    let found = [];
     try {
-      const page = await api('GET', `${target.plural}/${query({ search: text, page_size: 20 })}`);
-      options = page.results.map((r) => ({ key: r[target.key], label: display(targetModel, r) || r[target.key] }));
-    } catch {
-      options = [];
-    }
+      const page = await api('GET', `${target.plural}/${query({ search: input.value.trim(), page_size: 20 })}`);
+      found = page.results.map((r) => ({ key: r[target.key], label: display(targetModel, r) || r[target.key] }));
+    } catch { /* no matches to offer */ }
+    if (mine !== asked || document.activeElement !== input) return;
+    options = found;
     list.replaceChildren(...options.map((o, i) => h('li', { id: `${listId}-${i}`, role: 'option', 'aria-selected': 'false',
       onmousedown: (e) => { e.preventDefault(); choose(o); } }, o.label)));
     if (!options.length) list.append(h('li', { class: 'none', role: 'option', 'aria-disabled': 'true' }, t('picker.none')));
@@ -218,13 +235,13 @@ export function picker(app, target, field, value, id, shown) {
     highlight(options.length ? 0 : -1);
   };
   let closing = null;
-  input.addEventListener('input', () => { key = null; clearTimeout(timer); timer = setTimeout(search, 150); });
+  input.addEventListener('input', () => { key = null; options = []; clearTimeout(timer); timer = setTimeout(search, 150); });
   input.addEventListener('focus', () => { clearTimeout(closing); if (!input.value) search(); });
   input.addEventListener('blur', () => { closing = setTimeout(close, 150); });
   input.addEventListener('keydown', (e) => {
     if (e.key === 'ArrowDown') { e.preventDefault(); if (list.hidden) search(); else highlight(Math.min(active + 1, options.length - 1)); }
-    else if (e.key === 'ArrowUp') { e.preventDefault(); highlight(Math.max(active - 1, 0)); }
-    else if (e.key === 'Enter' && !list.hidden && options[active]) { e.preventDefault(); choose(options[active]); }
+    else if (e.key === 'ArrowUp') { e.preventDefault(); if (!list.hidden) highlight(Math.max(active - 1, 0)); }
+    else if (e.key === 'Enter' && !list.hidden) { e.preventDefault(); if (options[active]) choose(options[active]); }
     else if (e.key === 'Escape' && !list.hidden) { e.preventDefault(); e.stopPropagation(); close(); }
   });
   const clear = button('×', () => choose(null), { class: 'ghost clear', 'aria-label': t('picker.clear'), title: t('picker.clear') });
@@ -233,18 +250,22 @@ export function picker(app, target, field, value, id, shown) {
   }
   return {
     el: h('span', { class: 'picker' }, input, clear, list),
-    get: () => (key === null && input.value.trim() === '' ? null : key ?? (input.value.trim() || null)),
+    // Empty: null to clear a value, else left out (the server's default applies); typed text
+    // that was never chosen is sent as a key, for the server to judge.
+    get: () => (key === null && input.value.trim() === '' ? (value == null ? undefined : null) : key ?? (input.value.trim() || null)),
   };
 }
 
 /** An object written inline (a foreign key whose target is created or updated with the record). */
 function inlineObject(app, field, value) {
   const target = app.model(field.target.model);
-  const form = objectForm(app, target, value || {}, { creating: !value || !value.id });
+  const stored = value && typeof value === 'object' ? value[target.key] : undefined;
+  const form = objectForm(app, target, value || {}, { creating: stored === undefined });
   return {
     el: form.el,
     group: true,
-    get: () => form.get(),
+    // With its key the stored object is updated in place; without, a new one is created.
+    get: () => (stored === undefined ? form.get() : { [target.key]: stored, ...form.get() }),
     setErrors: (errors) => form.setErrors(errors || {}),
   };
 }
@@ -258,7 +279,8 @@ function childList(app, field, items) {
     const form = objectForm(app, child, item, { creating: !item.id, skip: [field.children.parent], compact: true });
     const row = h('div', { class: 'child' }, form.el);
     const entry = { form, row, id: item.id };
-    row.append(button(t('form.remove'), () => { forms.splice(forms.indexOf(entry), 1); row.remove(); }, { class: 'ghost', 'aria-label': `${t('form.remove')} ${label(field.name)}` }));
+    // Removed, the row's focus goes to the list's add button rather than being lost.
+    row.append(button(t('form.remove'), () => { forms.splice(forms.indexOf(entry), 1); row.remove(); more.focus(); }, { class: 'ghost', 'aria-label': `${t('form.remove')} ${label(field.name)}` }));
     forms.push(entry);
     body.append(row);
     return form;
@@ -287,7 +309,7 @@ export function objectForm(app, model, record, opts = {}) {
     if ((opts.skip || []).includes(field.name) || field.name === 'custom_fields') continue;
     if (field.write_only && !creating && field.type !== 'password') continue;
     if (editable(field, creating)) {
-      inputs.push(fieldInput(app, model, field, record[field.name] ?? (creating ? defaultOf(field) : undefined), { record }));
+      inputs.push(fieldInput(app, model, field, record[field.name] ?? (creating ? defaultOf(field) : undefined), { record, creating }));
     } else if (!creating && !opts.compact && record[field.name] !== undefined && field.type !== 'children') {
       readonly.push(h('div', { class: 'field readonly', dataset: { field: field.name } },
         h('span', { class: 'label' }, label(field.name)), h('output', {}, cellText(app, model, field, record))));
@@ -314,7 +336,7 @@ export function objectForm(app, model, record, opts = {}) {
       general.replaceChildren();
       for (const input of inputs) input.setErrors(errors[input.el.dataset.field]);
       if (custom) custom.setErrors(errors.custom_fields);
-      const known = new Set(inputs.map((i) => i.el.dataset.field).concat(['custom_fields']));
+      const known = new Set(inputs.map((i) => i.el.dataset.field).concat(custom ? ['custom_fields'] : []));
       const rest = Object.entries(errors).filter(([k]) => !known.has(k));
       for (const [key, messages] of rest) {
         const prefix = key === 'non_field_errors' || key === 'detail' || key === 'code' ? '' : `${label(key)}: `;
@@ -332,13 +354,17 @@ function defaultOf(field) {
 /** Inputs for the custom fields a model's definitions declare. */
 function customFields(model, values) {
   const inputs = model.custom_fields.map((d) => {
-    const field = { name: d.key, type: customKind(d.type), required: d.required, nullable: !d.required, choices: d.choices || [],
+    const type = ['number', 'decimal', 'date', 'boolean', 'choice'].includes(d.type) ? d.type : 'text';
+    const field = { name: d.key, type, required: d.required, nullable: !d.required, choices: d.choices || [],
       help: d.help_text || '', default: d.default ?? null };
-    const input = fieldInput(null, model, field, values[d.key] ?? d.default ?? undefined, { label: d.label || d.key });
+    // An optional yes/no may stay unset: a select, not a checkbox that always says no.
+    const input = fieldInput(null, model, field, values[d.key] ?? d.default ?? undefined, { label: d.label || d.key, tristate: !d.required });
     return { key: d.key, input };
   });
+  // Errors of no input here: a key without a definition, or the object as a whole.
+  const errors = h('ul', { class: 'errors' });
   return {
-    el: h('fieldset', { class: 'custom-fields' }, h('legend', {}, t('form.custom_fields')), inputs.map((i) => i.input.el)),
+    el: h('fieldset', { class: 'custom-fields' }, h('legend', {}, t('form.custom_fields')), errors, inputs.map((i) => i.input.el)),
     get() {
       const out = {};
       for (const { key, input } of inputs) {
@@ -347,12 +373,12 @@ function customFields(model, values) {
       }
       return out;
     },
-    setErrors(errors) {
-      for (const { key, input } of inputs) input.setErrors(errors && typeof errors === 'object' ? errors[key] : undefined);
+    setErrors(body) {
+      const byKey = body && typeof body === 'object' && !Array.isArray(body) ? body : {};
+      for (const { key, input } of inputs) input.setErrors(byKey[key]);
+      const rest = byKey === body ? Object.entries(byKey).filter(([k]) => !inputs.some((i) => i.key === k)).map(([k, m]) => `${k}: ${[].concat(m).join(' ')}`)
+        : [].concat(body ?? []);
+      errors.replaceChildren(...rest.map((m) => h('li', {}, String(m))));
     },
   };
-}
-
-function customKind(type) {
-  return { text: 'text', number: 'number', decimal: 'decimal', boolean: 'boolean', date: 'date', choice: 'choice' }[type] || 'text';
 }

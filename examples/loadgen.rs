@@ -13,6 +13,11 @@
 //! * `contact`  – 32 writers create contacts with three nested children each (an
 //!   e-mail address, a phone number and an inline address): one request, one
 //!   transaction of five rows, tags and the audit entry.
+//! * `tax`      – 32 clients `POST /api/v1/tax/calculate/` (anonymous, as the
+//!   endpoint is public) for a jurisdiction with two rates, the second compound,
+//!   set up first.
+//! * `product`  – 32 writers create products (org-scoped, with a category, a tag and
+//!   a custom field) in an organization and category set up first.
 //!
 //! Run against a freshly spawned server (a temporary data directory and a
 //! random admin password; the release binary must be built first):
@@ -46,7 +51,7 @@ use server::Server;
 type Result<T> = std::result::Result<T, Box<dyn Error>>;
 
 const USAGE: &str = "usage: loadgen [--addr HOST:PORT] [--seconds N] [--bin PATH] \
-                     [--scenario list|retrieve|create|contact|all]";
+                     [--scenario list|retrieve|create|contact|tax|product|all]";
 const WARMUP: Duration = Duration::from_secs(1);
 const IO_TIMEOUT: Duration = Duration::from_secs(10);
 const READERS: usize = 32;
@@ -82,7 +87,7 @@ fn parse_args() -> Result<Args> {
     if args.bin.is_relative() && !args.bin.exists() && in_crate.exists() {
         args.bin = in_crate;
     }
-    if !["list", "retrieve", "create", "contact", "all"].contains(&args.scenario.as_str()) {
+    if !["list", "retrieve", "create", "contact", "tax", "product", "all"].contains(&args.scenario.as_str()) {
         return Err(format!("unknown scenario {:?}\n{USAGE}", args.scenario).into());
     }
     Ok(args)
@@ -195,11 +200,65 @@ fn login(addr: SocketAddr, password: &str) -> Result<String> {
     Ok(access.to_owned())
 }
 
+/// Makes an organization, a product category and the products' `color` custom field; answers
+/// the organization's and the category's ids.
+fn setup_product(addr: SocketAddr, token: &str) -> Result<(String, String)> {
+    let host = addr.to_string();
+    let tag = format!("{:04X}", random_u64() & 0xFFFF);
+    let mut conn = Conn::open(addr)?;
+    let mut made = Vec::new();
+    let organization = serde_json::json!({ "name": format!("Bench {tag}"), "code": format!("BENCH-{tag}"),
+        "organization_type": "Company" });
+    let category = serde_json::json!({ "name": format!("Bench {tag}"), "category_type": "PRODUCT" });
+    // Defined once per server (a second run against the same server finds it there).
+    let color = serde_json::json!({ "model": "product", "key": "bench_color", "label": "Colour", "type": "text" });
+    let color = request("POST", &host, "/api/v1/custom-fields/", Some(token), &color.to_string());
+    conn.roundtrip(&color)?;
+    for (path, body) in [("/api/v1/organizations/", organization), ("/api/v1/categories/", category)] {
+        let reply = conn.roundtrip(&request("POST", &host, path, Some(token), &body.to_string()))?;
+        let text = String::from_utf8_lossy(conn.body(&reply)).into_owned();
+        if reply.status != 201 {
+            return Err(format!("setting up the product scenario: HTTP {}: {text}", reply.status).into());
+        }
+        let json: serde_json::Value = serde_json::from_str(&text)?;
+        made.push(json["id"].as_str().unwrap_or_default().to_string());
+    }
+    Ok((made[0].clone(), made[1].clone()))
+}
+
+/// Makes a jurisdiction with a 5 % rate and a compound 9.975 % one after it (as Quebec's
+/// GST and QST once were); answers the calculation request for it.
+fn setup_tax(addr: SocketAddr, token: &str) -> Result<Vec<u8>> {
+    let host = addr.to_string();
+    let code = format!("BENCH-{:04X}", random_u64() & 0xFFFF);
+    let mut conn = Conn::open(addr)?;
+    let jurisdiction = serde_json::json!({ "code": code, "name": "Bench", "jurisdiction_type": "OTHER" });
+    let rates = [("GST", "0.05", false, 1), ("QST", "0.09975", true, 2)].map(|(name, rate, compound, priority)| {
+        serde_json::json!({ "jurisdiction": code, "tax_category": "STANDARD", "name": name, "rate": rate,
+            "tax_type": "SALES", "is_compound": compound, "priority": priority })
+    });
+    let setup =
+        [("/api/v1/tax-jurisdictions/", jurisdiction)].into_iter().chain(rates.map(|r| ("/api/v1/tax-rates/", r)));
+    for (path, body) in setup {
+        let reply = conn.roundtrip(&request("POST", &host, path, Some(token), &body.to_string()))?;
+        if reply.status != 201 {
+            let text = String::from_utf8_lossy(conn.body(&reply)).into_owned();
+            return Err(format!("setting up the tax scenario: HTTP {}: {text}", reply.status).into());
+        }
+    }
+    let body = serde_json::json!({ "amount": "19.99", "jurisdiction": code, "tax_category": "STANDARD",
+        "currency": "USD", "date": "2026-01-01" });
+    Ok(request("POST", &host, "/api/v1/tax/calculate/", None, &body.to_string()))
+}
+
 #[derive(Clone, Copy)]
 enum Kind<'a> {
-    Get(&'a [u8]),
+    /// The same request every time, answered 200.
+    Same(&'a [u8]),
     Create,
     Contact,
+    /// Products of this organization in this category.
+    Product(&'a str, &'a str),
 }
 
 /// Everything a client thread needs; times are shared by all clients of a run.
@@ -276,7 +335,7 @@ fn client(plan: &Plan, kind: Kind, id: usize) -> Stats {
     let mut counter = 0u64;
     while Instant::now() < plan.end {
         match kind {
-            Kind::Get(req) => {
+            Kind::Same(req) => {
                 exchange(plan, &mut conn, req, 200, &mut stats);
             }
             Kind::Create => {
@@ -301,6 +360,17 @@ fn client(plan: &Plan, kind: Kind, id: usize) -> Stats {
                     "addresses":[{{"address":{{"street_address_1":"{counter} Main St","city":"Berlin","country":"DE"}},"address_type":"billing"}}]}}"#
                 );
                 let create = request("POST", &plan.host, "/api/v1/contacts/", Some(plan.token), &body);
+                exchange(plan, &mut conn, &create, 201, &mut stats);
+            }
+            Kind::Product(organization, category) => {
+                counter += 1;
+                let body = format!(
+                    r#"{{"name":"Bench product {counter}","sku":"B{}{id:02}-{counter}","product_type":"PHYSICAL_GOOD",
+                    "base_uom":"EA","organization":"{organization}","category":"{category}","tags":["bench"],
+                    "custom_fields":{{"bench_color":"red"}}}}"#,
+                    plan.tag
+                );
+                let create = request("POST", &plan.host, "/api/v1/products/", Some(plan.token), &body);
                 exchange(plan, &mut conn, &create, 201, &mut stats);
             }
         }
@@ -416,10 +486,10 @@ fn main_inner() -> Result<()> {
     let mut runs: Vec<(&str, Kind, usize)> = Vec::new();
     let wanted = |s: &str| args.scenario == "all" || args.scenario == s;
     if wanted("list") {
-        runs.push(("list", Kind::Get(&list_req), READERS));
+        runs.push(("list", Kind::Same(&list_req), READERS));
     }
     if wanted("retrieve") {
-        runs.push(("retrieve", Kind::Get(&one_req), READERS));
+        runs.push(("retrieve", Kind::Same(&one_req), READERS));
     }
     if wanted("create") {
         runs.push(("create", Kind::Create, 1));
@@ -427,6 +497,14 @@ fn main_inner() -> Result<()> {
     }
     if wanted("contact") {
         runs.push(("contact", Kind::Contact, READERS));
+    }
+    let tax_req = if wanted("tax") { setup_tax(addr, &token)? } else { Vec::new() };
+    if wanted("tax") {
+        runs.push(("tax", Kind::Same(&tax_req), READERS));
+    }
+    let product_setup = if wanted("product") { Some(setup_product(addr, &token)?) } else { None };
+    if let Some((organization, category)) = &product_setup {
+        runs.push(("product", Kind::Product(organization, category), READERS));
     }
 
     println!(

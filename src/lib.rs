@@ -9,6 +9,7 @@ pub mod api;
 pub mod audit;
 pub mod auth;
 pub mod config;
+pub mod demo;
 pub mod engine;
 pub mod mail;
 pub mod modules;

@@ -1,4 +1,4 @@
-//! The `plinth` command: serve (default), migrate, user management.
+//! The `plinth` command: serve (default), migrate, demo data, user management.
 
 use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
@@ -33,6 +33,9 @@ struct ServeArgs {
     /// Do not log one line per request.
     #[arg(long, global = true)]
     quiet: bool,
+    /// Fill an empty data directory with the demo business before serving.
+    #[arg(long)]
+    demo: bool,
 }
 
 #[derive(Subcommand)]
@@ -41,6 +44,11 @@ enum Command {
     Serve,
     /// Apply database migrations and exit.
     Migrate,
+    /// Fill an empty data directory with a demo business (the same one for the same seed).
+    Demo {
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// Manage users.
     #[command(subcommand)]
     User(UserCommand),
@@ -107,7 +115,12 @@ fn main() -> Result<()> {
     config.log_requests &= !cli.serve.quiet;
     config.admin_password = std::env::var("PLINTH_ADMIN_PASSWORD").ok().filter(|p| !p.is_empty());
     match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve if cli.serve.demo => {
+            demo(&config, 1)?;
+            serve(&config)
+        }
         Command::Serve => serve(&config),
+        Command::Demo { seed } => demo(&config, seed),
         Command::Migrate => {
             let db = plinth::open(&config)?;
             db.close();
@@ -119,6 +132,24 @@ fn main() -> Result<()> {
         Command::Audit(AuditCommand::Head) => print_audit_head(&config),
         Command::Dev(DevCommand::Ddl { models, rebuild }) => print_ddl(&config, &models, rebuild),
     }
+}
+
+/// Fills the data directory with the demo business and prints its users' passwords.
+fn demo(config: &Config, seed: u64) -> Result<()> {
+    let db = plinth::open(config)?;
+    plinth::bootstrap_admin(&db, config.admin_password.as_deref())?.inspect(|password| {
+        println!("Created the administrator 'admin' with password: {password}");
+    });
+    let summary = plinth::demo::fill(&db, seed);
+    db.close();
+    let summary = summary?;
+    let made: Vec<String> = summary.counts.iter().map(|(model, n)| format!("{model}: {n}")).collect();
+    println!("Demo business made in {:.1} s: {}.", summary.seconds, made.join(", "));
+    println!("Users (passwords shown once), members of Northwind Trading:");
+    for user in &summary.users {
+        println!("  {:<14} {:<8} {}", user.username, user.role, user.password);
+    }
+    Ok(())
 }
 
 fn serve(config: &Config) -> Result<()> {

@@ -20,14 +20,14 @@ function card(id, title, content, action, submitLabel) {
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     message.replaceChildren();
+    form.querySelectorAll('.errors').forEach((e) => e.replaceChildren());
     try {
       await action(form);
     } catch (error) {
       const body = error instanceof ApiError ? error.body : { detail: error.message };
-      form.querySelectorAll('.errors').forEach((e) => e.replaceChildren());
       for (const [key, messages] of Object.entries(body)) {
         if (key === 'code') continue;
-        const target = form.querySelector(`[data-field="${key}"] .errors`);
+        const target = form.querySelector(`[data-field="${CSS.escape(key)}"] .errors`);
         for (const m of [].concat(messages)) (target || message).append(h(target ? 'li' : 'p', {}, target ? String(m) : `${key === 'detail' || key === 'non_field_errors' ? '' : `${label(key)}: `}${m}`));
       }
     }
@@ -108,11 +108,11 @@ async function apiKeys(app) {
   const expires = input('expires_at', 'date');
   const rows = h('tbody', {}, list.map((k) => h('tr', {}, h('td', {}, k.name), h('td', { class: 'mono' }, k.prefix),
     h('td', {}, k.expires_at ? formatDateTime(k.expires_at) : '—'), h('td', {}, k.revoked_at ? t('account.revoked') : t('account.active')),
-    h('td', {}, k.revoked_at ? null : button(t('account.revoke'), async () => {
+    h('td', {}, k.revoked_at ? null : button(t('account.revoke'), () => attempt(app, async () => {
       await api('DELETE', `auth/api-keys/${encodeURIComponent(k.id)}/`);
       app.notify(t('account.revoked'));
       app.rerender();
-    }, { class: 'ghost small' })))));
+    }), { class: 'ghost small' })))));
   const form = card('api-key-new', t('account.new_key'), [name.wrap, expires.wrap, shown], async () => {
     const body = { name: name.el.value.trim() };
     if (expires.el.value) body.expires_at = new Date(`${expires.el.value}T23:59:59`).toISOString();
@@ -131,6 +131,11 @@ async function invitations(app) {
   if (!items.length) return null;
   return h('section', { class: 'card', id: 'invitations' }, h('h2', {}, t('account.invitations')),
     h('ul', {}, items.map((i) => h('li', {}, `${i.organization_name} · ${i.role_name} `,
-      button(t('account.accept'), async () => { await api('POST', `users/me/invitations/${i.id}/accept/`, {}); app.notify(t('account.accepted')); location.reload(); }, { class: 'primary small' }),
-      button(t('account.decline'), async () => { await api('POST', `users/me/invitations/${i.id}/decline/`, {}); app.rerender(); }, { class: 'ghost small' })))));
+      button(t('account.accept'), () => attempt(app, async () => { await api('POST', `users/me/invitations/${i.id}/accept/`, {}); app.notify(t('account.accepted')); location.reload(); }), { class: 'primary small' }),
+      button(t('account.decline'), () => attempt(app, async () => { await api('POST', `users/me/invitations/${i.id}/decline/`, {}); app.rerender(); }), { class: 'ghost small' })))));
+}
+
+/** Runs a button's `action`; a refusal is said in a message rather than lost. */
+async function attempt(app, action) {
+  try { await action(); } catch (error) { app.notify(error.message); }
 }

@@ -18,7 +18,7 @@ export function actions(app, model, key) {
 function actionForm(app, model, key, action, out) {
   const inputs = (action.params || []).map((name) => {
     const id = uid(name);
-    const input = h('input', { id, name, type: 'text', autocomplete: 'off' });
+    const input = h('input', { id, name, type: name === 'password' ? 'password' : 'text', autocomplete: 'off' });
     return { name, input, el: h('span', { class: 'field inline' }, h('label', { for: id }, label(name)), input) };
   });
   const title = t(`action.${action.name}`, {}, action.summary || label(action.name));
@@ -26,7 +26,7 @@ function actionForm(app, model, key, action, out) {
     h('button', { type: 'submit', class: action.method === 'GET' ? 'ghost' : 'primary' }, title));
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
-    const params = Object.fromEntries(inputs.map((i) => [i.name, i.input.value.trim()]));
+    const params = Object.fromEntries(inputs.map((i) => [i.name, i.input.value.trim()]).filter(([, value]) => value !== ''));
     const base = key === null ? `${model.plural}/${action.name}/` : `${model.plural}/${encodeURIComponent(key)}/${action.name}/`;
     try {
       if (action.method !== 'GET' && !window.confirm(title)) return;
@@ -44,7 +44,7 @@ function actionForm(app, model, key, action, out) {
 function show(app, model, out, result) {
   if (result && Array.isArray(result.results)) {
     replace(out, h('p', { class: 'muted' }, t('list.count', { count: result.count, page: 1, pages: Math.max(1, Math.ceil(result.count / 50)) })),
-      h('ul', {}, result.results.map((r) => h('li', {}, h('a', { href: `#/m/${model.plural}/${encodeURIComponent(r[model.key])}` }, display(model, r))))));
+      h('ul', {}, result.results.map((r) => h('li', {}, h('a', { href: `#/m/${model.plural}/${encodeURIComponent(r[model.lookup || model.key])}` }, display(model, r))))));
   } else {
     replace(out, h('dl', { class: 'result' }, Object.entries(result || {}).map(([k, v]) => [h('dt', {}, label(k)),
       h('dd', {}, typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v))])));

@@ -11,7 +11,7 @@ const OPS = ['eq', 'neq', 'gt', 'gte', 'lt', 'lte', 'contains', 'icontains', 'st
 export function filterFields(model) {
   const byName = new Map(model.fields.map((f) => [f.name, f]));
   const fields = model.filter_fields.map((name) => ({ name, type: byName.get(name.split(/__|\./)[0])?.type || 'text' }));
-  for (const d of model.custom_fields || []) fields.push({ name: `custom_fields.${d.key}`, type: d.type, label: d.label });
+  for (const d of model.custom_fields || []) fields.push({ name: `custom_fields.${d.key}`, type: d.type, label: d.label, choices: d.choices });
   return fields;
 }
 
@@ -24,7 +24,8 @@ function typed(field, op, text) {
   return text;
 }
 
-function untyped(value) {
+/** The text a value input shows for a JSON value. */
+export function untyped(value) {
   if (Array.isArray(value)) return value.join(', ');
   return value === null || value === undefined ? '' : String(value);
 }
@@ -32,8 +33,10 @@ function untyped(value) {
 /** Builds the editor for `filter` (parsed JSON or null); `apply(json|null)` on submit. */
 export function filterBuilder(model, filter, apply) {
   const fields = filterFields(model);
-  const root = groupNode(fields, fromJson(filter), true);
-  const preview = h('pre', { class: 'mono preview', 'aria-live': 'polite' });
+  const parsed = fromJson(filter);
+  // A single condition (`?filter={"field": …}`) is shown inside the top group.
+  const root = groupNode(fields, parsed.kind === 'group' ? parsed : { kind: 'group', op: 'and', not: false, items: [parsed] }, true);
+  const preview = h('pre', { class: 'mono preview' });
   const refresh = () => { preview.textContent = JSON.stringify(root.json()); };
   const form = h('form', { class: 'filter-builder', id: 'filter-builder', 'aria-label': t('filter.advanced') },
     root.el, h('details', {}, h('summary', {}, t('filter.json')), preview),
@@ -43,7 +46,11 @@ export function filterBuilder(model, filter, apply) {
   form.addEventListener('input', refresh);
   form.addEventListener('change', refresh);
   form.addEventListener('click', () => setTimeout(refresh));
-  form.addEventListener('submit', (event) => { event.preventDefault(); apply(root.json()); });
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const json = root.json();
+    apply(json.and?.length === 0 ? null : json);
+  });
   refresh();
   return form;
 }
@@ -88,7 +95,9 @@ function groupNode(fields, state, isRoot) {
   };
 }
 
-function condNode(fields, state) {
+function condNode(known, state) {
+  // A field the filter names that is not offered (from an edited URL) stays as it is.
+  const fields = !state.field || known.some((f) => f.name === state.field) ? known : [...known, { name: state.field, type: 'text' }];
   const field = h('select', { 'aria-label': t('filter.field'), class: 'cond-field' },
     fields.map((f) => h('option', { value: f.name, selected: f.name === state.field }, f.label || label(f.name))));
   const op = h('select', { 'aria-label': t('filter.operator'), class: 'cond-op' },

@@ -22,7 +22,7 @@ export function bindShortcuts(app) {
   let pending = '';
   document.addEventListener('keydown', (event) => {
     if (event.ctrlKey || event.metaKey || event.altKey || !app.user) return;
-    if (event.target.closest && event.target.closest('input, textarea, select, [contenteditable]')) return;
+    if (event.target.closest && event.target.closest('input, textarea, select, [contenteditable], dialog')) return;
     const key = event.key;
     if (pending === 'g') {
       pending = '';

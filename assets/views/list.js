@@ -5,7 +5,7 @@ import { h, replace, button, uid } from '../dom.js';
 import { api, ApiError, query } from '../api.js';
 import { t, label, modelLabel } from '../i18n.js';
 import { cellText, picker } from '../fields.js';
-import { filterBuilder, filterFields } from './filter.js';
+import { filterBuilder, filterFields, untyped } from './filter.js';
 import { actions } from './actions.js';
 
 const PAGE_SIZES = [25, 50, 100, 200];
@@ -42,6 +42,12 @@ export async function listView(app, main, model) {
   try {
     page = await api('GET', `${model.plural}/${query(params)}`);
   } catch (error) {
+    // A page past the last (rows deleted, another organization): the first page instead.
+    if (error.status === 404 && state.has('page')) {
+      state.delete('page');
+      setState(model, state);
+      return;
+    }
     status.textContent = error instanceof ApiError ? errorText(error) : error.message;
     status.setAttribute('role', 'alert');
     return;
@@ -64,8 +70,10 @@ function errorText(error) {
 /** The columns the user chose for this model, else the definition's. */
 function chosenColumns(app, model) {
   const saved = app.profile?.list_settings?.[model.name]?.columns;
-  const names = (saved && saved.length ? saved : model.list_columns.length ? model.list_columns : model.fields.slice(0, 5).map((f) => f.name));
-  return names.map((n) => model.fields.find((f) => f.name === n)).filter(Boolean);
+  const pick = (names) => names.map((n) => model.fields.find((f) => f.name === n)).filter(Boolean);
+  const chosen = pick(saved || []);
+  if (chosen.length) return chosen;
+  return model.list_columns.length ? pick(model.list_columns) : model.fields.slice(0, 5);
 }
 
 function toolbar(app, model, state, columns) {
@@ -78,21 +86,28 @@ function toolbar(app, model, state, columns) {
     setState(model, state);
   } }, search, h('button', { type: 'submit' }, t('list.search_go'))) : null;
   const panels = h('div', { class: 'panels' });
-  const toggle = (id, build) => () => {
+  const toggles = [];
+  const toggle = (id, build) => (event) => {
     const open = panels.querySelector(`#${id}`);
     panels.replaceChildren();
     if (!open) panels.append(build());
+    for (const b of toggles) b.setAttribute('aria-expanded', String(b === event.currentTarget && !open));
+  };
+  const panelButton = (text, id, build) => {
+    const b = button(text, toggle(id, build), { class: 'ghost', id: `${id}-toggle`, 'aria-expanded': 'false' });
+    toggles.push(b);
+    return b;
   };
   const filtered = [...state.keys()].some((k) => !['page', 'page_size', 'ordering', 'search'].includes(k));
   return h('div', { class: 'toolbar-wrap' },
     h('div', { class: 'toolbar' }, searchForm,
-      button(t('list.filters') + (filtered ? ' •' : ''), toggle('filters', () => filterPanel(app, model, state)), { class: 'ghost', id: 'filters-toggle' }),
-      button(t('filter.advanced'), toggle('advanced', () => h('div', { id: 'advanced' }, filterBuilder(model, parseFilter(state), (json) => {
+      panelButton(t('list.filters') + (filtered ? ' •' : ''), 'filters', () => filterPanel(app, model, state)),
+      panelButton(t('filter.advanced'), 'advanced', () => h('div', { id: 'advanced' }, filterBuilder(model, parseFilter(state), (json) => {
         if (json) state.set('filter', JSON.stringify(json)); else state.delete('filter');
         state.delete('page');
         setState(model, state);
-      }))), { class: 'ghost', id: 'advanced-toggle' }),
-      button(t('list.columns'), toggle('columns', () => columnChooser(app, model, columns)), { class: 'ghost', id: 'columns-toggle' })),
+      }))),
+      panelButton(t('list.columns'), 'columns', () => columnChooser(app, model, columns))),
     panels);
 }
 
@@ -100,65 +115,89 @@ function parseFilter(state) {
   try { return state.get('filter') ? JSON.parse(state.get('filter')) : null; } catch { return null; }
 }
 
-/** A panel of the model's simple filters: choices, booleans, relations, dates as ranges, tags, custom fields. */
+/**
+ * A panel of the model's simple filters: choices, booleans, relations, dates as ranges, tags,
+ * custom fields. Plain filters are query parameters; ranges and custom fields are conditions
+ * of `?filter=`, merged with the advanced filter's other conditions.
+ */
 function filterPanel(app, model, state) {
   const rows = [];
   const fields = filterFields(model).filter((f) => !f.name.includes('.') || f.name.startsWith('custom_fields.'));
   const byName = new Map(model.fields.map((f) => [f.name, f]));
-  const ranges = [];
+  const conditions = new Map(); // field name → { ops it writes, read(): its conditions }
+  const filter = parseFilter(state);
+  const current = filter?.and && !filter.not ? filter.and : filter ? [filter] : [];
+  const now = (name, ops) => current.find((c) => c.field === name && ops.includes(c.op))?.value;
   for (const f of fields) {
-    const field = byName.get(f.name) || { name: f.name, type: f.type };
+    const field = byName.get(f.name) || { name: f.name, type: f.type, choices: f.choices };
     const id = uid('filter');
     const text = f.label || label(f.name);
-    if (f.name.startsWith('custom_fields.') || f.type === 'date' || f.type === 'datetime') {
-      const type = ['date', 'datetime'].includes(f.type) ? 'date' : f.type === 'boolean' ? 'boolean' : 'text';
-      const from = h('input', { type: type === 'date' ? 'date' : 'text', id, 'aria-label': `${text} ${t('filter.from')}` });
-      const to = type === 'boolean' ? null : h('input', { type: type === 'date' ? 'date' : 'text', 'aria-label': `${text} ${t('filter.to')}` });
-      ranges.push({ f, type, from, to });
-      rows.push(h('div', { class: 'field' }, h('label', { for: id }, text), h('span', { class: 'range' }, from, to ? '–' : null, to)));
+    const custom = f.name.startsWith('custom_fields.');
+    let control;
+    if (['date', 'datetime'].includes(f.type) || (custom && ['number', 'decimal'].includes(f.type))) {
+      const type = ['date', 'datetime'].includes(f.type) ? 'date' : 'text';
+      const shown = (v) => (v === undefined ? '' : f.type === 'datetime' ? localDay(v) : String(v));
+      const from = h('input', { type, id, value: shown(now(f.name, ['gte'])), 'aria-label': `${text} ${t('filter.from')}` });
+      const to = h('input', { type, value: shown(now(f.name, ['lte'])), 'aria-label': `${text} ${t('filter.to')}` });
+      const cast = (v, end) => (f.type === 'number' ? Number(v) : f.type === 'datetime' ? dayBound(v, end) : v);
+      conditions.set(f.name, { ops: ['gte', 'lte'], read: () => [from.value && { field: f.name, op: 'gte', value: cast(from.value, false) },
+        to.value && { field: f.name, op: 'lte', value: cast(to.value, true) }] });
+      rows.push(h('div', { class: 'field' }, h('label', { for: id }, text), h('span', { class: 'range' }, from, '–', to)));
       continue;
     }
-    let control;
+    const value = custom ? untyped(now(f.name, ['eq'])) : state.get(f.name) || '';
     if (field.type === 'choice') {
-      control = h('select', { id }, h('option', { value: '' }, t('filter.any')), field.choices.map((c) => h('option', { value: c, selected: state.get(f.name) === c }, t(`choice.${c}`, {}, c))));
+      control = h('select', { id }, h('option', { value: '' }, t('filter.any')), field.choices.map((c) => h('option', { value: c, selected: value === c }, t(`choice.${c}`, {}, c))));
     } else if (field.type === 'boolean') {
-      control = h('select', { id }, ['', 'true', 'false'].map((v) => h('option', { value: v, selected: state.get(f.name) === v }, v ? t(v === 'true' ? 'yes' : 'no') : t('filter.any'))));
+      control = h('select', { id }, ['', 'true', 'false'].map((v) => h('option', { value: v, selected: value === v }, v ? t(v === 'true' ? 'yes' : 'no') : t('filter.any'))));
     } else if (field.type === 'foreign_key') {
       const target = app.model(field.target.model);
-      const chosen = picker(app, { model: field.target.model, plural: target?.plural, key: target?.key || 'id' }, field, state.get(f.name) || null, id);
-      rows.push(h('div', { class: 'field' }, h('label', { for: id }, text), chosen.el));
-      rows[rows.length - 1].read = () => chosen.get() || '';
-      rows[rows.length - 1].name = f.name;
+      const chosen = picker(app, { model: field.target.model, plural: target?.plural, key: target?.key || 'id' }, field, value || null, id);
+      const row = h('div', { class: 'field' }, h('label', { for: id }, text), chosen.el);
+      row.read = () => chosen.get() || '';
+      row.name = f.name;
+      rows.push(row);
       continue;
     } else {
-      control = h('input', { id, type: 'text', value: state.get(f.name) || '', placeholder: f.type === 'tags' ? t('tags.placeholder') : '' });
+      control = h('input', { id, type: 'text', value, placeholder: f.type === 'tags' ? t('tags.placeholder') : '' });
     }
-    const row = h('div', { class: 'field' }, h('label', { for: id }, text), control);
-    row.read = () => control.value;
-    row.name = f.name;
-    rows.push(row);
+    rows.push(h('div', { class: 'field' }, h('label', { for: id }, text), control));
+    if (custom) {
+      conditions.set(f.name, { ops: ['eq'], read: () => [control.value && { field: f.name, op: 'eq', value: f.type === 'boolean' ? control.value === 'true' : control.value }] });
+    } else {
+      rows[rows.length - 1].read = () => control.value;
+      rows[rows.length - 1].name = f.name;
+    }
   }
+  const keep = (names) => new URLSearchParams([...state.entries()].filter(([k]) => names.includes(k)));
   const form = h('form', { id: 'filters', class: 'filters card' }, rows,
     h('div', { class: 'row' }, h('button', { type: 'submit', class: 'primary' }, t('filter.apply')),
-      button(t('filter.clear'), () => setState(model, new URLSearchParams(state.get('ordering') ? { ordering: state.get('ordering') } : {})), { class: 'ghost' })));
+      button(t('filter.clear'), () => setState(model, keep(['ordering', 'search', 'page_size'])), { class: 'ghost' })));
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     for (const row of rows) if (row.read) { if (row.read()) state.set(row.name, row.read()); else state.delete(row.name); }
-    const conditions = [];
-    for (const { f, type, from, to } of ranges) {
-      const cast = (v) => (f.type === 'number' ? Number(v) : v);
-      if (type === 'boolean' && from.value) conditions.push({ field: f.name, op: 'eq', value: from.value === 'true' });
-      else if (type !== 'date' && from.value && !to?.value) conditions.push({ field: f.name, op: 'eq', value: cast(from.value) });
-      else {
-        if (from.value) conditions.push({ field: f.name, op: 'gte', value: cast(from.value) });
-        if (to?.value) conditions.push({ field: f.name, op: 'lte', value: type === 'date' && f.type === 'datetime' ? `${to.value}T23:59:59Z` : cast(to.value) });
-      }
-    }
-    if (conditions.length) state.set('filter', JSON.stringify({ and: conditions })); else if (ranges.length) state.delete('filter');
+    // The panel's conditions replace those on its fields; the advanced filter's others stay.
+    const others = current.filter((c) => !conditions.get(c.field)?.ops.includes(c.op));
+    const panel = [...conditions.values()].flatMap(({ read }) => read().filter(Boolean));
+    const all = others.concat(panel);
+    if (!all.length) state.delete('filter');
+    else if (panel.length || others.length < current.length) state.set('filter', JSON.stringify({ and: all }));
     state.delete('page');
     setState(model, state);
   });
   return form;
+}
+
+/** The first or last moment of the local day `date` (`YYYY-MM-DD`), as RFC 3339. */
+function dayBound(date, end) {
+  return new Date(`${date}T${end ? '23:59:59.999' : '00:00:00'}`).toISOString();
+}
+
+/** The local day (`YYYY-MM-DD`) of an RFC 3339 moment. */
+function localDay(value) {
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) return '';
+  return [date.getFullYear(), date.getMonth() + 1, date.getDate()].map((n) => String(n).padStart(2, '0')).join('-');
 }
 
 function columnChooser(app, model, columns) {
@@ -196,7 +235,7 @@ function grid(app, model, columns, rows, state) {
         }, { class: 'sort', dataset: { sort: c.name } }));
     }));
   const body = h('tbody', {}, rows.map((record) => {
-    const key = record[model.key];
+    const key = record[model.lookup || model.key];
     const href = `#/m/${model.plural}/${encodeURIComponent(key)}`;
     return h('tr', { dataset: { key } },
       model.can?.delete ? h('td', { class: 'check' }, h('input', { type: 'checkbox', value: key, 'aria-label': t('list.select', { name: key }) })) : null,

@@ -22,14 +22,19 @@ export async function recordView(app, main, model, key) {
     h('div', { class: 'row actions' }, writable ? save : null,
       h('a', { href: `#/m/${model.plural}`, class: 'button ghost' }, t('record.back')),
       !creating && model.can?.delete ? button(t('record.delete'), () => remove(app, model, key, form), { class: 'danger', id: 'delete' }) : null));
-  if (!writable) element.querySelectorAll('input,select,textarea,button.add-item,button.clear').forEach((el) => { el.disabled = true; });
+  if (!writable) form.el.querySelectorAll('input,select,textarea,button').forEach((el) => { el.disabled = true; });
+  // Errors beside their fields, and the focus on the first field refused.
+  const refused = (errors) => {
+    form.setErrors(errors);
+    element.querySelector('.invalid input, .invalid select, .invalid textarea')?.focus();
+  };
   element.addEventListener('submit', async (event) => {
     event.preventDefault();
     let body;
     try {
       body = form.get();
     } catch (error) {
-      form.setErrors({ [error.field || 'non_field_errors']: [error.message] });
+      refused({ [error.field || 'non_field_errors']: [error.message] });
       return;
     }
     save.disabled = true;
@@ -38,16 +43,11 @@ export async function recordView(app, main, model, key) {
         ? await api('POST', model.plural + '/', body)
         : await api('PATCH', `${model.plural}/${encodeURIComponent(key)}/`, body);
       app.notify(creating ? t('record.created') : t('record.saved'));
-      const savedKey = saved[model.key];
+      const savedKey = saved[model.lookup || model.key];
       if (creating || String(savedKey) !== String(key)) app.go(`#/m/${model.plural}/${encodeURIComponent(savedKey)}`);
       else app.rerender();
     } catch (error) {
-      if (error instanceof ApiError && error.status === 400) {
-        form.setErrors(error.body);
-        element.querySelector('.invalid input, .invalid select, .invalid textarea')?.focus();
-      } else {
-        form.setErrors({ non_field_errors: [error.message] });
-      }
+      refused(error instanceof ApiError && error.status === 400 ? error.body : { non_field_errors: [error.message] });
     } finally {
       save.disabled = false;
     }
@@ -59,7 +59,7 @@ export async function recordView(app, main, model, key) {
   }
   replace(main, sections);
   if (creating) form.focus();
-  if (!creating) history(app, model, key, main.querySelector('#history'));
+  if (!creating) trail(app, model, key, main.querySelector('#history'));
 }
 
 async function remove(app, model, key, form) {
@@ -74,7 +74,7 @@ async function remove(app, model, key, form) {
 }
 
 /** Who changed what and when, from the audit trail (for those who may read it). */
-async function history(app, model, key, section) {
+async function trail(app, model, key, section) {
   if (!app.model('auditlog')?.can?.view) {
     section.remove();
     return;

@@ -73,6 +73,9 @@ function resetForms() {
       const list = f.el.querySelector('.errors');
       list.replaceChildren(...[].concat(body[key] || []).map((m) => h('li', {}, m)));
     }
+    // A refusal of no field (throttled, not found …) is said too.
+    const other = Object.entries(body).filter(([k]) => !(k in fields) && k !== 'code').flatMap(([, m]) => m);
+    if (other.length) status.textContent = other.join(' ');
   };
   ask.addEventListener('submit', async (event) => {
     event.preventDefault();
@@ -81,7 +84,8 @@ function resetForms() {
       status.textContent = t('reset.sent');
       errors({ email }, {});
     } catch (error) {
-      errors({ email }, error.body || {});
+      status.textContent = '';
+      errors({ email }, error.body || { detail: error.message });
     }
   });
   confirm.addEventListener('submit', async (event) => {
@@ -92,7 +96,8 @@ function resetForms() {
       errors({ token, new_password: password }, {});
       confirm.reset();
     } catch (error) {
-      errors({ token, new_password: password }, error.body || {});
+      status.textContent = '';
+      errors({ token, new_password: password }, error.body || { detail: error.message });
     }
   });
   return [status, ask, confirm];

@@ -10,7 +10,7 @@ export async function treeView(app, main, model) {
   const title = modelLabel(model, true);
   document.title = `${title} · Plinth`;
   const parent = model.tree.parent;
-  const roots = await api('GET', `${model.plural}/${query({ filter: JSON.stringify({ field: parent, op: 'isnull', value: true }), page_size: 200 })}`);
+  const roots = await api('GET', `${model.plural}/${query({ filter: JSON.stringify({ field: parent, op: 'isnull', value: true }), page_size: 1000 })}`);
   let nodes = roots.results;
   if (!nodes.length) {
     // A member sees the top of their own part of the tree: the rows whose parent they cannot see.
@@ -27,7 +27,8 @@ export async function treeView(app, main, model) {
 }
 
 function node(app, model, record) {
-  const key = record[model.key];
+  // URLs name a row by its lookup (a category's slug), the tree by its key.
+  const key = record[model.lookup || model.key];
   const children = h('ul', { role: 'group', hidden: true });
   const item = h('li', { role: 'treeitem', 'aria-expanded': 'false', tabindex: '-1', dataset: { key } });
   let loaded = false;
@@ -38,8 +39,13 @@ function node(app, model, record) {
     children.hidden = !open;
     if (open && !loaded) {
       loaded = true;
-      const page = await api('GET', `${model.plural}/${encodeURIComponent(key)}/children/${query({ page_size: 200 })}`);
-      replace(children, page.results.length ? page.results.map((r) => node(app, model, r)) : h('li', { class: 'muted', role: 'none' }, t('tree.leaf')));
+      try {
+        const page = await api('GET', `${model.plural}/${encodeURIComponent(key)}/children/${query({ page_size: 200 })}`);
+        replace(children, page.results.length ? page.results.map((r) => node(app, model, r)) : h('li', { class: 'muted', role: 'none' }, t('tree.leaf')));
+      } catch (error) {
+        loaded = false; // opening it again tries again
+        status.textContent = error.message;
+      }
     }
   }, { class: 'ghost toggle', 'aria-label': t('tree.toggle', { name: display(model, record) }), tabindex: '-1' });
   const status = h('span', { class: 'row-error', role: 'alert' });
@@ -61,7 +67,7 @@ function moveForm(app, model, record, row, status) {
   const submit = async (parent) => {
     status.textContent = '';
     try {
-      await api('PATCH', `${model.plural}/${encodeURIComponent(record[model.key])}/`, { [model.tree.parent]: parent });
+      await api('PATCH', `${model.plural}/${encodeURIComponent(record[model.lookup || model.key])}/`, { [model.tree.parent]: parent });
       app.notify(t('tree.moved'));
       app.rerender();
     } catch (error) {
@@ -70,7 +76,7 @@ function moveForm(app, model, record, row, status) {
       status.textContent = `${label(model.tree.parent)}: ${[].concat(messages).join(' ')}`;
     }
   };
-  form.addEventListener('submit', (event) => { event.preventDefault(); submit(chosen.get()); });
+  form.addEventListener('submit', (event) => { event.preventDefault(); submit(chosen.get() ?? null); });
   row.after(form);
   form.querySelector('input')?.focus();
 }

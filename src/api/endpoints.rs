@@ -7,7 +7,7 @@ use serde_json::{Map, Value, json};
 
 use super::State;
 use super::error::ApiError;
-use super::handlers::{Reply, account, auth, meta};
+use super::handlers::{Reply, account, auth, meta, tax};
 use super::request::Ctx;
 use super::schemas;
 use crate::access::{Credential, Principal};
@@ -190,6 +190,25 @@ pub static ENDPOINTS: &[Endpoint] = &[
             request: None,
             success: returns("`{permissions: [{permission, model, action, label}]}`.", schemas::object),
             errors: &[],
+        },
+    },
+    Endpoint {
+        path: "tax/calculate/",
+        method: Method::Post,
+        // Public: it reads only reference data anyone may read (tax definitions, currencies)
+        // and writes nothing, so credentials are not even read — a stale token never fails a
+        // checkout's tax line, and the hot path skips the session lookup.
+        access: Access::Public,
+        handler: tax::calculate,
+        doc: Doc {
+            operation_id: "tax_calculate",
+            summary: "The taxes on an amount: the jurisdiction's active rates of the category valid on the date \
+                      (both ends inclusive), by ascending priority, a compound rate taxing the amount plus the taxes \
+                      before it; every amount rounded half-up to the currency's decimal places",
+            tag: "Tax Rate",
+            request: Some(schemas::tax_calculation_request),
+            success: returns("The taxes, amounts as decimal strings.", schemas::tax_calculation),
+            errors: &[400],
         },
     },
     Endpoint {

@@ -82,7 +82,10 @@ pub fn build(registry: &'static Registry) -> Router<Route> {
             } else {
                 format!("{BASE}/{plural}/{}", action.name)
             };
-            add(path, Route::Model(ModelRoute::Action(model, action)));
+            add(path.clone(), Route::Model(ModelRoute::Action(model, action)));
+            if !action.detail && !action.params.is_empty() {
+                add(format!("{path}/{{arg}}"), Route::Model(ModelRoute::Action(model, action)));
+            }
         }
     }
     router

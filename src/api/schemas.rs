@@ -90,3 +90,26 @@ pub fn totp_disable() -> Value {
     json!({ "type": "object", "required": ["password"], "properties": {
         "password": { "type": "string" }, "code": { "type": "string" } } })
 }
+
+pub fn tax_calculation_request() -> Value {
+    json!({ "type": "object", "required": ["amount", "jurisdiction", "currency"], "additionalProperties": false,
+        "properties": {
+        "amount": { "type": ["string", "number"], "description": "A decimal (\"19.99\"), rounded half-up to the currency's places." },
+        "jurisdiction": { "type": "string", "description": "A tax jurisdiction's code (US-CA)." },
+        "tax_category": { "type": ["string", "null"], "description": "A tax category's code; absent or null for the rates of no category." },
+        "currency": { "type": "string", "description": "A currency's code: its decimal places round every amount." },
+        "date": { "type": "string", "format": "date", "description": "The day the rates are valid on; today (UTC) when absent." } } })
+}
+
+pub fn tax_calculation() -> Value {
+    let money = json!({ "type": "string", "description": "With exactly the currency's decimal places." });
+    json!({ "type": "object", "required": ["amount", "currency", "tax_amount", "total", "breakdown"],
+        "additionalProperties": false, "properties": {
+        "amount": money, "currency": { "type": "string" }, "tax_amount": money, "total": money,
+        "breakdown": { "type": "array", "description": "The applied rates, in the order applied.", "items": {
+            "type": "object", "additionalProperties": false,
+            "required": ["tax_rate", "name", "rate", "is_compound", "taxable_amount", "tax_amount"], "properties": {
+            "tax_rate": { "type": "string", "description": "The rate's id." }, "name": { "type": "string" },
+            "rate": { "type": "string", "description": "A fraction with 5 decimal places (\"0.08250\")." },
+            "is_compound": { "type": "boolean" }, "taxable_amount": money, "tax_amount": money } } } } })
+}

@@ -15,6 +15,17 @@ use super::{Author, Caller, Record, custom, tree, value};
 use crate::access::{self, Principal};
 use crate::store::{Connection, Db, OptionalExtension, Row, SqlValue, StoreError};
 
+/// The key of the row an item URL names: the URL's value itself, or — for a model looked up
+/// by another field (`lookup`) — the key of the row with that value (404 when none).
+pub fn key_of(db: &Db, model: &Model, value: &str) -> Result<String, EngineError> {
+    let Some(lookup) = model.def.lookup else { return Ok(value.to_string()) };
+    let sql = format!("SELECT \"{}\" FROM \"{}\" WHERE \"{lookup}\" = ?1", model.def.key, model.def.table);
+    let key: Option<String> = db.read(|conn| {
+        conn.prepare_cached(&sql)?.query_row([value], |r| r.get(0)).optional().map_err(StoreError::from)
+    })?;
+    key.ok_or(EngineError::NotFound)
+}
+
 /// Reads one object by its key.
 pub fn retrieve(db: &Db, model: &'static Model, caller: &Caller, key: &str) -> Result<Record, EngineError> {
     scope::check_read(db, model, caller.principal.as_ref())?;

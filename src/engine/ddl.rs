@@ -129,9 +129,8 @@ pub fn indexes(model: &Model) -> Vec<String> {
     if model.def.tree.is_some() {
         // A subtree is a range of paths; with the default order and the key beside them, the
         // `descendants/` page is sorted and counted from the index alone.
-        let path = super::tree::PATH.name;
-        let mut columns = vec![path];
-        columns.extend(order.iter().copied().filter(|c| *c != model.def.key && *c != path));
+        let mut columns = vec![super::tree::PATH.name];
+        columns.extend(order.iter().copied().filter(|c| *c != model.def.key && *c != super::tree::PATH.name));
         columns.push(model.def.key);
         wanted.push((false, columns, String::new()));
     }

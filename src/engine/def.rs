@@ -515,7 +515,8 @@ pub struct Action {
     /// `Get` or `Post`.
     pub method: Method,
     pub summary: &'static str,
-    /// Query parameters the action reads (documented in OpenAPI).
+    /// What the action reads (documented in OpenAPI, offered as inputs by the pages): query
+    /// parameters of a GET, string fields of a POST's JSON body.
     pub params: &'static [&'static str],
     /// The permission the engine checks before the handler runs.
     pub needs: Needs,
@@ -593,6 +594,9 @@ pub struct ModelDef {
     pub table: &'static str,
     /// Key field: `"id"` for a generated UUIDv7, else the natural key field's name.
     pub key: &'static str,
+    /// The field item URLs name the row by when it is not the key (categories by `slug`);
+    /// references to the row still use the key.
+    pub lookup: Option<&'static str>,
     pub fields: &'static [Field],
     /// Has a `custom_fields` JSON object.
     pub custom_fields: bool,
@@ -660,6 +664,7 @@ impl ModelDef {
             plural,
             table,
             key: "id",
+            lookup: None,
             fields: &[],
             custom_fields: false,
             tracking: true,

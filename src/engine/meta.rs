@@ -26,6 +26,7 @@ pub fn models(registry: &Registry) -> Value {
                 "url": (!def.nested).then(|| format!("/api/v1/{}/", def.plural)),
                 "nested": def.nested,
                 "key": def.key,
+                "lookup": def.lookup.unwrap_or(def.key),
                 "tracking": def.tracking,
                 "fields": m.columns.iter().map(field).collect::<Vec<_>>(),
                 "search_fields": def.search,

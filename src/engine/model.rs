@@ -237,11 +237,11 @@ impl Registry {
             if let Some(tree) = &def.tree {
                 let parent = model.column(tree.parent).map(|f| (f.kind, f.nullable));
                 let own = matches!(parent, Some((Kind::ForeignKey { model: m, .. }, true)) if m == def.name);
-                assert!(
-                    own && model.generated_key(),
-                    "{}: a tree needs generated keys and a nullable parent",
-                    def.name
-                );
+                assert!(own, "{}: a tree needs a nullable parent", def.name);
+                // Keys go into the path: generated ones, or text checked by `tree::place`.
+                let text_key =
+                    model.column(def.key).is_some_and(|f| matches!(f.kind, Kind::Text { .. } | Kind::Slug { .. }));
+                assert!(model.generated_key() || text_key, "{}: a tree needs generated or text keys", def.name);
                 // SET NULL would make roots of the children behind the engine's back, their
                 // paths still naming the deleted parent.
                 let policy = parent.and_then(|(kind, _)| match kind {

@@ -319,7 +319,7 @@ fn model_paths(model: &Model, paths: &mut Map<String, Value>) {
     let owned = matches!(def.scope, Scope::Owner(_));
     let mine = if owned { "; `me` for your own" } else { "" };
     let key_param = json!({ "name": "key", "in": "path", "required": true, "schema": { "type": "string" },
-                            "description": format!("The {}'s {}{mine}.", def.label, def.key) });
+                            "description": format!("The {}'s {}{mine}.", def.label, def.lookup.unwrap_or(def.key)) });
     let mut item = Map::from_iter([("parameters".to_string(), json!([key_param]))]);
     item.extend(item_operations(def, &one, &body, "", "a"));
     paths.insert(format!("/api/v1/{}/{{key}}/", def.plural), Value::Object(item));
@@ -337,8 +337,9 @@ fn model_paths(model: &Model, paths: &mut Map<String, Value>) {
         } else {
             format!("/api/v1/{}/{}/", def.plural, action.name)
         };
-        let mut params: Vec<Value> =
-            action.params.iter().map(|p| query_param(p, "", json!({ "type": "string" }))).collect();
+        let posted = action.method == Method::Post;
+        let query = if posted { &[][..] } else { action.params };
+        let mut params: Vec<Value> = query.iter().map(|p| query_param(p, "", json!({ "type": "string" }))).collect();
         if action.detail {
             params.push(path_param("key"));
         }
@@ -348,8 +349,13 @@ fn model_paths(model: &Model, paths: &mut Map<String, Value>) {
             answers.extend(ok(201, "Created.", Some(json!({ "type": "object" }))));
             failures.push(403);
         }
-        let op = json!({ "operationId": format!("{}_{}", def.name, action.name), "summary": action.summary, "tags": [tag],
+        let mut op = json!({ "operationId": format!("{}_{}", def.name, action.name), "summary": action.summary, "tags": [tag],
             "parameters": params, "responses": with_errors(answers, &failures) });
+        if posted && !action.params.is_empty() {
+            let fields: Map<String, Value> =
+                action.params.iter().map(|p| (p.to_string(), json!({ "type": "string" }))).collect();
+            op["requestBody"] = request_body(json!({ "type": "object", "properties": fields }));
+        }
         paths.insert(path, json!({ operation_key(action.method): op }));
     }
 }

@@ -5,6 +5,11 @@
 //! refuses cycles and the definition's parent rules (400 on `parent`), carries a moved node's
 //! subtree along, and deletes a subtree node by node (audited) where the parent field
 //! cascades.
+//!
+//! Keys go into the path, so a tree's key is either generated (a UUID) or a declared text
+//! key whose values are path-safe ([`check_key`]): ASCII letters, digits, `-`, `_` and `.`,
+//! starting with a letter or digit — never `/` (the separator) nor anything JSON would
+//! escape (`store::paths::keys_on_path` reads a path as a JSON array).
 
 use rusqlite::params_from_iter;
 use serde_json::Value;
@@ -63,6 +68,23 @@ pub const ACTIONS: [Action; 3] = [
     },
 ];
 
+/// Whether `key` may stand in a tree path: ASCII letters, digits, `-`, `_` and `.`, starting
+/// with a letter or digit (so that no key is `.` or `..` in a URL either).
+pub fn path_safe(key: &str) -> bool {
+    key.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && key.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
+/// Refuses (400 on the key field) a declared key of a tree model that is not [`path_safe`];
+/// generated keys and models that are no tree pass.
+fn check_key(model: &Model, key: &str) -> Result<(), EngineError> {
+    if model.def.tree.is_none() || model.generated_key() || path_safe(key) {
+        return Ok(());
+    }
+    let message = "Use only letters, digits, \"-\", \"_\" and \".\", starting with a letter or digit.";
+    Err(EngineError::Validation(FieldErrors::single(model.def.key, message)))
+}
+
 fn around(
     call: &ActionCall,
     restriction: Restriction,
@@ -88,8 +110,8 @@ fn ancestors(call: &ActionCall) -> Result<ActionOutput, EngineError> {
     around(call, Restriction::Ancestors(call.key.unwrap_or_default()), &query)
 }
 
-/// The level and path of a row placed under `parent` (a root when `None`), after checking the
-/// definition's parent rules against the parent row. `height` is how many levels the row
+/// The level and path of a row placed under `parent` (a root when `None`), after checking its
+/// key ([`check_key`]) and the definition's parent rules against the parent row. `height` is how many levels the row
 /// carries below itself (0 for a new row): the deepest of them must stay within the maximum.
 pub fn place(
     conn: &Connection,
@@ -99,6 +121,7 @@ pub fn place(
     proposed: &Record,
     height: i64,
 ) -> Result<(i64, String), EngineError> {
+    check_key(model, key)?;
     let Some(parent) = proposed.get(tree.parent).and_then(Value::as_str) else {
         return Ok((0, path_under(None, key)));
     };
@@ -274,8 +297,19 @@ mod tests {
         ..ModelDef::base("folder", "Folder", "folders", "test_folders")
     };
 
+    /// A tree keyed by codes the client gives (tax jurisdictions: `US`, `US-CA`).
+    const REGION: ModelDef = ModelDef {
+        key: "code",
+        fields: &[Field::text("code", 50), Field::foreign_key("parent", "region", OnDelete::Restrict).nullable()],
+        tree: Some(Tree { parent: "parent", same_as_parent: &[] }),
+        default_order: &["code"],
+        display: "{code}",
+        tracking: false,
+        ..ModelDef::base("region", "Region", "regions", "test_regions")
+    };
+
     fn setup() -> Fixture {
-        Fixture::new(&[&NODE, &FOLDER])
+        Fixture::new(&[&NODE, &FOLDER, &REGION])
     }
 
     impl Fixture {
@@ -398,6 +432,47 @@ mod tests {
         fixture.reparent("folder", &top, &chain[super::MAX_LEVEL as usize - 2]).expect("its leaf lands at the bottom");
         let levels = fixture.names("SELECT name || level FROM test_folders WHERE name IN ('T', 'U') ORDER BY name");
         assert_eq!(levels, ["T30", "U31"]);
+    }
+
+    #[test]
+    fn a_tree_keyed_by_codes_takes_path_safe_codes_only() {
+        let fixture = setup();
+        fixture.create("region", json!({ "code": "US" })).expect("root");
+        fixture.create("region", json!({ "code": "US-CA", "parent": "US" })).expect("child");
+        fixture.create("region", json!({ "code": "US-CA.SF_1", "parent": "US-CA" })).expect("grandchild");
+        for code in ["US/NY", "US\"NY", "US NY", "-US", ".", "..", "ÜS"] {
+            let refused = fixture.create("region", json!({ "code": code, "parent": "US" }));
+            assert_refused_on(refused, "code", "letters, digits");
+        }
+        let rows =
+            fixture.names("SELECT code || ' ' || level || ' ' || tree_path FROM test_regions ORDER BY tree_path");
+        assert_eq!(rows, ["US 0 /US/", "US-CA 1 /US/US-CA/", "US-CA.SF_1 2 /US/US-CA/US-CA.SF_1/"]);
+        assert_refused_on(fixture.reparent("region", "US", "US-CA.SF_1"), "parent", "itself or one of its descendants");
+        let ancestors = fixture.db.read(|conn| {
+            let sql = format!(
+                "SELECT code FROM test_regions WHERE code IN ({}) ORDER BY level",
+                crate::store::paths::keys_on_path("'/US/US-CA/US-CA.SF_1/'")
+            );
+            let mut stmt = conn.prepare(&sql)?;
+            let codes = stmt.query_map([], |r| r.get(0))?.collect::<Result<Vec<String>, _>>()?;
+            Ok::<_, crate::store::StoreError>(codes)
+        });
+        assert_eq!(ancestors.expect("ancestors"), ["US", "US-CA", "US-CA.SF_1"], "a path of codes reads as its keys");
+    }
+
+    #[test]
+    #[should_panic(expected = "generated or text keys")]
+    fn a_tree_keyed_by_numbers_is_refused() {
+        const NUMBERED: ModelDef = ModelDef {
+            key: "number",
+            fields: &[
+                Field::integer("number", 0, 100),
+                Field::foreign_key("parent", "numbered", OnDelete::Restrict).nullable(),
+            ],
+            tree: Some(Tree { parent: "parent", same_as_parent: &[] }),
+            ..ModelDef::base("numbered", "Numbered", "numbereds", "test_numbereds")
+        };
+        Registry::new(&[&NUMBERED]);
     }
 
     #[test]

@@ -43,6 +43,7 @@ pub fn insert(
     if slug_made {
         proposed = unique_slug(conn, model, &mut values)?;
     }
+    refuse_reserved_lookup(model, &values)?;
     check_references(conn, registry, access, &values)?;
     taken::take(conn, registry, model, &mut values, &mut proposed)?;
     if let Access::Caller(principal) = access {
@@ -116,6 +117,7 @@ pub fn apply_update(
     }
     let mut proposed = merged(&values, Some(&existing));
     run_validator(model, &proposed)?;
+    refuse_reserved_lookup(model, &values)?;
     check_references(conn, registry, access, &values)?;
     taken::take(conn, registry, model, &mut values, &mut proposed)?;
     taken::refuse_leaving_dependants(conn, registry, model, &existing, &proposed)?;
@@ -231,6 +233,25 @@ pub(super) fn set(values: &mut Vec<(Field, SqlValue)>, field: Field, value: SqlV
     values.push((field, value));
 }
 
+/// The values a model's URL lookup may not take: the names of its collection actions, whose
+/// URLs (`categories/tree/`) would shadow the row's.
+fn reserved_lookups(model: &Model) -> impl Iterator<Item = &'static str> + '_ {
+    let lookup = model.def.lookup.unwrap_or(model.def.key);
+    model.actions.iter().filter(|a| !a.detail).map(|a| a.name).filter(move |_| lookup != "id")
+}
+
+/// 400 on the lookup field when a write gives it a reserved value.
+fn refuse_reserved_lookup(model: &Model, values: &[(Field, SqlValue)]) -> Result<(), EngineError> {
+    let lookup = model.def.lookup.unwrap_or(model.def.key);
+    let given = values.iter().find(|(f, _)| f.name == lookup).map(|(_, v)| v);
+    match given {
+        Some(SqlValue::Text(text)) if reserved_lookups(model).any(|name| name == text) => Err(EngineError::Validation(
+            FieldErrors::single(lookup, format!("\"{text}\" is reserved: choose another.")),
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// Makes a slug made from a name unique among the table's: `-2`, `-3` … (in the writer).
 fn unique_slug(conn: &Connection, model: &Model, values: &mut [(Field, SqlValue)]) -> Result<Record, EngineError> {
     let Some((slug_field, _)) = model.def.slug_from else { return Ok(merged(values, None)) };
@@ -246,7 +267,8 @@ fn unique_slug(conn: &Connection, model: &Model, values: &mut [(Field, SqlValue)
     let mut free = None;
     for n in 1..=1000 {
         let candidate = super::slug::candidate(&base, n, max);
-        if !taken.query_row([&candidate], |r| r.get::<_, bool>(0)).map_err(StoreError::from)? {
+        let reserved = reserved_lookups(model).any(|name| name == candidate);
+        if !reserved && !taken.query_row([&candidate], |r| r.get::<_, bool>(0)).map_err(StoreError::from)? {
             free = Some(candidate);
             break;
         }

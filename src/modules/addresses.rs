@@ -39,7 +39,6 @@ pub const ADDRESS: ModelDef = ModelDef {
     list_columns: &["street_address_1", "postal_code", "city", "country", "status", "organization_name"],
     validate: Some(validate_coordinates),
     area: "contacts",
-
     ..ModelDef::base("address", "Address", "addresses", "addresses")
 };
 

@@ -59,6 +59,5 @@ pub const AUDIT_LOG: ModelDef = ModelDef {
     display: "{action} {model} {object_repr}",
     list_columns: &["created_at", "username", "action", "model", "object_repr"],
     area: "administration",
-
     ..ModelDef::base("auditlog", "Audit Log Entry", "audit-logs", "audit_logs")
 };

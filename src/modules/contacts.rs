@@ -53,7 +53,6 @@ pub const CONTACT: ModelDef = ModelDef {
     ],
     validate: Some(validate_name),
     area: "contacts",
-
     ..ModelDef::base("contact", "Contact", "contacts", "contacts")
 };
 

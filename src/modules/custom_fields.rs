@@ -34,7 +34,6 @@ pub const CUSTOM_FIELD: ModelDef = ModelDef {
     list_columns: &["model", "key", "label", "type", "required", "order"],
     validate: Some(validate_definition),
     area: "configuration",
-
     ..ModelDef::base("customfield", "Custom Field", "custom-fields", "custom_fields")
 };
 

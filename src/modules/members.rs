@@ -60,7 +60,6 @@ pub const INVITATION: ModelDef = ModelDef {
     guard: Some(no_escalation_by_membership),
     after_write: Some(mail_invitation),
     area: "organization",
-
     ..ModelDef::base("invitation", "Invitation", "invitations", "invitations")
 };
 

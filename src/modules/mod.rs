@@ -3,14 +3,17 @@
 
 pub mod addresses;
 pub mod audit_log;
+pub mod categories;
 pub mod contacts;
 pub mod custom_fields;
 pub mod members;
 pub mod organizations;
+pub mod products;
 pub mod profiles;
 pub mod reference;
 pub mod roles;
 pub mod tags;
+pub mod tax;
 pub mod users;
 pub mod warehouses;
 
@@ -35,6 +38,8 @@ pub const MODELS: &[&ModelDef] = &[
     &roles::MEMBERSHIP,
     &roles::USER_ROLE,
     &members::INVITATION,
+    &categories::CATEGORY,
+    &products::PRODUCT,
     &tags::TAG,
     &custom_fields::CUSTOM_FIELD,
     &reference::STATUS,
@@ -44,6 +49,9 @@ pub const MODELS: &[&ModelDef] = &[
     &reference::ORGANIZATION_TYPE,
     &reference::COUNTRY,
     &reference::TIMEZONE,
+    &tax::TAX_JURISDICTION,
+    &tax::TAX_CATEGORY,
+    &tax::TAX_RATE,
     &audit_log::AUDIT_LOG,
 ];
 
@@ -56,6 +64,7 @@ pub fn registry() -> &'static Registry {
 /// Loads built-in data that is missing (idempotent; never touches edited rows).
 pub fn seed(db: &Db) -> Result<(), StoreError> {
     reference::seed(db)?;
+    tax::seed(db)?;
     db.write(roles::seed)?;
     tags::adopt_imported(db)
 }

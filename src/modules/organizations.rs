@@ -72,12 +72,11 @@ pub const ORGANIZATION: ModelDef = ModelDef {
         method: Method::Post,
         summary: "Create an account that is a member of this organization: {username, password, email, first_name, \
                       last_name, role}. Needs organization.create-user here and everything the role grants.",
-        params: &[],
+        params: &["username", "password", "email", "first_name", "last_name", "role"],
         needs: Needs::Own,
         handler: super::members::create_user,
     }],
     area: "organization",
-
     ..ModelDef::base("organization", "Organization", "organizations", "organizations")
 };
 

@@ -38,7 +38,6 @@ pub const PROFILE: ModelDef = ModelDef {
     list_columns: &["username", "job_title", "phone_number", "language", "timezone"],
     validate: Some(validate_manager),
     area: "administration",
-
     ..ModelDef::base("userprofile", "User Profile", "profiles", "user_profiles")
 };
 

@@ -33,7 +33,6 @@ pub const STATUS: ModelDef = ModelDef {
     display: "{name}",
     list_columns: &["slug", "name", "category", "color", "updated_at"],
     area: "configuration",
-
     ..ModelDef::base("status", "Status", "statuses", "statuses")
 };
 
@@ -62,7 +61,6 @@ pub const CURRENCY: ModelDef = ModelDef {
     list_columns: &["code", "name", "symbol", "decimal_places", "is_active", "numeric_code"],
     validate: Some(validate_currency),
     area: "reference",
-
     ..ModelDef::base("currency", "Currency", "currencies", "currencies")
 };
 
@@ -97,7 +95,6 @@ pub const UOM: ModelDef = ModelDef {
         handler: convert_action,
     }],
     area: "reference",
-
     ..ModelDef::base("uom", "Unit of Measure", "uoms", "uoms")
 };
 
@@ -123,7 +120,6 @@ pub const UOM_CONVERSION: ModelDef = ModelDef {
     list_columns: &["from_uom", "to_uom", "factor"],
     validate: Some(validate_conversion),
     area: "reference",
-
     ..ModelDef::base("uomconversion", "Unit Conversion", "uom-conversions", "uom_conversions")
 };
 
@@ -141,7 +137,6 @@ pub const ORGANIZATION_TYPE: ModelDef = ModelDef {
     display: "{name}",
     list_columns: &["name", "description", "updated_at", "updated_by"],
     area: "configuration",
-
     ..ModelDef::base("organizationtype", "Organization Type", "organization-types", "organization_types")
 };
 
@@ -164,7 +159,6 @@ pub const COUNTRY: ModelDef = ModelDef {
     display: "{name}",
     list_columns: &["code", "alpha3", "name"],
     area: "reference",
-
     ..ModelDef::base("country", "Country", "countries", "countries")
 };
 
@@ -185,7 +179,6 @@ pub const TIMEZONE: ModelDef = ModelDef {
     display: "{code}",
     list_columns: &["code", "area"],
     area: "reference",
-
     ..ModelDef::base("timezone", "Time Zone", "timezones", "timezones")
 };
 

@@ -44,7 +44,6 @@ pub const ROLE: ModelDef = ModelDef {
     guard: Some(no_escalation_by_role),
     after_write: Some(audit_role_grants),
     area: "organization",
-
     ..ModelDef::base("role", "Role", "roles", "roles")
 };
 
@@ -72,7 +71,6 @@ pub const MEMBERSHIP: ModelDef = ModelDef {
     guard: Some(no_escalation_by_membership),
     after_write: Some(audit_membership_grants),
     area: "organization",
-
     ..ModelDef::base(
         "organizationmembership",
         "Organization Membership",
@@ -100,7 +98,6 @@ pub const USER_ROLE: ModelDef = ModelDef {
     check: Some(global_roles_only),
     after_write: Some(audit_user_role_grants),
     area: "administration",
-
     ..ModelDef::base("userrole", "User Role", "user-roles", "user_roles")
 };
 

@@ -24,7 +24,6 @@ pub const TAG: ModelDef = ModelDef {
     display: "{name}",
     list_columns: &["name", "slug"],
     area: "configuration",
-
     ..ModelDef::base("tag", "Tag", "tags", "tags")
 };
 

@@ -39,7 +39,6 @@ pub const USER: ModelDef = ModelDef {
     write: WriteRule::Superuser,
     after_write: Some(after_user_write),
     area: "administration",
-
     ..ModelDef::base("user", "User", "users", "users")
 };
 

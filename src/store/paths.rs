@@ -16,8 +16,9 @@ pub fn on_path(key: &str, path: &str) -> String {
 }
 
 /// SQL: the keys on the path `path` (an expression), from the root down to its own row. Tree
-/// keys are generated (UUIDs), so the path is a JSON array once its slashes are commas: a
-/// list the key index is searched with, where testing every row against the path would scan.
+/// keys are UUIDs or path-safe codes (letters, digits, `-`, `_`, `.`: `engine::tree`), so the
+/// path is a JSON array once its slashes are commas: a list the key index is searched with,
+/// where testing every row against the path would scan.
 pub fn keys_on_path(path: &str) -> String {
     format!("SELECT value FROM json_each('[\"' || replace(trim({path}, '/'), '/', '\",\"') || '\"]')")
 }

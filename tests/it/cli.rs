@@ -584,3 +584,24 @@ fn audit_verify_detects_entries_removed_from_the_end() {
     let malformed = run(plinth_on(&data, &["audit", "verify", "--head", "4:nothex"]), "");
     assert!(!malformed.status.success() && malformed.stderr.contains("SEQ:HASH"), "{}", malformed.stderr);
 }
+
+#[test]
+fn demo_fills_an_empty_directory_once_and_prints_the_passwords() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("demo-data");
+    let made = run(plinth_on(&data, &["demo", "--seed", "3"]), "");
+    assert!(made.status.success(), "{}{}", made.stdout, made.stderr);
+    assert!(made.stdout.contains("Created the administrator 'admin' with password: "), "{}", made.stdout);
+    assert!(made.stdout.contains("contact: 300"), "{}", made.stdout);
+    for user in ["anna.admin", "max.manager", "sara.staff", "victor.viewer"] {
+        let line = made
+            .stdout
+            .lines()
+            .find(|l| l.trim_start().starts_with(user))
+            .unwrap_or_else(|| panic!("{user}: {}", made.stdout));
+        assert!(line.split_whitespace().last().is_some_and(|p| p.starts_with("Demo-")), "{line}");
+    }
+    let again = run(plinth_on(&data, &["demo"]), "");
+    assert!(!again.status.success(), "a second demo is refused");
+    assert!(again.stderr.contains("already holds data"), "{}", again.stderr);
+}

@@ -101,6 +101,16 @@ fn every_model_is_documented_and_its_responses_match_the_schema() {
         let bin = serde_json::json!({ "name": "Bin", "warehouse": depot.json["id"], "parent": zone.json["id"], "barcode": "B1" });
         assert_eq!(admin.post("/api/v1/stock-locations/", &bin).status, 201);
     }
+    let category =
+        admin.post("/api/v1/categories/", &serde_json::json!({ "name": "Tools", "category_type": "PRODUCT" }));
+    assert_eq!(category.status, 201, "{}", category.text);
+    let product = serde_json::json!({ "name": "Drill", "sku": "D-1", "product_type": "PHYSICAL_GOOD", "base_uom": "EA",
+        "organization": acme, "category": category.json["id"], "tags": ["power"], "tax_category": "STANDARD" });
+    let product = admin.post("/api/v1/products/", &product);
+    assert_eq!(product.status, 201, "{}", product.text);
+    let rate = serde_json::json!({ "jurisdiction": "US-CA", "tax_category": "STANDARD", "name": "CA", "rate": "0.0825",
+        "tax_type": "SALES", "valid_from": "2026-01-01" });
+    assert_eq!(admin.post("/api/v1/tax-rates/", &rate).status, 201);
     for model in plinth::modules::registry().models().iter().filter(|m| !m.def.nested) {
         let plural = model.def.plural;
         let list_path = format!("/api/v1/{plural}/");
@@ -147,6 +157,30 @@ fn model_actions_are_documented() {
     let profiles = &doc["paths"]["/api/v1/profiles/{key}/"];
     assert!(profiles["patch"].is_object() && profiles["delete"].is_null(), "profiles are changed, never deleted");
     assert!(doc["paths"]["/api/v1/profiles/"]["post"].is_null(), "profiles come with their users");
+}
+
+#[test]
+fn the_tax_calculation_answers_what_it_documents() {
+    let server = TestServer::start();
+    let doc = document(&server);
+    let admin = server.admin();
+    let rate = serde_json::json!({ "jurisdiction": "US-CA", "tax_category": "STANDARD", "name": "CA", "rate": "0.0825",
+        "tax_type": "SALES", "is_compound": true });
+    assert_eq!(admin.post("/api/v1/tax-rates/", &rate).status, 201);
+    let op = &doc["paths"]["/api/v1/tax/calculate/"]["post"];
+    assert_eq!(op["security"], serde_json::json!([]), "public");
+    let compile = |schema: &Value| jsonschema::validator_for(schema).expect("schema compiles");
+    let request = compile(&op["requestBody"]["content"]["application/json"]["schema"]);
+    let answer = compile(&op["responses"]["200"]["content"]["application/json"]["schema"]);
+    let body = serde_json::json!({ "amount": "19.99", "jurisdiction": "US-CA", "tax_category": "STANDARD",
+        "currency": "USD", "date": "2026-01-01" });
+    assert!(request.is_valid(&body));
+    let resp = server.client().post("/api/v1/tax/calculate/", &body);
+    assert_eq!(resp.status, 200, "{}", resp.text);
+    assert_eq!(resp.json["breakdown"].as_array().map(Vec::len), Some(1));
+    if let Err(error) = answer.validate(&resp.json) {
+        panic!("tax/calculate/: {} does not match its schema: {error}", resp.json);
+    }
 }
 
 #[test]

@@ -47,6 +47,9 @@ fn populate(server: &TestServer, admin: &Client, name: &str) -> Tenant {
     let contact = json!({ "first_name": name, "organization": org,
                           "email_addresses": [{ "email": format!("info@{name}.example") }] });
     objects.insert("contact", create(admin, "contacts", contact));
+    let product = json!({ "name": format!("{name} widget"), "sku": format!("{name}-W"), "product_type": "PHYSICAL_GOOD",
+                          "base_uom": "EA", "organization": org });
+    objects.insert("product", create(admin, "products", product));
     let trail = get_ok(admin, &format!("/api/v1/audit-logs/?organization={org}&page_size=1"));
     let entry = trail["results"][0]["id"].to_string();
     objects.insert("auditlog", (entry, Value::Null));

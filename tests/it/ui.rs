@@ -157,6 +157,17 @@ fn trees_moves_filters_protected_deletes_escaping_and_csrf() {
     page.doc_screenshot("tree");
     assert_eq!(get_ok(&admin, &format!("/api/v1/organizations/{alpha}/"))["parent"], json!(null));
 
+    // An action reading a body: a member made right in the organization's page.
+    let viewer = crate::common::role_id(&admin, "Viewer");
+    visit(&page, &format!("#/m/organizations/{alpha}"));
+    page.fill("form[data-action=create-user] input[name=username]", "olga");
+    page.fill("form[data-action=create-user] input[name=password]", "Olga-pass-2026!");
+    page.fill("form[data-action=create-user] input[name=role]", &viewer);
+    page.eval("window.confirm = () => true");
+    page.click("form[data-action=create-user] button[type=submit]");
+    page.wait_text(".action-result", "olga");
+    server.login("olga", "Olga-pass-2026!");
+
     // With the cookie but without the CSRF header, a write is refused.
     let refused = page.eval(
         "fetch('/api/v1/contacts/', { method: 'POST', headers: { 'Content-Type': 'application/json' }, \
@@ -191,6 +202,12 @@ fn every_model_lists_opens_and_offers_its_form_without_an_error() {
     let zone =
         admin.post("/api/v1/stock-locations/", &json!({ "name": "Zone A", "warehouse": depot, "barcode": "Z-A" }));
     assert_eq!(zone.status, 201, "{}", zone.text);
+    // A category is named by its slug in URLs; a product refers to it by id.
+    let tools = admin.post("/api/v1/categories/", &json!({ "name": "Tools", "category_type": "PRODUCT" }));
+    assert_eq!(tools.status, 201, "{}", tools.text);
+    let drill = json!({ "name": "Drill", "sku": "D-1", "product_type": "PHYSICAL_GOOD", "base_uom": "EA",
+                        "organization": alpha, "category": tools.json["id"], "tax_category": "STANDARD" });
+    assert_eq!(admin.post("/api/v1/products/", &drill).status, 201);
     let page = browser.page();
     sign_in(&page, &base, "admin", ADMIN_PASSWORD);
     page.wait("#nav");
@@ -199,6 +216,19 @@ fn every_model_lists_opens_and_offers_its_form_without_an_error() {
          addEventListener('unhandledrejection', e => problems.push(String(e.reason)))",
     );
     let meta = get_ok(&admin, "/api/v1/meta/models/");
+    let viewable: Vec<&str> = meta["models"]
+        .as_array()
+        .expect("models")
+        .iter()
+        .filter(|m| m["nested"] == false && m["can"]["view"] == true)
+        .map(|m| m["name"].as_str().expect("name"))
+        .collect();
+    let linked = page.eval("[...document.querySelectorAll('#nav a[data-model]')].map(a => a.dataset.model)");
+    let mut linked: Vec<String> = serde_json::from_value(linked).expect("names");
+    let mut expected: Vec<String> = viewable.iter().map(|n| n.to_string()).collect();
+    linked.sort();
+    expected.sort();
+    assert_eq!(linked, expected, "the navigation offers every model the caller may view");
     let mut visited = 0;
     for model in meta["models"].as_array().expect("models").iter().filter(|m| m["nested"] == false) {
         let plural = model["plural"].as_str().expect("plural");
@@ -332,4 +362,70 @@ fn a_forgotten_password_custom_fields_chosen_columns_and_an_api_key() {
     let listed = server.client().request("GET", "/api/v1/contacts/", &[("X-API-Key", key.trim())], None);
     assert_eq!(listed.status, 200, "{}", listed.text);
     assert_eq!(listed.json["count"], 1);
+}
+
+#[test]
+fn inline_objects_update_in_place_empty_pickers_keep_defaults_and_lists_recover_their_state() {
+    let Some(browser) = browser::launch() else { return };
+    let server = TestServer::start();
+    let base = format!("http://{}", server.addr);
+    let admin = server.admin();
+    let alpha = organization(&admin, "Alpha", None)["id"].as_str().expect("id").to_string();
+    crate::common::define_custom_field(&admin, "contact", "vip", "boolean", json!({}));
+    let body = json!({ "first_name": "Ada", "addresses": [{ "address": { "street_address_1": "Main 1", "city": "Berlin", "country": "DE" } }] });
+    let created = admin.post("/api/v1/contacts/", &body);
+    assert_eq!(created.status, 201, "{}", created.text);
+    let id = created.json["id"].as_str().expect("id").to_string();
+    let address = created.json["addresses"][0]["address"]["id"].clone();
+    let page = browser.page();
+    sign_in(&page, &base, "admin", ADMIN_PASSWORD);
+    page.wait("#nav");
+
+    // Editing the inline address updates that address; an optional yes/no left unset stays unset.
+    visit(&page, &format!("#/m/contacts/{id}"));
+    page.fill("[data-field=addresses] .child [data-field=city] input", "Hamburg");
+    page.click("#save");
+    page.wait_text(".toast", "Saved");
+    let contact = get_ok(&admin, &format!("/api/v1/contacts/{id}/"));
+    assert_eq!(contact["addresses"][0]["address"]["id"], address, "the same address");
+    assert_eq!(contact["addresses"][0]["address"]["city"], "Hamburg");
+    assert_eq!(get_ok(&admin, "/api/v1/addresses/")["count"], 1, "no address left behind");
+    assert_eq!(contact["custom_fields"], json!({}));
+
+    // A new address of a contact in an organization is in that organization, not shared.
+    visit(&page, "#/m/contacts/new");
+    page.fill("#record-form > .object > [data-field=first_name] input", "Grace");
+    page.fill("#record-form > .object > [data-field=organization] input", "Alpha");
+    page.click("#record-form > .object > [data-field=organization] [role=option]");
+    page.click("[data-add=addresses]");
+    page.fill("[data-field=addresses] .child [data-field=city] input", "Paris");
+    page.fill("[data-field=addresses] .child [data-field=country] input", "France");
+    page.click("[data-field=addresses] .child [data-field=country] [role=option]");
+    page.click("#save");
+    page.wait_text("#history", "CREATE");
+    let grace = &get_ok(&admin, "/api/v1/contacts/?search=Grace")["results"][0];
+    assert_eq!(grace["organization"], alpha.as_str());
+    assert_eq!(grace["addresses"][0]["address"]["country"], "FR");
+    assert_eq!(grace["addresses"][0]["address"]["organization"], alpha.as_str());
+
+    // The skip link moves the focus and stays on the view.
+    page.eval("document.querySelector('a.skip').click()");
+    assert_eq!(page.eval("document.activeElement.id"), json!("main"));
+    assert!(page.url().contains("#/m/contacts/"), "{}", page.url());
+    assert_eq!(page.eval("document.querySelector('#main h1')?.innerText"), json!("Grace"));
+
+    // A page past the last shows the first; a date range on a moment is a valid filter.
+    visit(&page, "#/m/contacts?page=9");
+    page.wait_text("#main [role=status]", "2 found");
+    assert!(!page.url().contains("page=9"), "{}", page.url());
+    visit(&page, "#/m/organizations");
+    page.wait("table.grid");
+    page.click("#filters-toggle");
+    page.eval(
+        "document.querySelector('#filters input[aria-label=\"Created at from\"]').value = '2020-01-01'; \
+         document.querySelector('#filters input[aria-label=\"Created at to\"]').value = '2999-12-31'",
+    );
+    page.click("#filters button[type=submit]");
+    page.wait_text("#main [role=status]", "1 found");
+    assert_eq!(page.eval("document.querySelectorAll('#main [role=alert]:not(:empty)').length"), json!(0));
 }

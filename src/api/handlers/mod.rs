@@ -5,6 +5,7 @@
 pub mod account;
 pub mod auth;
 pub mod meta;
+pub mod tax;
 
 use serde_json::Value;
 
@@ -57,15 +58,15 @@ pub fn dispatch(state: &State, route: ModelRoute, ctx: &Ctx) -> Result<Reply, Ap
             Ok(Reply::json(201, &Value::Object(created)))
         }
         (ModelRoute::Item(model), Method::Get) => {
-            let key = item_key(model, ctx)?;
+            let key = item_key(state, model, ctx)?;
             Ok(Reply::json(200, &Value::Object(crud::retrieve(&state.db, model, &ctx.caller, &key)?)))
         }
         (ModelRoute::Item(model), Method::Delete) => {
-            crud::delete(&state.db, model, &ctx.caller, &item_key(model, ctx)?)?;
+            crud::delete(&state.db, model, &ctx.caller, &item_key(state, model, ctx)?)?;
             Ok(Reply::empty())
         }
         (ModelRoute::Item(model), method) => {
-            let key = item_key(model, ctx)?;
+            let key = item_key(state, model, ctx)?;
             let body = ctx.json()?;
             let partial = method == Method::Patch;
             let updated = crud::update(&state.db, state.registry, model, &ctx.caller, &key, &body, partial)?;
@@ -73,14 +74,22 @@ pub fn dispatch(state: &State, route: ModelRoute, ctx: &Ctx) -> Result<Reply, Ap
         }
         (ModelRoute::Action(model, action), _) => {
             let body = if action.method == Method::Post { Some(ctx.json()?) } else { None };
-            let key = (action.detail).then(|| ctx.param("key").to_string());
+            let key = if action.detail { Some(item_key(state, model, ctx)?) } else { None };
+            // A collection action's first parameter may come as the last path segment
+            // (`categories/tree/PRODUCT/`).
+            let mut query = ctx.query.clone();
+            if let (Some(name), arg) = (action.params.first(), ctx.param("arg"))
+                && !arg.is_empty()
+            {
+                query.push((name.to_string(), arg.to_string()));
+            }
             let call = ActionCall {
                 db: &state.db,
                 registry: state.registry,
                 model,
                 caller: &ctx.caller,
                 key: key.as_deref(),
-                query: &ctx.query,
+                query: &query,
                 body: body.as_ref(),
             };
             match crate::engine::run_action(action, &call)? {
@@ -93,12 +102,12 @@ pub fn dispatch(state: &State, route: ModelRoute, ctx: &Ctx) -> Result<Reply, Ap
 }
 
 /// The object key of an item route; `me` names the caller's own row of an owner-scoped model
-/// (`profiles/me/`).
-fn item_key(model: &Model, ctx: &Ctx) -> Result<String, ApiError> {
+/// (`profiles/me/`), and a model looked up by another field is resolved to its key.
+fn item_key(state: &State, model: &Model, ctx: &Ctx) -> Result<String, ApiError> {
     let key = ctx.param("key");
     match model.def.scope {
         Scope::Owner(_) if key == "me" => Ok(ctx.principal()?.user_id.clone()),
-        _ => Ok(key.to_string()),
+        _ => Ok(crud::key_of(&state.db, model, key)?),
     }
 }
 

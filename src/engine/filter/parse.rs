@@ -77,7 +77,7 @@ impl Filter {
 
     /// `?search=`: each of the first [`MAX_SEARCH_TERMS`] words must occur, case-folded and
     /// taken literally, in at least one of the model's search fields (or of the rows their
-    /// paths lead to: a warehouse's `address.city`).
+    /// paths and lookups lead to: a warehouse's `address.city`, a product's `category_name`).
     pub fn search(registry: &Registry, model: &Model, text: &str) -> Filter {
         let paths: Vec<Path> = model.def.search.iter().filter_map(|name| search_path(registry, model, name)).collect();
         let term = |word: &str| {
@@ -91,17 +91,24 @@ impl Filter {
     }
 }
 
-/// The path a search field names on `model`: a text column (or a key), or one reached
-/// through foreign keys (`address.city`); `None` when it names nothing searchable.
+/// The path a search field names on `model`: a text column (or a key), one reached through
+/// foreign keys (`address.city`), or — for a lookup (`category_name`) — the looked-up column
+/// through its foreign key; `None` when it names nothing searchable.
 pub fn search_path(registry: &Registry, model: &Model, name: &str) -> Option<Path> {
-    let Some((head, rest)) = name.split_once('.') else {
-        let field = model.column(name).filter(|f| f.kind.is_textual() || matches!(f.kind, Kind::ForeignKey { .. }))?;
-        return Some(Path::Column(*field));
+    let (via, rest) = match name.split_once('.') {
+        Some((head, rest)) => (*model.column(head)?, rest),
+        None => {
+            let field = model.column(name)?;
+            match field.kind {
+                Kind::Lookup { via, column } => (*model.column(via)?, column),
+                Kind::ForeignKey { .. } => return Some(Path::Column(*field)),
+                kind => return kind.is_textual().then_some(Path::Column(*field)),
+            }
+        }
     };
-    let via = model.column(head)?;
     let Kind::ForeignKey { model: target, .. } = via.kind else { return None };
     let target = registry.get(target)?;
-    Some(Path::Relation { via: *via, target: target.def, rest: Box::new(search_path(registry, target, rest)?) })
+    Some(Path::Relation { via, target: target.def, rest: Box::new(search_path(registry, target, rest)?) })
 }
 
 /// What paths resolve through: the models, and the custom field definitions of those a path
