@@ -1,8 +1,9 @@
 //! `plinth demo`: fills an empty data directory with a small business — deterministically (a
 //! seeded generator), through the engine (every row validated and audited with origin `demo`)
 //! and in one transaction: a company with two branches, a user for each seeded role, contacts
-//! with e-mails, phones and addresses, tax rates for three countries (one compound), and a
-//! catalog of products in a three-level category tree with tags and two custom fields.
+//! with e-mails, phones and addresses, tax rates for three countries (one compound), a
+//! catalog of products in a three-level category tree with tags and two custom fields, and a
+//! warehouse per organization with a tree of locations carrying barcodes.
 
 use std::collections::HashMap;
 use std::time::Instant;
@@ -79,6 +80,11 @@ pub fn fill(db: &Db, seed: u64) -> Result<Summary, DemoError> {
         let owners: Vec<&str> =
             std::iter::repeat_n(company.as_str(), 4).chain(branches.iter().map(String::as_str)).collect();
         products(&mut maker, &mut rng, &leaves, &owners)?;
+        let sites = [(company.as_str(), "Hamburg", "20095"), (branches[0].as_str(), "Berlin", "10115")];
+        let sites = sites.into_iter().chain([(branches[1].as_str(), "Lyon", "69001")]);
+        for (n, (organization, city, postal)) in sites.enumerate() {
+            warehouse(&mut maker, n + 1, organization, city, postal)?;
+        }
         Ok::<_, DemoError>(maker.counts())
     })?;
     Ok(Summary {
@@ -90,7 +96,7 @@ pub fn fill(db: &Db, seed: u64) -> Result<Summary, DemoError> {
 
 /// The first business table with rows, if any.
 fn existing_data(conn: &Connection) -> Result<Option<String>, StoreError> {
-    for table in ["organizations", "contacts", "categories", "products", "tax_rates"] {
+    for table in ["organizations", "contacts", "categories", "products", "tax_rates", "warehouses"] {
         let any: bool = conn.query_row(&format!("SELECT EXISTS (SELECT 1 FROM \"{table}\")"), [], |r| r.get(0))?;
         if any {
             return Ok(Some(table.to_string()));
@@ -287,6 +293,45 @@ fn products(
                 "tags": tags, "custom_fields": custom, "is_inventory_tracked": kind == "PHYSICAL_GOOD",
             }),
         )?;
+    }
+    Ok(())
+}
+
+/// Warehouse `n` of `organization` in `city`: two zones of three aisles of four bins, each
+/// location with a barcode (`WH1-A-2-3`).
+fn warehouse(maker: &mut Maker, n: usize, organization: &str, city: &str, postal: &str) -> Result<(), DemoError> {
+    let country = if city == "Lyon" { "FR" } else { "DE" };
+    let address = maker.make(
+        "address",
+        json!({ "street_address_1": format!("Lagerweg {n}"), "city": city, "postal_code": postal, "country": country,
+                "organization": organization }),
+    )?;
+    let warehouse = maker.make(
+        "warehouse",
+        json!({ "name": format!("{city} warehouse"), "code": format!("WH{n}"), "warehouse_type": "DISTRIBUTION_CENTER",
+                "address": address, "organization": organization }),
+    )?;
+    for zone in ["A", "B"] {
+        let code = format!("WH{n}-{zone}");
+        let zone_id = maker.make(
+            "stocklocation",
+            json!({ "name": format!("Zone {zone}"), "barcode": code, "warehouse": warehouse, "location_type": "ZONE" }),
+        )?;
+        for aisle in 1..=3 {
+            let code = format!("{code}-{aisle}");
+            let aisle_id = maker.make(
+                "stocklocation",
+                json!({ "name": format!("Aisle {zone}{aisle}"), "barcode": code, "warehouse": warehouse,
+                        "parent": zone_id, "location_type": "AISLE" }),
+            )?;
+            for bin in 1..=4 {
+                maker.make(
+                    "stocklocation",
+                    json!({ "name": format!("Bin {zone}{aisle}-{bin}"), "barcode": format!("{code}-{bin}"),
+                            "warehouse": warehouse, "parent": aisle_id, "location_type": "BIN" }),
+                )?;
+            }
+        }
     }
     Ok(())
 }

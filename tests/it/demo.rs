@@ -24,6 +24,7 @@ fn the_demo_fills_an_empty_directory_the_same_way_for_a_seed() {
     let count = |model: &str| summary.counts.iter().find(|(m, _)| *m == model).map_or(0, |(_, n)| *n);
     assert_eq!((count("organization"), count("contact"), count("category")), (3, 300, 85));
     assert_eq!((count("product"), count("taxrate"), count("customfield")), (5000, 4, 2));
+    assert_eq!((count("warehouse"), count("stocklocation")), (3, 3 * (2 + 6 + 24)));
     assert_eq!(summary.users.len(), 4);
     assert!(summary.seconds < 10.0, "{} s", summary.seconds);
 
@@ -46,6 +47,11 @@ fn the_demo_fills_an_empty_directory_the_same_way_for_a_seed() {
         &json!({ "amount": "100.00", "jurisdiction": "US-CA", "tax_category": "STANDARD", "currency": "USD", "date": "2026-06-01" }),
     );
     assert_eq!((tax.status, &tax.json["tax_amount"]), (200, &json!("8.59")), "{}", tax.text);
+    let bin = get_ok(&admin, "/api/v1/stock-locations/?barcode=WH2-B-3-4");
+    assert_eq!(
+        (&bin["count"], &bin["results"][0]["name"], &bin["results"][0]["warehouse_code"]),
+        (&json!(1), &json!("Bin B3-4"), &json!("WH2"))
+    );
     // The company's viewer signs in and sees its branches.
     let viewer = summary.users.iter().find(|u| u.role == "Viewer").expect("viewer");
     let client = first.login(&viewer.username, &viewer.password);
