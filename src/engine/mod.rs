@@ -6,6 +6,7 @@ pub mod custom;
 pub mod ddl;
 pub mod def;
 mod error;
+pub mod field;
 pub mod filter;
 pub mod input;
 pub mod links;
