@@ -44,8 +44,23 @@ pub struct DemoUser {
 const ROLES: [(&str, &str); 4] =
     [("anna.admin", "Admin"), ("max.manager", "Manager"), ("sara.staff", "Staff"), ("victor.viewer", "Viewer")];
 
-/// Fills `db` (which must hold no business data yet) from `seed`.
-pub fn fill(db: &Db, seed: u64) -> Result<Summary, DemoError> {
+/// How big a demo to make.
+#[derive(Clone, Copy, Debug)]
+pub struct Size {
+    /// Seeds the generator: the same seed makes the same business.
+    pub seed: u64,
+    /// Products in the catalog (5,000; more to measure a large catalog).
+    pub products: usize,
+}
+
+impl std::default::Default for Size {
+    fn default() -> Self {
+        Size { seed: 1, products: 5000 }
+    }
+}
+
+/// Fills `db` (which must hold no business data yet) as `size` says.
+pub fn fill(db: &Db, size: Size) -> Result<Summary, DemoError> {
     let started = Instant::now();
     if let Some(found) = db.read(existing_data)? {
         return Err(DemoError::NotEmpty(found));
@@ -68,7 +83,7 @@ pub fn fill(db: &Db, seed: u64) -> Result<Summary, DemoError> {
     let user_ids: Vec<(String, &'static str)> = made_users.iter().map(|(id, u)| (id.clone(), u.role)).collect();
     let counts = db.write(move |conn| {
         let mut maker = Maker::new(conn, author);
-        let mut rng = fastrand::Rng::with_seed(seed);
+        let mut rng = fastrand::Rng::with_seed(size.seed);
         let (company, branches) = organizations(&mut maker)?;
         for (user, role) in &user_ids {
             let role_id = maker.key_of("SELECT id FROM roles WHERE name = ?1 AND organization IS NULL", role)?;
@@ -79,7 +94,7 @@ pub fn fill(db: &Db, seed: u64) -> Result<Summary, DemoError> {
         let leaves = categories(&mut maker)?;
         let owners: Vec<&str> =
             std::iter::repeat_n(company.as_str(), 4).chain(branches.iter().map(String::as_str)).collect();
-        products(&mut maker, &mut rng, &leaves, &owners)?;
+        products(&mut maker, &mut rng, &leaves, &owners, size.products)?;
         let sites = [(company.as_str(), "Hamburg", "20095"), (branches[0].as_str(), "Berlin", "10115")];
         let sites = sites.into_iter().chain([(branches[1].as_str(), "Lyon", "69001")]);
         for (n, (organization, city, postal)) in sites.enumerate() {
@@ -258,13 +273,14 @@ const COLORS: [&str; 6] = ["red", "green", "blue", "black", "white", "silver"];
 const ADJECTIVES: [&str; 10] =
     ["Compact", "Heavy-duty", "Classic", "Ergonomic", "Smart", "Foldable", "Premium", "Basic", "Pro", "Eco"];
 
-/// 5,000 products in the leaf categories, spread over the organizations in `owners` (the
+/// `count` products in the leaf categories, spread over the organizations in `owners` (the
 /// company more often), with tags, and a colour and a weight as custom fields.
 fn products(
     maker: &mut Maker,
     rng: &mut fastrand::Rng,
     leaves: &[(String, String)],
     owners: &[&str],
+    count: usize,
 ) -> Result<(), DemoError> {
     let color = json!({ "model": "product", "key": "color", "label": "Colour", "type": "choice", "choices": COLORS, "order": 1 });
     maker.make("customfield", color)?;
@@ -273,7 +289,7 @@ fn products(
     maker.make("customfield", weight)?;
     let types = ["PHYSICAL_GOOD", "PHYSICAL_GOOD", "PHYSICAL_GOOD", "PHYSICAL_GOOD", "SERVICE", "DIGITAL"];
     let statuses = ["active", "active", "active", "active", "active", "draft", "archived"];
-    for n in 1..=5000 {
+    for n in 1..=count {
         let (category, group) = &leaves[rng.usize(..leaves.len())];
         let tags: Vec<&str> = (0..rng.usize(..3)).map(|_| TAGS[rng.usize(..TAGS.len())]).collect();
         let kind = types[rng.usize(..types.len())];

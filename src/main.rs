@@ -48,6 +48,9 @@ enum Command {
     Demo {
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// How many products (a larger catalog for measuring).
+        #[arg(long, default_value_t = 5000)]
+        products: usize,
     },
     /// Manage users.
     #[command(subcommand)]
@@ -116,11 +119,11 @@ fn main() -> Result<()> {
     config.admin_password = std::env::var("PLINTH_ADMIN_PASSWORD").ok().filter(|p| !p.is_empty());
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve if cli.serve.demo => {
-            demo(&config, 1)?;
+            demo(&config, plinth::demo::Size::default())?;
             serve(&config)
         }
         Command::Serve => serve(&config),
-        Command::Demo { seed } => demo(&config, seed),
+        Command::Demo { seed, products } => demo(&config, plinth::demo::Size { seed, products }),
         Command::Migrate => {
             let db = plinth::open(&config)?;
             db.close();
@@ -135,12 +138,12 @@ fn main() -> Result<()> {
 }
 
 /// Fills the data directory with the demo business and prints its users' passwords.
-fn demo(config: &Config, seed: u64) -> Result<()> {
+fn demo(config: &Config, size: plinth::demo::Size) -> Result<()> {
     let db = plinth::open(config)?;
     plinth::bootstrap_admin(&db, config.admin_password.as_deref())?.inspect(|password| {
         println!("Created the administrator 'admin' with password: {password}");
     });
-    let summary = plinth::demo::fill(&db, seed);
+    let summary = plinth::demo::fill(&db, size);
     db.close();
     let summary = summary?;
     let made: Vec<String> = summary.counts.iter().map(|(model, n)| format!("{model}: {n}")).collect();

@@ -20,7 +20,7 @@ fn fingerprint(server: &TestServer) -> (Vec<String>, Vec<String>) {
 #[test]
 fn the_demo_fills_an_empty_directory_the_same_way_for_a_seed() {
     let first = TestServer::start();
-    let summary = plinth::demo::fill(first.db(), 7).expect("demo");
+    let summary = plinth::demo::fill(first.db(), plinth::demo::Size { seed: 7, ..Default::default() }).expect("demo");
     let count = |model: &str| summary.counts.iter().find(|(m, _)| *m == model).map_or(0, |(_, n)| *n);
     assert_eq!((count("organization"), count("contact"), count("category")), (3, 300, 85));
     assert_eq!((count("product"), count("taxrate"), count("customfield")), (5000, 4, 2));
@@ -60,15 +60,15 @@ fn the_demo_fills_an_empty_directory_the_same_way_for_a_seed() {
     assert_eq!(client.post("/api/v1/contacts/", &json!({ "first_name": "X" })).status, 403);
 
     // A second time is refused and changes nothing.
-    let again = plinth::demo::fill(first.db(), 7);
+    let again = plinth::demo::fill(first.db(), plinth::demo::Size { seed: 7, ..Default::default() });
     assert!(matches!(again, Err(plinth::demo::DemoError::NotEmpty(_))), "a filled directory is refused");
     assert_eq!(get_ok(&admin, "/api/v1/contacts/")["count"], 300);
 
     // The same seed makes the same business.
     let second = TestServer::start();
-    plinth::demo::fill(second.db(), 7).expect("demo");
+    plinth::demo::fill(second.db(), plinth::demo::Size { seed: 7, ..Default::default() }).expect("demo");
     assert_eq!(fingerprint(&first), fingerprint(&second));
     let other = TestServer::start();
-    plinth::demo::fill(other.db(), 8).expect("demo");
+    plinth::demo::fill(other.db(), plinth::demo::Size { seed: 8, ..Default::default() }).expect("demo");
     assert_ne!(fingerprint(&first).0, fingerprint(&other).0, "another seed, other people");
 }
