@@ -69,6 +69,7 @@ fn a_contact_is_created_refused_beside_its_field_edited_and_shown_in_its_history
     page.goto(&format!("{base}/#/m/contacts"));
     page.wait_text("table.grid", "Lovelace");
     assert_eq!(violations(&page), Vec::<String>::new(), "list page");
+    page.eval("window.scrollTo(0, 0)");
     page.doc_screenshot("list");
 
     page.click("#signout");
@@ -154,6 +155,7 @@ fn trees_moves_filters_protected_deletes_escaping_and_csrf() {
     page.click(".move button[type=submit]");
     page.wait_text(".row-error", "descendants");
     assert_eq!(violations(&page), Vec::<String>::new(), "tree page");
+    page.eval("window.scrollTo(0, 0)");
     page.doc_screenshot("tree");
     assert_eq!(get_ok(&admin, &format!("/api/v1/organizations/{alpha}/"))["parent"], json!(null));
 
