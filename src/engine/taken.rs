@@ -46,7 +46,9 @@ pub(super) fn take(
 }
 
 /// An update moving `existing` to another organization is refused (400 on `organization`)
-/// while rows of a model taking its organization from this one point at it.
+/// while rows of a model taking its organization from this one point at it, or while rows of
+/// an organization-scoped model in another organization refer to it (a warehouse's address
+/// cannot leave the warehouse's wall).
 pub(super) fn refuse_leaving_dependants(
     conn: &Connection,
     registry: &Registry,
@@ -76,6 +78,29 @@ pub(super) fn refuse_leaving_dependants(
                 ORGANIZATION,
                 format!("This cannot change while {rows} take their organization from it."),
             )));
+        }
+    }
+    let moved_to = proposed.get(ORGANIZATION).and_then(serde_json::Value::as_str);
+    for referrer in registry.models().iter().filter(|m| m.def.scope.organization_field() == Some(ORGANIZATION)) {
+        let fields = referrer.columns.iter().filter(|f| f.name != ORGANIZATION);
+        for field in
+            fields.filter(|f| matches!(f.kind, Kind::ForeignKey { model: target, .. } if target == model.def.name))
+        {
+            let sql = format!(
+                "SELECT EXISTS (SELECT 1 FROM \"{}\" WHERE \"{}\" = ?1 AND \"{ORGANIZATION}\" IS NOT ?2)",
+                referrer.def.table, field.name
+            );
+            let used: bool = conn
+                .prepare_cached(&sql)?
+                .query_row(rusqlite::params![key, moved_to], |r| r.get(0))
+                .map_err(StoreError::from)?;
+            if used {
+                let rows = referrer.def.plural.replace('-', " ");
+                return Err(EngineError::Validation(FieldErrors::single(
+                    ORGANIZATION,
+                    format!("This cannot leave the organization of the {rows} that use it."),
+                )));
+            }
         }
     }
     Ok(())

@@ -127,7 +127,16 @@ fn the_address_is_protected_and_must_be_the_warehouses_organizations() {
         assert_field_error(&admin.patch(&path, &json!({ "address": other })), "address", "warehouse's organization");
     }
     assert_field_error(&alice.patch(&path, &json!({ "address": foreign })), "address", "does not exist");
+    // Nor can the address leave the warehouse's wall while the warehouse uses it.
+    let address_path = format!("/api/v1/addresses/{home}/");
+    for elsewhere in [json!(globex), json!(null)] {
+        let moved = admin.patch(&address_path, &json!({ "organization": elsewhere }));
+        assert_field_error(&moved, "organization", "warehouses that use it");
+    }
+    assert_eq!(get_ok(&admin, &address_path)["organization"], json!(acme));
     assert_eq!(alice.patch(&path, &json!({ "address": null })).status, 200);
+    assert_eq!(admin.patch(&address_path, &json!({ "organization": globex })).status, 200, "no longer used");
+    assert_eq!(admin.patch(&address_path, &json!({ "organization": acme })).status, 200);
     assert_eq!(alice.delete(&format!("/api/v1/addresses/{home}/")).status, 204, "no longer used");
 }
 
