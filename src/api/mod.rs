@@ -301,7 +301,7 @@ fn authenticate(
     match auth::authenticate_session(&state.db, token) {
         Ok(principal) => {
             session::check_csrf(method, request, token)?;
-            Ok((Some(principal), "admin"))
+            Ok((Some(principal), session::ORIGIN))
         }
         Err(auth::AuthError::InvalidToken) => Ok((None, "api")),
         Err(other) => Err(other.into()),

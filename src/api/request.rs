@@ -41,13 +41,11 @@ impl Ctx<'_> {
         bearer(self.request).or_else(|| self.page_session())
     }
 
-    /// The pages' session cookie, when it is what signed this request in.
+    /// The pages' session cookie, when it is what signed this request in (authentication
+    /// marked the request with the pages' origin).
     pub fn page_session(&self) -> Option<&str> {
-        let other = self.header("X-API-Key").is_some_and(|k| !k.is_empty()) || bearer(self.request).is_some();
-        if other || self.caller.principal.is_none() {
-            return None;
-        }
-        super::session::cookie_token(self.request)
+        let by_cookie = self.caller.principal.is_some() && self.caller.context.origin == super::session::ORIGIN;
+        by_cookie.then(|| super::session::cookie_token(self.request)).flatten()
     }
 
     /// The body as JSON (or a form, as DRF's FormParser does: each field a string). An empty

@@ -12,6 +12,10 @@ use crate::engine::Method;
 /// The cookie's name.
 pub const COOKIE: &str = "plinth_session";
 
+/// The origin the audit trail records for what the pages do (and for requests the cookie
+/// signed in, which is how a handler knows the cookie is the caller's credential).
+pub const ORIGIN: &str = "admin";
+
 /// The header an unsafe request signed in by the cookie sends its CSRF token in.
 pub const CSRF_HEADER: &str = "X-CSRF-Token";
 

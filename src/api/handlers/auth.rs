@@ -32,7 +32,7 @@ pub fn session_open(state: &State, ctx: &Ctx) -> Result<Reply, ApiError> {
     }
     let body = ctx.json()?;
     // The sign-in is the pages' own: audited with their origin.
-    let context = crate::audit::Context { origin: "admin", ..ctx.caller.context.clone() };
+    let context = crate::audit::Context { origin: session::ORIGIN, ..ctx.caller.context.clone() };
     let opened = throttled(state, ctx, &body, |username, password, otp| {
         auth::open_session(&state.db, state.tokens, username, password, otp, &context)
     })?;
