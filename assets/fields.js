@@ -222,7 +222,7 @@ export function picker(app, target, field, value, id, shown) {
     const mine = ++asked;
     let found = [];
     try {
-      const page = await api('GET', `${target.plural}/${query({ search: input.value.trim(), page_size: 20 })}`);
+      const page = await api('GET', `${target.plural}/${query({ ...(field.target?.limit || {}), search: input.value.trim(), page_size: 20 })}`);
       found = page.results.map((r) => ({ key: r[target.key], label: display(targetModel, r) || r[target.key] }));
     } catch { /* no matches to offer */ }
     if (mine !== asked || document.activeElement !== input) return;

@@ -4,7 +4,7 @@
 use super::Record;
 use super::error::FieldErrors;
 
-pub use super::field::{Default, Field, JsonShape, Kind, OnDelete};
+pub use super::field::{Default, Field, JsonShape, Kind, Limit, OnDelete};
 
 /// Who may read a model.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -227,7 +227,19 @@ pub struct Field {
     /// or as an object: one with the key of an existing row updates that row, one without
     /// creates a row (taking the writer's organization when it has none).
     pub inline: bool,
+    /// A foreign key may point only at rows whose column holds a value (Django's
+    /// `limit_choices_to`: a product's category is a PRODUCT category).
+    pub limit: Option<Limit>,
     pub help: &'static str,
+}
+
+/// The rows a foreign key may point at: those whose `column` is `value`; others are refused
+/// with `message` on the field.
+#[derive(Clone, Copy, Debug)]
+pub struct Limit {
+    pub column: &'static str,
+    pub value: &'static str,
+    pub message: &'static str,
 }
 
 impl Field {
@@ -243,6 +255,7 @@ impl Field {
             create_only: false,
             nocase: false,
             inline: false,
+            limit: None,
             help: "",
         }
     }
@@ -361,6 +374,11 @@ impl Field {
     }
     pub const fn create_only(mut self) -> Field {
         self.create_only = true;
+        self
+    }
+    /// Points only at rows whose `column` is `value` (else 400 with `message`).
+    pub const fn limited_to(mut self, column: &'static str, value: &'static str, message: &'static str) -> Field {
+        self.limit = Some(Limit { column, value, message });
         self
     }
     pub const fn help(mut self, text: &'static str) -> Field {

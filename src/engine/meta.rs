@@ -118,7 +118,8 @@ fn field(f: &Field) -> Value {
         Kind::Decimal { digits, scale } => out["decimal"] = json!({ "digits": digits, "scale": scale }),
         Kind::Choice(choices) => out["choices"] = json!(choices),
         Kind::ForeignKey { model, on_delete } => {
-            out["target"] = json!({ "model": model, "on_delete": on_delete.sql(), "inline": f.inline })
+            let limit = f.limit.map(|l| json!({ l.column: l.value }));
+            out["target"] = json!({ "model": model, "on_delete": on_delete.sql(), "inline": f.inline, "limit": limit })
         }
         Kind::Children { model, parent, single } => {
             out["children"] = json!({ "model": model, "parent": parent, "single": single })

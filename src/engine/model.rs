@@ -279,6 +279,10 @@ impl Registry {
             for field in &model.columns {
                 if let Kind::ForeignKey { model: target, .. } = field.kind {
                     assert!(target == "user" || self.get(target).is_some(), "{}: unknown target {target}", def.name);
+                    if let Some(limit) = field.limit {
+                        let column = self.get(target).and_then(|t| t.column(limit.column));
+                        assert!(column.is_some(), "{}.{}: unknown limit column {}", def.name, field.name, limit.column);
+                    }
                 }
                 if let Kind::Children { model: child, parent, single } = field.kind {
                     let child = self.get(child).unwrap_or_else(|| panic!("{}: unknown child model {child}", def.name));

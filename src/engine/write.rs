@@ -316,12 +316,16 @@ pub(super) fn check_references(
     for (field, v) in values {
         let (Kind::ForeignKey { model: target, .. }, SqlValue::Text(key)) = (field.kind, v) else { continue };
         let target = registry.get(target).ok_or(EngineError::NotFound)?;
-        let exists = match access {
-            Access::Caller(principal) => fetch_visible(conn, target, principal, key)?.is_some(),
-            Access::Trusted => fetch(conn, target, key)?.is_some(),
+        let found = match access {
+            Access::Caller(principal) => fetch_visible(conn, target, principal, key)?,
+            Access::Trusted => fetch(conn, target, key)?,
         };
-        if !exists {
-            errors.add(field.name, format!("Invalid pk \"{key}\" - object does not exist."));
+        match (found, field.limit) {
+            (None, _) => errors.add(field.name, format!("Invalid pk \"{key}\" - object does not exist.")),
+            (Some(row), Some(limit)) if row.get(limit.column).and_then(Value::as_str) != Some(limit.value) => {
+                errors.add(field.name, limit.message)
+            }
+            _ => {}
         }
     }
     errors.into_result()

@@ -3,10 +3,7 @@
 //! refused), a base unit that cannot be deleted while used, a status from the status
 //! vocabulary (`draft` at first), a tax category, tags, attributes and custom fields.
 
-use serde_json::Value;
-
-use crate::engine::{Author, Default, EngineError, Field, FieldErrors, Index, ModelDef, OnDelete, Record, Scope};
-use crate::store::{Connection, OptionalExtension, StoreError};
+use crate::engine::{Default, Field, Index, ModelDef, OnDelete, Scope};
 
 pub const PRODUCT_TYPES: &[&str] = &["PHYSICAL_GOOD", "SERVICE", "DIGITAL", "SUBSCRIPTION", "OTHER"];
 
@@ -16,7 +13,10 @@ pub const PRODUCT: ModelDef = ModelDef {
         Field::text("sku", 100).help("Unique in the organization."),
         Field::long_text("description").blank(),
         Field::choice("product_type", PRODUCT_TYPES),
-        Field::foreign_key("category", "category", OnDelete::Restrict).nullable().help("A product category."),
+        Field::foreign_key("category", "category", OnDelete::Restrict)
+            .nullable()
+            .limited_to("category_type", "PRODUCT", "Choose a product category.")
+            .help("A product category."),
         Field::lookup("category_name", "category", "name"),
         Field::foreign_key("status", "status", OnDelete::Restrict).default(Default::Text("draft")),
         Field::foreign_key("base_uom", "uom", OnDelete::Restrict)
@@ -63,25 +63,6 @@ pub const PRODUCT: ModelDef = ModelDef {
     default_order: &["name"],
     display: "{name} ({sku})",
     list_columns: &["sku", "name", "category_name", "product_type", "status", "base_uom", "organization_name"],
-    check: Some(product_category),
     area: "catalog",
     ..ModelDef::base("product", "Product", "products", "products")
 };
-
-/// A product's category classifies products (`category_type` PRODUCT): 400 on `category`.
-fn product_category(
-    conn: &Connection,
-    _: &Author,
-    proposed: Option<&Record>,
-    _: Option<&Record>,
-) -> Result<(), EngineError> {
-    let Some(category) = proposed.and_then(|p| p.get("category")).and_then(Value::as_str) else { return Ok(()) };
-    let kind: Option<String> = conn
-        .query_row("SELECT category_type FROM categories WHERE id = ?1", [category], |r| r.get(0))
-        .optional()
-        .map_err(StoreError::from)?;
-    match kind.as_deref() {
-        Some("PRODUCT") | None => Ok(()),
-        Some(_) => Err(EngineError::Validation(FieldErrors::single("category", "Choose a product category."))),
-    }
-}
